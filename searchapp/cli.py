@@ -1,0 +1,263 @@
+"""The ``searchapp`` command: a thin layer over the library.
+
+Every command calls the same functions the web app uses; errors meant for the
+user (:class:`~searchapp.errors.SearchappError`) are printed without a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from searchapp import __version__
+from searchapp.config import Settings, describe_settings, load_settings
+from searchapp.errors import SearchappError
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj["settings"]
+
+
+def _index_dir(settings: Settings, index: str | None) -> Path:
+    return Path(index).resolve() if index else settings.index_path
+
+
+def _dump(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False)
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SearchappError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Group)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="config.yaml to use (default: $SEARCHAPP_CONFIG, else ./config.yaml, else built-in defaults).")
+@click.version_option(__version__, prog_name="searchapp")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None) -> None:
+    """Search Chinese government and education reports: exact phrases, facets, highlights."""
+    try:
+        ctx.obj = {"settings": load_settings(config_path)}
+    except SearchappError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--index", "index", default=None, help="Index folder (overrides index_dir of the config).")
+@click.option("--rebuild", is_flag=True, help="Build a fresh index (the old one answers until the new one is ready).")
+@click.option("--workers", type=int, default=None, help="Worker processes (default: indexing.workers, 0 = one per core).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_context
+def index(ctx: click.Context, paths: tuple[Path, ...], index: str | None, rebuild: bool, workers: int | None,
+          as_json: bool) -> None:
+    """Index PATHS (files or folders; default: indexing.sources, else the bundled sample reports).
+
+    Incremental: new and changed files are indexed, deleted files removed, unchanged files skipped.
+    """
+    from searchapp.indexer import default_progress, index_paths
+
+    settings = _settings(ctx)
+    summary = index_paths(settings, list(paths) or None, rebuild=rebuild, index_dir=_index_dir(settings, index),
+                          progress=None if as_json else default_progress(), workers=workers)
+    if as_json:
+        click.echo(_dump(summary.to_dict()))
+        return
+    mb = summary.bytes_read / 1e6
+    rate = f"{mb / summary.seconds:.2f} MB/s" if summary.seconds > 0 and mb else "-"
+    click.echo(f"indexed {summary.indexed}, updated {summary.updated}, removed {summary.removed}, "
+               f"skipped {summary.skipped} unchanged, failed {len(summary.failed)} "
+               f"in {summary.seconds:.2f} s ({mb:.1f} MB, {rate})")
+    click.echo(f"documents written {summary.documents} (index now holds {summary.total_documents}); "
+               f"compilations split {summary.split_files} → {summary.articles_from_splits} articles; "
+               f"boilerplate lines removed {summary.cleaned_lines}; mojibake spans repaired {summary.mojibake_repairs}; "
+               f"near-duplicate clusters {summary.duplicate_clusters} ({summary.duplicate_documents} documents)")
+    for path, reason in summary.failed:
+        click.echo(f"  failed: {path}: {reason}", err=True)
+    for path, message in summary.warnings:
+        click.echo(f"  warning: {path}: {message}", err=True)
+
+
+def _hit_lines(hit: dict[str, Any], n: int, color: bool) -> list[str]:
+    region = "/".join(v for v in hit["region"].values() if v) or "-"
+    title = click.style(hit["title"], bold=True) if color else hit["title"]
+    score = f"{hit['score']:.2f}" if hit["score"] is not None else "-"
+    lines = [f"{n}. {title}",
+             f"   {hit['path']} | {region} | {hit['year'] or '-'} | {hit['type'] or '-'} | "
+             f"{'、'.join(hit['themes']) or '-'} | score {score}"
+             + (f" | {hit['duplicates']} similar copies" if hit["duplicates"] else "")]
+    for snip in hit["snippets"]:
+        text = _html_to_terminal(snip, color)
+        lines.append(f"   … {text}")
+    return lines
+
+
+def _html_to_terminal(html: str, color: bool) -> str:
+    import html as html_mod
+
+    def mark(m: re.Match[str]) -> str:
+        inner = html_mod.unescape(m.group(1))
+        return click.style(inner, fg="red", bold=True) if color else f"[{inner}]"
+
+    parts = re.split(r"(<mark>.*?</mark>)", html)
+    out = []
+    for p in parts:
+        m = re.fullmatch(r"<mark>(.*?)</mark>", p)
+        out.append(mark(m) if m else html_mod.unescape(p))
+    return "".join(out)
+
+
+@main.command()
+@click.argument("query", required=False, default="")
+@click.option("--index", "index", default=None, help="Index folder (overrides index_dir of the config).")
+@click.option("--region", multiple=True, help="Region filter (province, city or district name); repeat for OR.")
+@click.option("--year", "years", multiple=True, help="Year (2008) or range (2007-2010); repeat for OR.")
+@click.option("--theme", multiple=True, help="Theme filter; repeat for OR.")
+@click.option("--type", "types", multiple=True, help="Document type filter (讲话, 汇报, 自查报告 …); repeat for OR.")
+@click.option("--sort", type=click.Choice(["relevance", "year"]), default="relevance", show_default=True)
+@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--size", type=click.IntRange(min=1), default=None, help="Results per page (default: search.page_size).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (JSON Lines with --queries).")
+@click.option("--queries", type=click.File("r", encoding="utf-8"), default=None,
+              help="Read one query per line from this file ('-' for stdin); prints JSON Lines.")
+@click.pass_context
+def search(ctx: click.Context, query: str, index: str | None, region: tuple[str, ...], years: tuple[str, ...],
+           theme: tuple[str, ...], types: tuple[str, ...], sort: str, page: int, size: int | None, as_json: bool,
+           queries: Any) -> None:
+    """Search the index. QUERY: 教师交流, "教师交流", 教师 -民办, A OR B, region:荔湾区 year:2007-2010 …"""
+    from searchapp.engine import SearchIndex
+    from searchapp.search import QueryError, SearchRequest
+    from searchapp.search import search as run_search
+
+    settings = _settings(ctx)
+    engine = SearchIndex(settings, _index_dir(settings, index))
+
+    def request(q: str) -> Any:
+        return SearchRequest(q=q, regions=list(region), years=list(years), themes=list(theme), types=list(types),
+                             sort=sort, page=page, size=size)
+
+    try:
+        if queries is not None:
+            for line in queries:
+                q = line.rstrip("\n")
+                if q.strip():
+                    click.echo(_dump(run_search(engine, request(q)).to_dict()))
+            return
+        response = run_search(engine, request(query)).to_dict()
+    except QueryError as exc:
+        raise click.UsageError(str(exc)) from None
+    if as_json:
+        click.echo(_dump(response))
+        return
+    color = sys.stdout.isatty()
+    click.echo(f"{response['total']} results for {response['understood'] or '(all)'} "
+               f"({response['took_ms']:.1f} ms), page {response['page']}/{response['pages']}")
+    for note in response["notes"]:
+        click.echo(f"note: {note}")
+    for i, hit in enumerate(response["hits"], start=(response["page"] - 1) * response["size"] + 1):
+        click.echo("\n".join(_hit_lines(hit, i, color)))
+
+
+@main.command()
+@click.option("--index", "index", default=None, help="Index folder (overrides index_dir of the config).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def stats(ctx: click.Context, index: str | None, as_json: bool) -> None:
+    """Document count, facet values, index size and analyzer version."""
+    from searchapp.stats import index_stats
+
+    settings = _settings(ctx)
+    info = index_stats(settings, _index_dir(settings, index))
+    if as_json:
+        click.echo(_dump(info))
+        return
+    click.echo(f"index: {info['index_dir']}")
+    click.echo(f"documents: {info['documents']} from {info['files']} files")
+    click.echo(f"size: {info['size_bytes'] / 1e6:.1f} MB (text {info['text_bytes'] / 1e6:.1f} MB)")
+    click.echo(f"analyzer: {info['analyzer']}")
+    for facet in ("province", "city", "district", "year", "theme", "type"):
+        values = info["facets"][facet]
+        shown = ", ".join(f"{v['value']} ({v['count']})" for v in values[:15])
+        click.echo(f"{facet}: {shown or '-'}" + (" …" if len(values) > 15 else ""))
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def inspect(ctx: click.Context, file: Path, as_json: bool) -> None:
+    """Show what the pipeline makes of FILE: cleaned text, articles, metadata with evidence."""
+    from searchapp.pipeline import file_result_to_json, prepare_file
+
+    result = file_result_to_json(prepare_file(file, str(file), _settings(ctx)))
+    if as_json:
+        click.echo(_dump(result))
+        return
+    click.echo(f"{result['path']}  (encoding {result['encoding']}; {result['removed_lines']} boilerplate lines "
+               f"removed; {len(result['mojibake_repairs'])} mojibake spans repaired)")
+    for before, after in result["mojibake_repairs"]:
+        click.echo(f"  mojibake: {before!r} → {after!r}")
+    for line in result["removed"]:
+        click.echo(f"  removed: {line}")
+    for w in result["warnings"]:
+        click.echo(f"  warning: {w}")
+    for i, art in enumerate(result["articles"], start=1):
+        region = "/".join(v for v in art["region"].values() if v) or "-"
+        click.echo(f"\n[{i}/{len(result['articles'])}] {art['title']}")
+        click.echo(f"  region: {region}   evidence: {'; '.join(art['evidence'].get('region', []))}")
+        click.echo(f"  year: {art['year'] or '-'}   evidence: {'; '.join(art['evidence'].get('year', []))}")
+        themes = art["evidence"].get("themes", {})
+        click.echo(f"  themes: {', '.join(f'{t} {s}' for t, s in themes.items()) or '-'}")
+        click.echo(f"  type: {art['type'] or '-'}")
+        text = art["text"]
+        click.echo("  text: " + (text[:300] + " …" if len(text) > 300 else text).replace("\n", "\n        "))
+
+
+@main.command()
+@click.option("--index", "index", default=None, help="Index folder (overrides index_dir of the config).")
+@click.option("--host", default=None, help="Address to listen on (default: server.host).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (default: server.port).")
+@click.option("--debug", is_flag=True, help="Run Flask's development server with the debugger (never in production).")
+@click.pass_context
+def serve(ctx: click.Context, index: str | None, host: str | None, port: int | None, debug: bool) -> None:
+    """Serve the search page, the JSON API and the embeddable widget."""
+    from searchapp.web.server import serve as run_server
+
+    settings = _settings(ctx)
+    run_server(settings, _index_dir(settings, index), host=host or settings.server.host,
+               port=port or settings.server.port, debug=debug)
+
+
+@main.command("config")
+@click.option("--markdown", is_flag=True, help="Print the settings reference as a Markdown table (docs/config.md).")
+@click.pass_context
+def config_cmd(ctx: click.Context, markdown: bool) -> None:
+    """List every setting with its current value and meaning."""
+    settings = _settings(ctx)
+    if markdown:
+        click.echo("| key | default | meaning |\n|---|---|---|")
+        for key, default, help_text in describe_settings():
+            shown = "(built-in list)" if isinstance(default, list) and len(default) > 4 else json.dumps(
+                default, ensure_ascii=False)
+            click.echo(f"| `{key}` | {shown} | {help_text} |")
+        return
+    for key, default, help_text in describe_settings():
+        value: Any = settings
+        for part in key.split("."):
+            value = getattr(value, part)
+        shown = value if not isinstance(value, (list, dict)) or len(str(value)) < 60 else f"{str(value)[:57]}..."
+        click.echo(f"{key} = {shown!r}\n    {help_text}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,255 @@
+"""Near-duplicate detection: 64-bit MinHash fingerprints and clustering by Hamming distance.
+
+The same 政府工作报告 or notice is republished by the State Council, a ministry, a
+province and a news site, each copy wrapped in its own menus and footer and with its own
+punctuation and line breaks. Showing every copy on the result page hides the other
+results, so the indexer fingerprints each document and groups the copies.
+
+**Features.** Character 4-grams of the Han characters, ASCII letters and digits only
+(lower-cased, full-width letters and digits folded): punctuation, whitespace and line
+breaks differ between copies and say nothing about the content, so they have no effect
+at all on the fingerprint. Each distinct 4-gram counts once.
+
+**Fingerprint: one-permutation MinHash, one bit per bin.** Every feature is hashed
+(BLAKE2b, 8 bytes: stable across processes, machines and Python versions, unlike the
+salted built-in ``hash()``). The top 6 bits of a hash pick one of 64 bins; bit *i* of
+the fingerprint is the lowest bit of the smallest hash in bin *i*. Two texts whose
+feature sets have Jaccard similarity *J* agree on a bin's minimum with probability about
+*J*, and on the bit otherwise half the time, so they differ in about 32·(1 − *J*) bits:
+≈1.6 bits at *J* = 0.95, ≈3 at 0.9, ≈32 for unrelated texts.
+
+We first used a SimHash (majority vote of feature hashes per bit). On the corpus it was
+worse on both sides: repeated boilerplate ("第一条", "人民政府") dominated the votes of
+term-frequency weights, putting unrelated laws 1-3 bits apart, and even with binary
+weights a SimHash separates texts by 64·θ/π bits (θ the angle between the feature
+vectors), ≈4.6 bits at *J* = 0.95, so most true near-duplicates missed the default
+``max_distance=3``. See ``benchmarks/dedup_scan.py`` for the figures.
+
+**Speed.** Hashing every 4-gram in Python costs about 0.8 µs per character (3.5 MB/s).
+So we keep only the 4-grams that *start* at an anchor character, a fixed quarter of the
+BMP Han/alphanumeric alphabet chosen by hashing each character. The choice depends on the
+content only, so copies of a report keep the same 4-grams wherever their chrome shifts
+the text, and the Jaccard similarity of the sampled sets estimates that of the full sets.
+A regular expression finds the anchored 4-grams in C; the hashes are sorted (in C) and
+each bin's minimum is found by bisection. About 20 MB/s on the corpus (one core).
+
+* Texts with fewer than :data:`MIN_ANCHORED` anchored 4-grams (under about 250
+  characters) use all their 4-grams instead, so that short notices still get a
+  meaningful fingerprint. A short text and a copy of it just over that size can
+  therefore land far apart: a known, rare miss.
+* A text with fewer than ~300 features leaves some bins empty; an empty bin borrows a
+  different bit of the next non-empty bin's minimum ("densification"), which copies of
+  the text share as well.
+
+**Clustering.** Two fingerprints at most *k* bits apart agree exactly on at least one of
+*k* + 1 disjoint bands of bits (pigeonhole), so we bucket the distinct fingerprints by
+each band and compare only within buckets. Clusters are connected components (single
+linkage): A~B and B~C put A and C together even if A and C are further apart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from bisect import bisect_left
+from collections.abc import Iterator, Mapping
+from functools import lru_cache
+
+#: Shingle length in characters. Han 4-grams are specific enough to tell reports apart
+#: yet short enough that a changed character spoils few of them.
+SHINGLE = 4
+#: One character in this many of the Han/alphanumeric alphabet is an anchor.
+ANCHOR_RATE = 4
+#: Below this many anchored 4-grams a text uses all its 4-grams.
+MIN_ANCHORED = 64
+#: Fingerprint width in bits; also the number of MinHash bins.
+BITS = 64
+
+_MASK = (1 << BITS) - 1
+_HASH_BYTES = 8
+#: Hash bits that are not used to choose the bin.
+_LOW_BITS = 8 * _HASH_BYTES - 6
+
+#: Everything that is not a Han character (BMP, compatibility or supplementary planes),
+#: an ASCII letter or a digit.
+_NOT_CONTENT = re.compile(r"[^0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]+")
+_FULL_WIDTH_ALNUM = re.compile(r"[０-９Ａ-Ｚａ-ｚ]+")
+_FULL_WIDTH_OFFSET = 0xFEE0
+
+#: Characters that can be anchors: BMP Han blocks and [0-9a-z] (text is lower-cased
+#: first). Supplementary-plane Han characters are kept as content but never anchor:
+#: they are rare, and a character class with them makes the regular expression slow.
+_ANCHOR_CANDIDATES = ((0x30, 0x39), (0x61, 0x7A), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+
+#: The smallest possible hash of each bin, as sortable bytes: bin ``i`` holds the hashes
+#: whose first byte's top 6 bits are ``i``.
+_BIN_START = tuple(bytes([index << 2]) + bytes(_HASH_BYTES - 1) for index in range(BITS))
+
+
+def _stable_hash(feature: str) -> bytes:
+    return hashlib.blake2b(feature.encode("utf-8"), digest_size=_HASH_BYTES).digest()
+
+
+@lru_cache(maxsize=1)
+def _anchored_shingles() -> re.Pattern[str]:
+    """Pattern whose ``findall`` returns every 4-gram starting at an anchor character
+    (overlapping ones too, through the look-ahead). Built once, about 20 ms."""
+    anchors = [
+        chr(cp)
+        for start, end in _ANCHOR_CANDIDATES
+        for cp in range(start, end + 1)
+        if hashlib.blake2b(chr(cp).encode("utf-8"), digest_size=1).digest()[0] % ANCHOR_RATE == 0
+    ]
+    char_class = "".join(re.escape(ch) for ch in anchors)
+    return re.compile(f"(?=([{char_class}]{'.' * (SHINGLE - 1)}))", re.DOTALL)
+
+
+def content_chars(text: str) -> str:
+    """The characters fingerprints are made of: Han, ASCII letters (lower-cased) and
+    digits, full-width forms folded, everything else dropped."""
+    text = _FULL_WIDTH_ALNUM.sub(lambda m: "".join(chr(ord(c) - _FULL_WIDTH_OFFSET) for c in m.group()), text)
+    return _NOT_CONTENT.sub("", text).lower()
+
+
+def features(text: str) -> set[str]:
+    """The distinct shingles whose hashes make the fingerprint of ``text``."""
+    content = content_chars(text)
+    anchored = _anchored_shingles().findall(content)
+    if len(anchored) >= MIN_ANCHORED:
+        return set(anchored)
+    if len(content) <= SHINGLE:
+        return {content} if content else set()
+    return {content[i : i + SHINGLE] for i in range(len(content) - SHINGLE + 1)}
+
+
+def _bin_minima(hashes: list[bytes]) -> list[int | None]:
+    """For each bin, the smallest hash in it (as an int), or ``None`` if it is empty.
+    ``hashes`` must be sorted: a bin's minimum is then the first hash at or after the
+    bin's start."""
+    minima: list[int | None] = []
+    for index, start in enumerate(_BIN_START):
+        pos = bisect_left(hashes, start)
+        if pos < len(hashes) and hashes[pos][0] >> 2 == index:
+            minima.append(int.from_bytes(hashes[pos], "big"))
+        else:
+            minima.append(None)
+    return minima
+
+
+def _bin_bit(minima: list[int | None], index: int) -> int:
+    """Bit of bin ``index``: the lowest bit of its minimum; for an empty bin, the bit
+    ``step`` places up in the minimum of the first non-empty bin ``step`` bins further."""
+    for step in range(BITS):
+        value = minima[(index + step) % BITS]
+        if value is not None:
+            return (value >> (step % _LOW_BITS)) & 1
+    return 0
+
+
+def fingerprint(normalized_text: str) -> int:
+    """64-bit one-permutation MinHash of the text's content 4-grams.
+
+    Copies of one report that differ only in punctuation, whitespace, line breaks or
+    full-width digits get the same fingerprint; copies with a few different chrome
+    lines (a menu, a footer, "上一篇：…") differ in 0-3 bits as long as the chrome is a
+    small share (under ~5 %) of the text; unrelated texts differ in about 32 bits. A
+    text without Han/alphanumeric characters gets 0, and texts of a few dozen
+    characters are too short for the distance to mean much: leave such documents out
+    of :func:`cluster`.
+    """
+    shingles = features(normalized_text)
+    if not shingles:
+        return 0
+    minima = _bin_minima(sorted(map(_stable_hash, shingles)))
+    result = 0
+    for index in range(BITS):
+        result |= _bin_bit(minima, index) << index
+    return result
+
+
+def hamming(a: int, b: int) -> int:
+    """Number of differing bits between two 64-bit fingerprints."""
+    return ((a ^ b) & _MASK).bit_count()
+
+
+def bands(max_distance: int) -> list[tuple[int, int]]:
+    """``max_distance + 1`` disjoint bit ranges covering all 64 bits, as
+    ``(shift, mask)``, widths as equal as possible."""
+    count = max_distance + 1
+    width, extra = divmod(BITS, count)
+    out: list[tuple[int, int]] = []
+    shift = 0
+    for index in range(count):
+        size = width + (1 if index < extra else 0)
+        out.append((shift, (1 << size) - 1))
+        shift += size
+    return out
+
+
+class _UnionFind:
+    """Disjoint sets over ``0..n-1`` with path halving and union by size."""
+
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+        self.size = [1] * n
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        if self.size[ra] < self.size[rb]:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.size[ra] += self.size[rb]
+
+
+def _candidate_pairs(values: list[int], max_distance: int) -> Iterator[tuple[int, int]]:
+    """Index pairs of distinct fingerprints that agree on some band: every pair within
+    ``max_distance`` is among them (pigeonhole), most far pairs are not."""
+    for shift, mask in bands(max_distance):
+        buckets: dict[int, list[int]] = {}
+        for index, value in enumerate(values):
+            buckets.setdefault((value >> shift) & mask, []).append(index)
+        for members in buckets.values():
+            for pos, a in enumerate(members):
+                for b in members[pos + 1 :]:
+                    yield a, b
+
+
+def cluster(fingerprints: Mapping[str, int], *, max_distance: int = 3) -> dict[str, str]:
+    """Map each document id to its cluster's representative: the smallest id of the
+    cluster; a document without near-duplicates maps to itself.
+
+    Deterministic (clusters are connected components, whatever the input order) and
+    near-linear for dissimilar documents: 100,000 random fingerprints take about
+    0.3 s. Identical fingerprints are merged first, so thousands of exact copies
+    cost nothing extra.
+    """
+    if not 0 <= max_distance < BITS:
+        raise ValueError(f"max_distance must be between 0 and {BITS - 1}, not {max_distance}")
+    ids_by_value: dict[int, list[str]] = {}
+    for doc_id, value in fingerprints.items():
+        ids_by_value.setdefault(value & _MASK, []).append(doc_id)
+    values = list(ids_by_value)
+    sets = _UnionFind(len(values))
+    for a, b in _candidate_pairs(values, max_distance):
+        if ((values[a] ^ values[b]).bit_count()) <= max_distance:
+            sets.union(a, b)
+    representative: dict[int, str] = {}
+    for index, value in enumerate(values):
+        root = sets.find(index)
+        smallest = min(ids_by_value[value])
+        if root not in representative or smallest < representative[root]:
+            representative[root] = smallest
+    return {
+        doc_id: representative[sets.find(index)]
+        for index, value in enumerate(values)
+        for doc_id in ids_by_value[value]
+    }

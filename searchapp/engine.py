@@ -1,0 +1,208 @@
+"""An opened index: a consistent snapshot of Whoosh and the text store, refreshed
+when a new commit appears, shared by every request of the process.
+
+The snapshot caches what each query would otherwise re-read: the stored fields
+of every document as per-docnum columns (for filters, facets and result
+metadata), the key ↔ docnum join with the text store, and the duplicate
+clusters. It is rebuilt only when ``searchapp index`` commits, so the server
+picks up a re-indexed or incrementally updated index without a restart, and a
+request always sees one committed state.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.matching import ListMatcher, NullMatcher
+from whoosh.query import Query
+
+from searchapp import textstore
+from searchapp.config import Settings
+from searchapp.errors import IndexMissingError, SearchappError
+from searchapp.indexer import CLUSTERS_FILE, check_compatible, read_index_meta
+from searchapp.schema import INDEX_META
+
+#: Seconds between checks for a new commit.
+REFRESH_INTERVAL = 0.5
+
+
+@dataclass
+class DocInfo:
+    """The stored fields of one live document (what results and facets need)."""
+
+    docnum: int
+    id: str
+    key: int
+    path: str
+    source: str
+    title: str
+    province: str
+    city: str
+    district: str
+    year: int | None
+    themes: tuple[str, ...]
+    doctype: str
+    length: int
+    encoding: str | None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+class Snapshot:
+    """One committed state of the index. Read-only; safe to share between threads
+    (Whoosh calls go through ``lock`` because Whoosh readers share file positions)."""
+
+    def __init__(self, index_dir: Path, generation: tuple[str, int]):
+        self.index_dir = index_dir
+        self.generation = generation
+        self.lock = threading.Lock()
+        self.ix = whoosh_index.open_dir(str(index_dir))
+        self.searcher = self.ix.searcher()
+        self.store = textstore.TextStore(index_dir / textstore.STORE_DIRNAME)
+        self.docs: dict[int, DocInfo] = {}
+        self.by_key: dict[int, int] = {}
+        self.by_id: dict[str, int] = {}
+        for docnum, f in self.searcher.reader().iter_docs():
+            info = DocInfo(
+                docnum=docnum, id=f["id"], key=f["key"], path=f.get("path", ""), source=f.get("source", ""),
+                title=f.get("title", ""), province=f.get("province", ""), city=f.get("city", ""),
+                district=f.get("district", ""), year=f.get("year"),
+                themes=tuple(t for t in (f.get("themes") or "").split(",") if t),
+                doctype=f.get("doctype", ""), length=f.get("length") or 0, encoding=f.get("encoding"),
+                meta=f.get("meta") or {})
+            self.docs[docnum] = info
+            self.by_key[info.key] = docnum
+            self.by_id[info.id] = docnum
+        self.all = frozenset(self.docs)
+        try:
+            clusters = json.loads((index_dir / CLUSTERS_FILE).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            clusters = {}
+        self.cluster_of: dict[int, str] = {self.by_id[i]: rep for i, rep in clusters.items() if i in self.by_id}
+        self.opened_at = time.time()
+
+    def close(self) -> None:
+        self.searcher.close()
+        self.store.close()
+
+    def docnums_for_keys(self, keys: set[int]) -> set[int]:
+        by_key = self.by_key
+        return {by_key[k] for k in keys if k in by_key}
+
+    def find(self, phrase: str, among: set[int] | None = None) -> set[int]:
+        """Docnums whose normalized text contains ``phrase``."""
+        among_keys = None if among is None else {self.docs[d].key for d in among}
+        return self.docnums_for_keys(self.store.find(phrase, among_keys))
+
+    def original_text(self, docnum: int) -> str:
+        return self.store.original_text(self.docs[docnum].key)
+
+
+class SearchIndex:
+    """The process-wide handle on an index folder; hands out current snapshots."""
+
+    def __init__(self, settings: Settings, index_dir: Path | None = None):
+        self.settings = settings
+        self.index_dir = Path(index_dir or settings.index_path)
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._checked = 0.0
+        from searchapp.analysis import Segmenter
+
+        self.segmenter = Segmenter(settings.analysis.user_words)
+        self.snapshot()  # fail early with a clear message
+
+    def _generation(self) -> tuple[str, int]:
+        meta = read_index_meta(self.index_dir)
+        if meta is None:
+            raise IndexMissingError(
+                f"no search index at {self.index_dir}: run `searchapp index` first")
+        try:
+            gen = whoosh_index.open_dir(str(self.index_dir)).latest_generation()
+        except Exception as exc:
+            raise SearchappError(f"the index at {self.index_dir} cannot be opened ({exc}); "
+                                 "run `searchapp index --rebuild`") from None
+        return meta.get("build_id", ""), gen
+
+    def snapshot(self) -> Snapshot:
+        """The current snapshot, reopened if a newer commit exists (checked at most
+        every :data:`REFRESH_INTERVAL` seconds)."""
+        now = time.monotonic()
+        snap = self._snapshot
+        if snap is not None and now - self._checked < REFRESH_INTERVAL:
+            return snap
+        with self._lock:
+            if self._snapshot is not None and time.monotonic() - self._checked < REFRESH_INTERVAL:
+                return self._snapshot
+            try:
+                gen = self._generation()
+                if self._snapshot is None or gen != self._snapshot.generation:
+                    check_compatible(self.index_dir, self.settings)
+                    self._snapshot = self._open(gen)
+            except SearchappError:
+                if self._snapshot is None:
+                    raise
+                # Keep answering from the last good snapshot (e.g. during a rebuild swap).
+            self._checked = time.monotonic()
+            return self._snapshot
+
+    def _open(self, gen: tuple[str, int]) -> Snapshot:
+        last_exc: Exception | None = None
+        for _ in range(3):  # a commit may land while we open; retry once or twice
+            try:
+                return Snapshot(self.index_dir, gen)
+            except (FileNotFoundError, KeyError) as exc:
+                last_exc = exc
+                time.sleep(0.05)
+                gen = self._generation()
+        raise SearchappError(f"the index at {self.index_dir} could not be opened ({last_exc}); "
+                             "run `searchapp index --rebuild`")
+
+
+class DocSetQuery(Query):
+    """Matches a fixed set of top-level docnums, each with a given weight.
+
+    Used to feed the exact channel's answers (and the final filtered set) into
+    Whoosh's ranking, so BM25F scores and our phrase tiers add up in one pass.
+    """
+
+    def __init__(self, weights: dict[int, float], name: str = "docs"):
+        self.weights = weights
+        self.name = name
+        self.boost = 1.0
+
+    def __repr__(self) -> str:
+        return f"DocSetQuery({self.name}, {len(self.weights)} docs)"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DocSetQuery) and other.weights == self.weights
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def is_leaf(self) -> bool:
+        return True
+
+    def estimate_size(self, ixreader) -> int:
+        return len(self.weights)
+
+    def docs(self, searcher):
+        return iter(sorted(self.weights))
+
+    def matcher(self, searcher, context=None):
+        offset = 0
+        size = searcher.doc_count_all()
+        if searcher.has_parent():
+            offset = searcher.get_parent()._offset_for_subsearcher(searcher)
+        local = sorted(d - offset for d in self.weights if offset <= d < offset + size)
+        if not local:
+            return NullMatcher()
+        return ListMatcher(local, weights=[self.weights[d + offset] for d in local])
+
+
+__all__ = ["SearchIndex", "Snapshot", "DocInfo", "DocSetQuery", "INDEX_META"]

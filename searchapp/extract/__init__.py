@@ -1,0 +1,1 @@
+"""Metadata extractors: pure functions from text to fields."""

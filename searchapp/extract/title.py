@@ -1,0 +1,288 @@
+"""Find a report's own title line.
+
+Reports reach us as scraped web pages, document-viewer pages and compilations,
+so the first line is often not the title: it may be a site name, a file name
+("….docx", "…_第1页"), an upload line ("上传人:…"), a 导语 blurb, a date, a
+compilation header ("第一篇:…(精)") or a salutation (各位领导:). We skip those,
+take the first line that looks like a title, and join a title that the author
+broke over several lines ("县级政府…工作" + "汇" + "报") or that has a subtitle
+("切实履行政府职责 促进教育优质均衡" + "——2007年、2008年…" + "…自查报告").
+
+The function works on the original (cleaned, not normalized) text so the title
+keeps its script; the patterns below therefore list Traditional forms as well.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import PurePath
+
+__all__ = ["MAX_TITLE_CHARS", "extract_title", "is_first_sentence"]
+
+#: Titles longer than this are cut (a subtitle is dropped first).
+MAX_TITLE_CHARS = 80
+
+_SCAN_LINES = 40
+_MIN_TITLE_CHARS = 4
+_MAX_CONTINUATION_LINES = 2
+_PARAGRAPH_MIN_CHARS = 60
+
+_INVISIBLE_RE = re.compile(r"[\u200b-\u200f\ufeff\u2060]")
+_MARKDOWN_RE = re.compile(r"^(?:#{1,6}\s*|>\s*)+|^\*\*(.*)\*\*$")
+_FILE_SUFFIX_RE = re.compile(
+    r"\.(?:docx?|wps|pdf|txt|pptx?|xlsx?|rtf)(?:\s*[_-]\s*第\s*\d+\s*页)?\s*$|\s*[_-]\s*第\s*\d+\s*页\s*$",
+    re.IGNORECASE,
+)
+_COMPILATION_RE = re.compile(r"^(?:第\s*[一二三四五六七八九十百\d]+\s*篇|篇\s*[一二三四五六七八九十\d]+)\s*[:：、.．\s]\s*")
+# Labels that sharing sites glue on a title: (精) (精选) 【精品】 (完整版) (共5篇) …
+_TAG_RE = re.compile(
+    r"\s*[(（【\[](?:精|精选|精選|精品|完整版|最新|优质|優質|范文|範文|推荐|推薦|word版|可编辑|可編輯|"
+    r"共\s*\d+\s*篇|\d+\s*篇)[^)）】\]]{0,6}[)）】\]]\s*$",
+    re.IGNORECASE,
+)
+
+# Lines that are page furniture rather than content.
+_CHROME_START_RE = re.compile(
+    r"^(?:上传人|上傳人|文档编号|文檔編號|上传时间|上傳時間|导语|導語|时间|時間|日期|来源|來源|作者|编辑|編輯|"
+    r"发布|發布|浏览|瀏覽|阅读|閱讀|当前位置|當前位置|首页|首頁|下载|下載|相关|相關|分享|收藏|打印|全屏|"
+    r"【字号|字号|加大|还原|减小|点击|點擊|扫码|掃碼|关注|關注|返回)"
+)
+_CHROME_ANY_RE = re.compile(
+    r"由会员分享|由會員分享|在线阅读|在線閱讀|点击查看更多|第\s*\d+\s*页\s*/\s*共|收集\s*整\s*理|本\s*文\s*由|"
+    r"https?://|www\.|\.com|\.cn\b|客服|微信|举报|舉報|版权所有|版權所有|copyright|ICP",
+    re.IGNORECASE,
+)
+_SITE_NAME_RE = re.compile(r"^.{1,10}(?:网|網|文库|文庫|网站|網站)$")
+_DATE_ONLY_RE = re.compile(
+    r"^[\s(（\[]*(?:[\d〇○零一二三四五六七八九]{4}\s*[年.\-/]\s*[\d一二三四五六七八九十]{1,3}"
+    r"(?:\s*[月.\-/]\s*[\d一二三四五六七八九十]{0,3}\s*[日号]?)?|\d{8})[\s)）\]]*$"
+)
+_SALUTATION_RE = re.compile(r"^.{1,30}[:：]$")
+_HEADING_RE = re.compile(
+    r"^(?:[一二三四五六七八九十]+\s*[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d+\s*[、.．]\D"
+    r"|第[一二三四五六七八九十\d]+[章节條条部])"
+)
+_SENTENCE_END_RE = re.compile(r"[。！？!?；;]")
+_CLAUSE_RE = re.compile(r"[，,。；;！？!?]")
+_SUBTITLE_RE = re.compile(r"^(?:——|—|－－|--|─)")
+# A title is complete when it ends with the name of a document type.
+_TYPE_END_RE = re.compile(
+    r"(?:报告|報告|汇报|匯報|讲话|講話|讲话稿|講話稿|发言|發言|发言稿|發言稿|致辞|致辭|总结|總結|小结|小結|"
+    r"计划|計劃|规划|規劃|方案|通知|通报|通報|意见|意見|决定|決定|决议|決議|办法|辦法|条例|條例|规定|規定|"
+    r"细则|細則|纲要|綱要|要点|要點|材料|述职|述職|体会|體會|自查|汇报材料|公告|通告|纪要|紀要|简报|簡報)"
+    r"[)）]?$"
+)
+
+
+@dataclass(frozen=True)
+class _Line:
+    """A cleaned line, remembering the chrome that was stripped from it."""
+
+    text: str
+    compilation: bool = False  # was "第一篇:…": a compiler's label for the next article
+    markdown_heading: bool = False  # was "# …": a block of its own, never part of another line
+
+
+def _clean(raw: str) -> _Line:
+    """Strip markup and file/compilation chrome from one line."""
+    line = _INVISIBLE_RE.sub("", raw).strip().strip("\u3000\xa0").strip()
+    heading = line.startswith("#")
+    m = _MARKDOWN_RE.match(line)
+    if m:
+        line = (m.group(1) if m.group(1) is not None else line[m.end() :]).strip()
+    line = _FILE_SUFFIX_RE.sub("", line).strip()
+    if line.startswith("《") and line.endswith("》") and line.count("《") == 1:
+        inner = line[1:-1]
+        if _FILE_SUFFIX_RE.search(inner):
+            line = _FILE_SUFFIX_RE.sub("", inner).strip()
+    compilation = False
+    m = _COMPILATION_RE.match(line)
+    if m:
+        line, compilation = line[m.end() :].strip(), True
+    return _Line(_TAG_RE.sub("", line).strip(), compilation, heading)
+
+
+def _is_chrome(line: str) -> bool:
+    return bool(
+        _CHROME_START_RE.match(line)
+        or _CHROME_ANY_RE.search(line)
+        or _SITE_NAME_RE.match(line)
+        or _DATE_ONLY_RE.match(line)
+    )
+
+
+def _is_paragraph(line: str) -> bool:
+    return len(line) >= _PARAGRAPH_MIN_CHARS and bool(_CLAUSE_RE.search(line))
+
+
+def _is_title_like(line: str) -> bool:
+    """Short, not a sentence, not a heading, not a salutation."""
+    return (
+        _MIN_TITLE_CHARS <= len(line) <= 2 * MAX_TITLE_CHARS
+        and not _SENTENCE_END_RE.search(line)
+        and line.count("，") + line.count(",") <= 1
+        and not _SALUTATION_RE.match(line)
+        and not _HEADING_RE.match(line)
+        and not _is_paragraph(line)
+    )
+
+
+def _can_continue(item: _Line) -> bool:
+    """A line that may be the rest of a broken title (even a single character)."""
+    line = item.text
+    return (
+        0 < len(line) <= 40
+        and not item.markdown_heading
+        and not item.compilation
+        and not _SUBTITLE_RE.match(line)
+        and not _CLAUSE_RE.search(line)
+        and not _SALUTATION_RE.match(line)
+        and not _HEADING_RE.match(line)
+        and not _is_chrome(line)
+    )
+
+
+def _join(a: str, b: str) -> str:
+    """Join two pieces of a broken title: no space between CJK characters."""
+    if a and b and a[-1].isascii() and a[-1].isalnum() and b[0].isascii() and b[0].isalnum():
+        return f"{a} {b}"
+    return a + b
+
+
+def _complete(title: str, rest: list[_Line]) -> tuple[str, int]:
+    """Append following lines while they finish an unfinished title.
+
+    Returns the joined text and how many lines of ``rest`` it used. Lines are
+    taken only when, together, they end with a document-type word, so an author
+    line or the first heading is never glued on; a title that ends with a
+    bracket ("…(20220924)") is already complete.
+    """
+    if _TYPE_END_RE.search(title) or title.endswith((")", "）", "》", "]", "】")):
+        return title, 0
+    joined = ""
+    for n, item in enumerate(rest[:_MAX_CONTINUATION_LINES], start=1):
+        if not _can_continue(item):
+            break
+        joined = _join(joined, item.text)
+        if _TYPE_END_RE.search(joined):
+            return _join(title, joined), n
+    return title, 0
+
+
+def _similar(a: str, b: str) -> bool:
+    """Do two lines name the same thing? (shared characters, ignoring punctuation)."""
+    sa = {c for c in a if c.isalnum()}
+    sb = {c for c in b if c.isalnum()}
+    if not sa or not sb:
+        return False
+    return len(sa & sb) / min(len(sa), len(sb)) >= 0.5
+
+
+def _shorten(title: str, main: str | None = None) -> str:
+    """Fit in MAX_TITLE_CHARS: drop the subtitle first, then cut."""
+    if len(title) <= MAX_TITLE_CHARS:
+        return title
+    if main and len(main) <= MAX_TITLE_CHARS:
+        return main
+    return title[:MAX_TITLE_CHARS].rstrip()
+
+
+def _assemble(lines: list[_Line], i: int) -> str:
+    """Build the title starting at ``lines[i]``: join a broken line and a subtitle.
+
+    The subtitle is kept only when the main title does not say what the document
+    is ("切实履行政府职责 促进教育优质均衡" needs its "——…自查报告"), because a
+    self-describing title ("2026年上海市政府工作报告") reads better alone.
+    """
+    main, used = _complete(lines[i].text, lines[i + 1 :])
+    j = i + 1 + used
+    if (
+        j < len(lines)
+        and _SUBTITLE_RE.match(lines[j].text)
+        and not lines[j].markdown_heading
+        and not _TYPE_END_RE.search(main)
+    ):
+        subtitle, _ = _complete(lines[j].text, lines[j + 1 :])
+        return _shorten(_join(main, subtitle), main)
+    return _shorten(main)
+
+
+def _first_sentence(line: str) -> str:
+    m = _SENTENCE_END_RE.search(line)
+    sentence = line[: m.start()] if m else line
+    return _shorten(sentence.strip())
+
+
+def _from_filename(filename: str | None) -> str:
+    """The file name's stem without extensions and viewer chrome ("_第1页")."""
+    if not filename:
+        return ""
+    stem = PurePath(filename).name
+    while True:
+        shorter = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", _FILE_SUFFIX_RE.sub("", stem)).strip()
+        if shorter == stem or not shorter:
+            break
+        stem = shorter
+    return _shorten(_TAG_RE.sub("", stem).strip())
+
+
+def extract_title(text: str, filename: str | None = None) -> str:
+    """The report's own title line, at most MAX_TITLE_CHARS characters.
+
+    Falls back to the first sentence of the first meaningful line, then to the
+    file name's stem (without ".docx"/"_第1页" chrome), then to "".
+    """
+    lines: list[_Line] = []
+    for raw in (text or "").splitlines()[: _SCAN_LINES * 3]:
+        item = _clean(raw)
+        if item.text:
+            lines.append(item)
+            if len(lines) >= _SCAN_LINES:
+                break
+
+    first_meaningful: str | None = None
+    for i, item in enumerate(lines):
+        line = item.text
+        if _is_chrome(line):
+            continue
+        if first_meaningful is None and not _SALUTATION_RE.match(line):
+            first_meaningful = line
+        if item.compilation:
+            nxt = lines[i + 1].text if i + 1 < len(lines) else ""
+            if nxt and _is_title_like(nxt) and _similar(line, nxt):
+                continue  # the article's own title follows its compilation header
+            if _is_title_like(line):
+                return _shorten(line)
+        if _SALUTATION_RE.match(line) or _is_paragraph(line):
+            break  # the body has started: titles come before it
+        if _is_title_like(line):
+            return _assemble(lines, i)
+
+    if first_meaningful is None:
+        for item in lines:
+            if not _is_chrome(item.text) and not _SALUTATION_RE.match(item.text):
+                first_meaningful = item.text
+                break
+    if first_meaningful:
+        return _first_sentence(first_meaningful)
+    return _from_filename(filename)
+
+
+def is_first_sentence(title: str, text: str) -> bool:
+    """Is ``title`` only the start of a body line (``extract_title``'s fallback)?
+
+    Year and type detection trust a title's words more than the body's; a
+    "title" that is really the first sentence of a report without a title line
+    must not get that trust. Compare title and text in the same normalization.
+    """
+    key = (title or "").strip()
+    if not key:
+        return False
+    for raw in (text or "").splitlines()[: _SCAN_LINES * 3]:
+        line = _clean(raw).text
+        if line.startswith(key) and len(line) > len(key):
+            rest = line[len(key) :]
+            if _CLAUSE_RE.match(rest) or (len(rest) > 8 and _CLAUSE_RE.search(rest)):
+                return True
+    return False

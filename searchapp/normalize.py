@@ -1,0 +1,131 @@
+"""Normalization before segmentation, with a map back to the original text.
+
+The index, the exact-phrase channel and every query see the *normalized* text:
+Traditional → Simplified (OpenCC t2s), full-width ASCII → half-width, Latin
+lower-cased, and horizontal whitespace next to Chinese characters removed
+(scraped pages and PDFs insert spaces inside words: "本 文由第 一公文 网").
+Other whitespace runs collapse to one space.
+
+Every step but the whitespace removal maps one character to one character, so the
+map back to the original is "identity plus the deleted runs". We keep that as a
+short list of break points instead of an array per character: highlights found in
+the normalized text land on the original characters (Traditional stays
+Traditional) at almost no cost.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+#: Bumped whenever the output of :func:`normalize` changes for some input; part of
+#: the analyzer version recorded in the index.
+NORMALIZER_VERSION = 1
+
+_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+_FULLWIDTH.update({0x3000: 0x20, 0x00A0: 0x20, 0x2002: 0x20, 0x2003: 0x20, 0x2009: 0x20,
+                   0x202F: 0x20, 0x205F: 0x20, 0x0009: 0x20})
+_FULLWIDTH.update({cp: cp + 32 for cp in range(0x41, 0x5B)})  # A-Z → a-z
+_FULLWIDTH.update({cp: cp - 0xFEE0 + 32 for cp in range(0xFF21, 0xFF3B)})  # Ａ-Ｚ → a-z
+_TABLE = str.maketrans(_FULLWIDTH)
+
+_CJK = "\u2e80-\u303f\u3040-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_CJK_RE = re.compile(f"[{_CJK}]")
+# Runs of spaces (after translation every horizontal space is " ") and zero-width marks.
+_SPACE_RUN = re.compile("[ \u200b\u200c\u200d\u2060\ufeff]+")
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → Simplified, guaranteed one character for one character.
+
+    OpenCC converts by phrases; in the rare case a line changes length we convert
+    that line character by character, which keeps offsets aligned.
+    """
+    conv = _t2s()
+    out = conv.convert(text)
+    if len(out) == len(text):
+        return out
+    lines = text.split("\n")
+    fixed = []
+    for line in lines:
+        c = conv.convert(line)
+        if len(c) != len(line):
+            c = "".join(ch2 if len(ch2 := conv.convert(ch)) == 1 else ch for ch in line)
+        fixed.append(c)
+    return "\n".join(fixed)
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """Normalized text and the way back to original character offsets."""
+
+    text: str
+    #: Break points: ``_norm_at[k]`` is a normalized offset from which on original
+    #: offsets are ``norm + _shift[k]``.
+    _norm_at: list[int] = field(default_factory=list, repr=False)
+    _shift: list[int] = field(default_factory=list, repr=False)
+
+    def to_original(self, pos: int) -> int:
+        """Original offset of the normalized character at ``pos``."""
+        k = bisect.bisect_right(self._norm_at, pos) - 1
+        return pos + (self._shift[k] if k >= 0 else 0)
+
+    def span_to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a half-open normalized span to the original text."""
+        if end <= start:
+            o = self.to_original(start)
+            return o, o
+        return self.to_original(start), self.to_original(end - 1) + 1
+
+
+def _is_cjk(ch: str) -> bool:
+    return bool(_CJK_RE.match(ch))
+
+
+def normalize(text: str) -> Normalized:
+    """Normalize ``text`` for indexing or querying; see the module docstring."""
+    s = to_simplified(text).translate(_TABLE)
+    lowered = s.lower()
+    if len(lowered) == len(s):
+        s = lowered
+    pieces: list[str] = []
+    norm_at: list[int] = []
+    shifts: list[int] = []
+    last = 0
+    deleted = 0
+    n = len(s)
+    for m in _SPACE_RUN.finditer(s):
+        a, b = m.span()
+        run = m.group()
+        before = s[a - 1] if a > 0 else "\n"
+        after = s[b] if b < n else "\n"
+        only_zero_width = " " not in run
+        drop_all = only_zero_width or "\n" in (before, after) or _is_cjk(before) or _is_cjk(after)
+        keep = 0 if drop_all else 1
+        if run == " " and keep:
+            continue  # already a single space
+        pieces.append(s[last:a])
+        if keep:
+            pieces.append(" ")
+        norm_at.append(a - deleted + keep)  # first normalized offset after this run
+        deleted += (b - a) - keep
+        shifts.append(deleted)
+        last = b
+    if not pieces:
+        return Normalized(s)
+    pieces.append(s[last:])
+    return Normalized("".join(pieces), norm_at, shifts)
+
+
+def normalize_query(text: str) -> str:
+    """Normalized form of user input (no offsets needed)."""
+    return normalize(text).text.strip()

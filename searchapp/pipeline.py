@@ -1,0 +1,176 @@
+"""From a file on disk to the documents we index: one code path for `index` and `inspect`.
+
+read → repair mojibake → clean boilerplate → split compilations → per article:
+title (original script), normalize, year, region, themes, type → sidecar overrides.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from searchapp.config import Settings
+from searchapp.normalize import normalize
+from searchapp.readers import read_file
+from searchapp.sidecar import SidecarError, read_sidecar, sidecar_path
+
+#: Compilations with more parts than this are indexed as one document.
+MAX_ARTICLES = 1000
+
+
+@dataclass
+class Document:
+    """One searchable unit: a report, or one article of a compilation."""
+
+    id: str
+    source: str                 # absolute path of the file
+    path: str                   # path as given to `index`, plus #N for article N
+    article: int                # 0 = the whole file; 1..N = article of a compilation
+    title: str
+    text: str                   # cleaned original text (original script)
+    norm: str                   # normalized text (the exact channel searches this)
+    province: str | None = None
+    city: str | None = None
+    district: str | None = None
+    year: int | None = None
+    themes: list[str] = field(default_factory=list)
+    doctype: str | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def region_path(self) -> str:
+        return "/".join(p for p in (self.province, self.city, self.district) if p)
+
+
+@dataclass
+class FileResult:
+    """What the pipeline made of one file."""
+
+    source: str
+    path: str
+    encoding: str | None = None
+    documents: list[Document] = field(default_factory=list)
+    removed_lines: int = 0
+    removed: list[str] = field(default_factory=list)
+    mojibake_repairs: int = 0
+    mojibake_spans: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def doc_id(source: str, article: int) -> str:
+    """Stable id: the same file (and article) keeps its id across re-indexing."""
+    return hashlib.sha1(f"{source}#{article}".encode("utf-8")).hexdigest()[:16]
+
+
+def _extract(title: str, norm_text: str, settings: Settings) -> dict[str, Any]:
+    from searchapp.extract.doctype import detect_type
+    from searchapp.extract.region import extract_region
+    from searchapp.extract.themes import assign_themes
+    from searchapp.extract.year import extract_year
+
+    norm_title = normalize(title).text
+    year = extract_year(norm_title, norm_text)
+    region = extract_region(norm_title, norm_text, year.year)
+    themes = assign_themes(norm_text, settings.themes)
+    return {
+        "year": year.year,
+        "province": region.province,
+        "city": region.city,
+        "district": region.district,
+        "themes": [t for t, _ in themes],
+        "doctype": detect_type(norm_title, norm_text),
+        "evidence": {
+            "year": year.evidence,
+            "region": region.evidence,
+            "themes": {t: round(s, 3) for t, s in themes},
+        },
+    }
+
+
+def prepare_file(path: Path, display_path: str, settings: Settings,
+                 manifest_row: dict[str, Any] | None = None, raw_text: str | None = None,
+                 encoding: str | None = None) -> FileResult:
+    """Run the whole pipeline on one file. Raises :class:`ReadError` if unreadable."""
+    from searchapp.clean import clean_text
+    from searchapp.extract.title import extract_title
+    from searchapp.mojibake import repair_mojibake
+    from searchapp.split import split_articles
+
+    source = str(path.resolve())
+    result = FileResult(source=source, path=display_path)
+    if raw_text is None:
+        raw = read_file(path)
+        raw_text, encoding = raw.text, raw.encoding
+    result.encoding = encoding
+    text = raw_text.replace("\r\n", "\n").replace("\r", "\n")
+    ix = settings.indexing
+    if ix.repair_mojibake:
+        rep = repair_mojibake(text)
+        text, result.mojibake_repairs, result.mojibake_spans = rep.text, rep.repairs, rep.spans
+    overrides: dict[str, Any] = dict(manifest_row or {})
+    side = sidecar_path(path)
+    if side is not None:
+        try:
+            overrides.update(read_sidecar(side))
+        except SidecarError as exc:
+            result.warnings.append(f"sidecar ignored: {exc}")
+    articles = split_articles(text) if ix.split_compilations else []
+    if len(articles) <= 1 or len(articles) > MAX_ARTICLES:
+        parts = [(None, text)]
+    else:
+        parts = [(a.title_hint, a.text) for a in articles]
+    patterns = ix.boilerplate_patterns
+    for number, (title_hint, part) in enumerate(parts, start=1 if len(parts) > 1 else 0):
+        if ix.clean_boilerplate:
+            cleaned = clean_text(part, patterns, title_hint=title_hint)
+            part = cleaned.text
+            result.removed_lines += cleaned.removed_lines
+            result.removed.extend(cleaned.removed)
+        if not part.strip():
+            continue
+        title = title_hint or extract_title(part, filename=path.name)
+        norm = normalize(part).text
+        fields = _extract(title, norm, settings)
+        if overrides:
+            if "title" in overrides and len(parts) == 1:
+                title = overrides["title"]
+            for key in ("province", "city", "district", "year", "themes"):
+                if key in overrides:
+                    fields[key] = overrides[key]
+            if "type" in overrides:
+                fields["doctype"] = overrides["type"]
+            fields["evidence"]["sidecar"] = sorted(overrides)
+        result.documents.append(Document(
+            id=doc_id(source, number), source=source,
+            path=display_path + (f"#{number}" if number else ""), article=number,
+            title=title, text=part, norm=norm, **fields))
+    return result
+
+
+def file_result_to_json(result: FileResult) -> dict[str, Any]:
+    """The ``searchapp inspect --json`` shape."""
+    return {
+        "path": result.path,
+        "encoding": result.encoding,
+        "removed_lines": result.removed_lines,
+        "removed": result.removed,
+        "mojibake_repairs": result.mojibake_spans,
+        "warnings": result.warnings,
+        "articles": [
+            {
+                "title": d.title,
+                "region": {"province": d.province, "city": d.city, "district": d.district},
+                "year": d.year,
+                "themes": d.themes,
+                "type": d.doctype,
+                "evidence": d.evidence,
+                "text": d.text,
+            }
+            for d in result.documents
+        ],
+    }
+
+
+__all__ = ["Document", "FileResult", "prepare_file", "doc_id", "file_result_to_json"]

@@ -1,0 +1,73 @@
+"""The JSON API: thin wrappers that return exactly what the query layer builds.
+
+``/api/search`` answers ``SearchResponse.to_dict()`` — the same object as
+``searchapp search --json`` — so a script, the pages and the widget can never
+disagree. Bad parameters raise :class:`~searchapp.search.QueryError`, which the
+app turns into ``{"ok": false, "error": ..., "status": 400}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from searchapp.search import SearchRequest, get_document, search
+from searchapp.web.context import web_context
+from searchapp.web.errors import ApiError
+from searchapp.web.openapi import openapi_spec
+from searchapp.web.params import SearchState, parse_int
+from searchapp.web.suggest import DEFAULT_LIMIT, suggest
+
+bp = Blueprint("api", __name__)
+
+
+def search_dict(state: SearchState, **overrides: Any) -> dict[str, Any]:
+    """One search as a dict — the single code path behind pages, API and widget."""
+    return search(web_context().engine, state.request(**overrides)).to_dict()
+
+
+def document_dict(doc_id: str, q: str) -> dict[str, Any] | None:
+    return get_document(web_context().engine, doc_id, q)
+
+
+@bp.get("/api/search")
+def api_search() -> Response:
+    return jsonify(search_dict(SearchState.from_args(request.args)))
+
+
+@bp.get("/api/doc/<doc_id>")
+def api_doc(doc_id: str) -> Response:
+    doc = document_dict(doc_id, request.args.get("q", ""))
+    if doc is None:
+        raise ApiError(404, f"no document with id '{doc_id}'")
+    return jsonify(doc)
+
+
+@bp.get("/api/facets")
+def api_facets() -> Response:
+    ctx = web_context()
+    facets = search(ctx.engine, SearchRequest(q="", size=1, snippets=0)).to_dict()["facets"]
+    return jsonify({"facets": facets, "stats": ctx.stats()})
+
+
+@bp.get("/api/suggest")
+def api_suggest() -> Response:
+    state = SearchState.from_args(request.args)
+    limit = parse_int(request.args, "limit", DEFAULT_LIMIT)
+    return jsonify(suggest(web_context().engine, request.args.get("q", ""), limit or DEFAULT_LIMIT,
+                           filters=state.request()))
+
+
+@bp.get("/api/openapi.json")
+def api_openapi() -> Response:
+    return jsonify(openapi_spec(request.host_url.rstrip("/")))
+
+
+@bp.get("/healthz")
+def healthz() -> Response | tuple[Response, int]:
+    try:
+        documents = len(web_context().snapshot().docs)
+    except Exception as exc:  # the probe must answer, not crash, when the index is gone
+        return jsonify({"ok": False, "error": f"index unavailable: {exc}", "status": 503}), 503
+    return jsonify({"ok": True, "documents": documents})

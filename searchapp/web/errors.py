@@ -1,0 +1,86 @@
+"""One error shape for the API, friendly pages for people.
+
+API clients always get ``{"ok": false, "error": "...", "status": N}`` with a
+matching HTTP status — for bad parameters, unknown ids, refused access, unknown
+routes and even unexpected failures — so they can handle errors without
+parsing HTML. Pages get the same message inside the site layout, in Chinese.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from searchapp.errors import SearchappError
+from searchapp.search import QueryError
+
+log = logging.getLogger("searchapp.web")
+
+PAGE_MESSAGES = {
+    400: "请求参数有误。",
+    401: "需要访问令牌。",
+    403: "访问被拒绝。",
+    404: "找不到这个页面或文档。",
+    405: "不支持这种请求方式。",
+    500: "服务器内部错误，请稍后再试。",
+    503: "搜索索引暂时不可用。",
+}
+
+
+class ApiError(Exception):
+    """An error with an HTTP status and a message for the client."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def json_error(status: int, message: str) -> Response:
+    response = jsonify({"ok": False, "error": message, "status": status})
+    response.status_code = status
+    return response
+
+
+def page_error(status: int, message: str | None = None) -> Response:
+    html = render_template("error.html", status=status, message=message or PAGE_MESSAGES.get(status, ""),
+                           title=PAGE_MESSAGES.get(status, "出错了"))
+    return Response(html, status=status, mimetype="text/html")
+
+
+def error_response(status: int, message: str) -> Response:
+    """The refusal/answer for the current request: JSON for the API, a page otherwise."""
+    return json_error(status, message) if wants_json() else page_error(status, message)
+
+
+def install(app: Flask) -> None:
+    @app.errorhandler(QueryError)
+    def _query_error(exc: QueryError) -> Response:
+        return error_response(400, str(exc))
+
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError) -> Response:
+        return error_response(exc.status, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        if wants_json():
+            return json_error(status, exc.description or exc.name)
+        return page_error(status, PAGE_MESSAGES.get(status, exc.name))
+
+    @app.errorhandler(SearchappError)
+    def _searchapp_error(exc: SearchappError) -> Response:
+        log.warning("searchapp error on %s: %s", request.path, exc)
+        return error_response(503, str(exc))
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        log.exception("unexpected error on %s", request.path)
+        return error_response(500, "internal error")

@@ -1,0 +1,168 @@
+"""The OpenAPI 3 description served at ``/api/openapi.json``, written by hand.
+
+Hand-written (not generated) because the API is small and its contract — the
+same object as ``searchapp search --json`` and one error shape — is what
+integrators need spelled out; tests check that every route is described.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from searchapp import __version__
+
+
+def _param(name: str, description: str, schema: dict[str, Any], repeat: bool = False) -> dict[str, Any]:
+    p: dict[str, Any] = {"name": name, "in": "query", "required": False, "description": description}
+    if repeat:
+        p["schema"] = {"type": "array", "items": schema}
+        p["style"] = "form"
+        p["explode"] = True
+    else:
+        p["schema"] = schema
+    return p
+
+
+_FILTERS = [
+    _param("region", "地区（省、市、区县名称或路径 广东省/广州市/荔湾区）；可重复，任一匹配即可。", {"type": "string"}, True),
+    _param("year", "年份 2008 或范围 2007-2010 / 2007-；可重复。", {"type": "string"}, True),
+    _param("theme", "主题；可重复。", {"type": "string"}, True),
+    _param("type", "文档类型（讲话、汇报、自查报告……）；可重复。", {"type": "string"}, True),
+]
+
+_SEARCH_PARAMS = [
+    _param("q", "查询：教师交流、\"教师交流\"、教师 -民办、A OR B、region:荔湾区 year:2007-2010 …", {"type": "string"}),
+    *_FILTERS,
+    _param("sort", "排序", {"type": "string", "enum": ["relevance", "year"], "default": "relevance"}),
+    _param("page", "页码（从 1 开始）", {"type": "integer", "minimum": 1, "default": 1}),
+    _param("size", "每页条数（不超过 search.max_page_size）", {"type": "integer", "minimum": 1}),
+]
+
+_ERROR = {"$ref": "#/components/responses/Error"}
+
+
+def _ok(schema_ref: str, description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}}}
+
+
+def openapi_spec(server_url: str | None = None) -> dict[str, Any]:
+    """The API description; ``server_url`` is where it was requested from."""
+    region = {"type": "object", "properties": {k: {"type": "string", "nullable": True}
+                                               for k in ("province", "city", "district")}}
+    region_node: dict[str, Any] = {
+        "type": "object",
+        "properties": {"value": {"type": "string"}, "path": {"type": "string"}, "count": {"type": "integer"},
+                       "children": {"type": "array", "items": {"$ref": "#/components/schemas/RegionNode"}}},
+    }
+    value_count = {"type": "object", "properties": {"value": {}, "count": {"type": "integer"}}}
+    spec: dict[str, Any] = {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "searchapp API",
+            "version": __version__,
+            "description": "Search Chinese government and education reports. All responses are UTF-8 JSON "
+                           "(Chinese is not escaped). Errors: {\"ok\": false, \"error\": \"...\", \"status\": 400}.",
+        },
+        "paths": {
+            "/api/search": {"get": {
+                "summary": "Search (same object as `searchapp search --json`)",
+                "parameters": _SEARCH_PARAMS,
+                "responses": {"200": _ok("SearchResponse", "Results, facets and notes"), "400": _ERROR},
+            }},
+            "/api/doc/{id}": {"get": {
+                "summary": "One document with its full text, highlighted for q",
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
+                               _param("q", "Query whose matches are marked <mark id=\"mN\">", {"type": "string"})],
+                "responses": {"200": _ok("Document", "The document"), "404": _ERROR},
+            }},
+            "/api/facets": {"get": {
+                "summary": "Facet counts over the whole index, plus index statistics",
+                "responses": {"200": _ok("Facets", "Facets and statistics")},
+            }},
+            "/api/suggest": {"get": {
+                "summary": "Completions for a search box: matching titles and frequent words",
+                "parameters": [_param("q", "What was typed so far", {"type": "string"}),
+                               _param("limit", "Most title suggestions (1–20)", {"type": "integer", "default": 8}),
+                               *_FILTERS],
+                "responses": {"200": _ok("Suggestions", "Suggestions"), "400": _ERROR},
+            }},
+            "/api/openapi.json": {"get": {
+                "summary": "This description",
+                "responses": {"200": {"description": "OpenAPI 3 document"}},
+            }},
+            "/healthz": {"get": {
+                "summary": "Liveness and document count (no token needed)",
+                "responses": {"200": _ok("Health", "Healthy"), "503": _ERROR},
+            }},
+        },
+        "components": {
+            "securitySchemes": {
+                "token": {"type": "apiKey", "in": "header", "name": "X-Searchapp-Token",
+                          "description": "Only when server.access_token is set."},
+            },
+            "responses": {
+                "Error": {"description": "Bad parameter, unknown document, or refused",
+                          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            },
+            "schemas": {
+                "Error": {"type": "object", "required": ["ok", "error", "status"],
+                          "properties": {"ok": {"type": "boolean", "enum": [False]}, "error": {"type": "string"},
+                                         "status": {"type": "integer"}}},
+                "Region": region,
+                "RegionNode": region_node,
+                "Hit": {"type": "object", "properties": {
+                    "id": {"type": "string"}, "path": {"type": "string"}, "title": {"type": "string"},
+                    "region": {"$ref": "#/components/schemas/Region"},
+                    "year": {"type": "integer", "nullable": True},
+                    "themes": {"type": "array", "items": {"type": "string"}},
+                    "type": {"type": "string", "nullable": True},
+                    "score": {"type": "number", "nullable": True},
+                    "snippets": {"type": "array", "items": {"type": "string"},
+                                 "description": "HTML: escaped text with matches in <mark>"},
+                    "duplicates": {"type": "integer"},
+                    "duplicate_ids": {"type": "array", "items": {"type": "string"}}}},
+                "FacetCounts": {"type": "object", "properties": {
+                    "region": {"type": "array", "items": {"$ref": "#/components/schemas/RegionNode"}},
+                    "year": {"type": "array", "items": value_count},
+                    "theme": {"type": "array", "items": value_count},
+                    "type": {"type": "array", "items": value_count}}},
+                "SearchResponse": {"type": "object", "properties": {
+                    "query": {"type": "string"}, "understood": {"type": "string"},
+                    "total": {"type": "integer"}, "took_ms": {"type": "number"},
+                    "page": {"type": "integer"}, "size": {"type": "integer"}, "pages": {"type": "integer"},
+                    "sort": {"type": "string"},
+                    "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+                    "facets": {"$ref": "#/components/schemas/FacetCounts"},
+                    "filters": {"type": "object", "additionalProperties": {"type": "array",
+                                                                          "items": {"type": "string"}}},
+                    "notes": {"type": "array", "items": {"type": "string"}},
+                    "terms": {"type": "array", "items": {"type": "string"}}}},
+                "Document": {"type": "object", "properties": {
+                    "id": {"type": "string"}, "path": {"type": "string"}, "source": {"type": "string"},
+                    "title": {"type": "string"}, "region": {"$ref": "#/components/schemas/Region"},
+                    "year": {"type": "integer", "nullable": True},
+                    "themes": {"type": "array", "items": {"type": "string"}},
+                    "type": {"type": "string", "nullable": True}, "encoding": {"type": "string", "nullable": True},
+                    "length": {"type": "integer"}, "evidence": {"type": "object"},
+                    "text": {"type": "string"}, "html": {"type": "string"}, "matches": {"type": "integer"},
+                    "terms": {"type": "array", "items": {"type": "string"}},
+                    "duplicate_ids": {"type": "array", "items": {"type": "string"}}}},
+                "Facets": {"type": "object", "properties": {
+                    "facets": {"$ref": "#/components/schemas/FacetCounts"},
+                    "stats": {"type": "object", "properties": {
+                        "documents": {"type": "integer"}, "files": {"type": "integer"},
+                        "analyzer": {"type": "string"}, "created": {"type": "string"}}}}},
+                "Suggestions": {"type": "object", "properties": {
+                    "q": {"type": "string"},
+                    "suggestions": {"type": "array", "items": {"type": "object", "properties": {
+                        "text": {"type": "string"}, "kind": {"type": "string", "enum": ["title", "term"]},
+                        "id": {"type": "string"}}}}}},
+                "Health": {"type": "object", "properties": {"ok": {"type": "boolean"},
+                                                            "documents": {"type": "integer"}}},
+            },
+        },
+    }
+    if server_url:
+        spec["servers"] = [{"url": server_url}]
+    return spec

@@ -1,0 +1,117 @@
+"""As-you-type suggestions for the search box and the embeddable widget.
+
+Two kinds, both cheap enough to run on every keystroke (the widget debounces):
+
+* ``title``: documents whose title contains what was typed (compared in
+  normalized form, so 教師 finds 教师 titles), titles that *start* with it
+  first; when filters are given (a widget restricted to one district) the
+  candidates are the top hits of the same filtered search instead;
+* ``term``: the most widespread indexed words that start with the last word
+  typed (教师 → 教师队伍, 教师交流), from Whoosh's term dictionary.
+
+Normalized titles are cached per index snapshot, so a re-index is picked up
+without a restart and a request never re-normalizes the whole collection.
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+import weakref
+from itertools import islice
+from typing import Any
+
+from searchapp.engine import SearchIndex, Snapshot
+from searchapp.normalize import normalize_query
+from searchapp.search import SearchRequest, search
+
+#: Term dictionary entries examined per request (bounds the cost of a 1-character prefix).
+MAX_TERMS_SCANNED = 20000
+DEFAULT_LIMIT = 8
+MAX_LIMIT = 20
+
+_titles: "weakref.WeakKeyDictionary[Snapshot, list[tuple[str, str, str]]]" = weakref.WeakKeyDictionary()
+_titles_lock = threading.Lock()
+
+
+def _normalized_titles(snap: Snapshot) -> list[tuple[str, str, str]]:
+    """(normalized title, title, id) for every document of the snapshot, computed once."""
+    cached = _titles.get(snap)
+    if cached is None:
+        with _titles_lock:
+            cached = _titles.get(snap)
+            if cached is None:
+                cached = [(normalize_query(info.title), info.title, info.id)
+                          for _, info in sorted(snap.docs.items()) if info.title]
+                _titles[snap] = cached
+    return cached
+
+
+def _title_matches(snap: Snapshot, needle: str, limit: int) -> list[tuple[str, str]]:
+    starts: list[tuple[str, str]] = []
+    contains: list[tuple[str, str]] = []
+    for norm, title, doc_id in _normalized_titles(snap):
+        pos = norm.find(needle)
+        if pos == 0:
+            starts.append((title, doc_id))
+            if len(starts) >= limit:
+                break
+        elif pos > 0 and len(contains) < limit:
+            contains.append((title, doc_id))
+    return (starts + contains)[:limit]
+
+
+def _terms(snap: Snapshot, prefix: str, limit: int) -> list[str]:
+    """Indexed words starting with ``prefix``, most documents first."""
+    if not prefix:
+        return []
+    with snap.lock:
+        reader = snap.searcher.reader()
+        try:
+            entries = islice(reader.iter_prefix("content", prefix), MAX_TERMS_SCANNED)
+            best = heapq.nlargest(limit + 1, ((info.doc_frequency(), text) for text, info in entries))
+        except Exception:  # an empty or odd field must not break typing in the search box
+            return []
+    words = []
+    for _, raw in best:
+        word = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+        if word != prefix and len(word) > 1:
+            words.append(word)
+    return words[:limit]
+
+
+def suggest(engine: SearchIndex, q: str, limit: int = DEFAULT_LIMIT,
+            filters: SearchRequest | None = None) -> dict[str, Any]:
+    """``{"q", "suggestions": [{"text", "kind", "id"?}]}`` for the typed text ``q``.
+
+    ``filters`` (a request whose ``q`` is ignored) restricts title suggestions to
+    documents those filters allow, as the widget's default region does.
+    """
+    limit = max(1, min(limit, MAX_LIMIT))
+    needle = normalize_query(q or "")
+    out: list[dict[str, Any]] = []
+    if not needle:
+        return {"q": q, "suggestions": out}
+    snap = engine.snapshot()
+    filtered = filters is not None and bool(filters.regions or filters.years or filters.themes or filters.types)
+    titles: list[tuple[str, str]] = [] if filtered else _title_matches(snap, needle, limit)
+    if len(titles) < limit:
+        base = filters or SearchRequest()
+        request = SearchRequest(q=q, regions=base.regions, years=base.years, themes=base.themes, types=base.types,
+                                size=limit, snippets=0, facets=False)
+        hits = search(engine, request).hits
+        # Hits whose title shows what was typed read as completions; the others still help.
+        hits.sort(key=lambda h: needle not in normalize_query(h.title))
+        titles.extend((h.title, h.id) for h in hits if h.title)
+    seen: set[str] = set()
+    for title, doc_id in titles:
+        if doc_id in seen:
+            continue
+        seen.add(doc_id)
+        out.append({"text": title, "kind": "title", "id": doc_id})
+        if len(out) >= limit:
+            break
+    last_word = needle.split()[-1] if needle.split() else needle
+    n_terms = max(2, limit // 2)
+    out.extend({"text": word, "kind": "term"} for word in _terms(snap, last_word, n_terms))
+    return {"q": q, "suggestions": out}

@@ -1,0 +1,177 @@
+"""Incremental indexing, deletion, sidecars, bad files and interrupted runs, on a real index."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from searchapp.engine import SearchIndex
+from searchapp.errors import IndexLockedError, IndexMismatchError
+from searchapp.indexer import index_paths
+from searchapp.lock import IndexLock
+from searchapp.search import SearchRequest, search
+
+from conftest import make_settings
+
+
+def ids_for(settings, q: str) -> set[str]:
+    return {h.path for h in search(SearchIndex(settings), SearchRequest(q=q, size=100)).hits}
+
+
+def test_second_run_skips_unchanged_files(tmp_path, corpus):
+    settings = make_settings(tmp_path)
+    first = index_paths(settings, [corpus])
+    assert first.indexed == 5 and not first.failed
+    second = index_paths(settings, [corpus])
+    assert (second.indexed, second.updated, second.removed, second.skipped) == (0, 0, 0, 5)
+
+
+def test_changed_new_and_deleted_files(tmp_path, corpus):
+    settings = make_settings(tmp_path)
+    index_paths(settings, [corpus])
+    changed = corpus / "003_cfdc8fbd1761942d.txt"
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n新增一句:城乡教师交流轮岗常态化。\n", encoding="utf-8")
+    os.utime(changed, (time.time() + 5, time.time() + 5))
+    (corpus / "new.txt").write_text("新文件\n这是关于集团化办学的报告。", encoding="utf-8")
+    (corpus / "000_41e64b6455ebe894.txt").unlink()
+    summary = index_paths(settings, [corpus])
+    assert (summary.indexed, summary.updated, summary.removed) == (1, 1, 1)
+    assert any(p.endswith("003_cfdc8fbd1761942d.txt") for p in ids_for(settings, '"教师交流轮岗常态化"'))
+    assert any(p.endswith("new.txt") for p in ids_for(settings, '"集团化办学"'))
+    assert not any("000_" in p for p in ids_for(settings, '"荔湾区"'))
+
+
+def test_touched_but_unchanged_file_is_not_reindexed(tmp_path, corpus):
+    settings = make_settings(tmp_path)
+    index_paths(settings, [corpus])
+    f = corpus / "002_6bd464c48aba9942.txt"
+    os.utime(f, (time.time() + 10, time.time() + 10))
+    summary = index_paths(settings, [corpus])
+    assert summary.updated == 0 and summary.skipped == 5
+
+
+def test_sidecar_yaml_sets_metadata_and_wins_over_extraction(tmp_path, corpus):
+    (corpus / "003_cfdc8fbd1761942d.yaml").write_text(
+        "title: 某区履行教育职责汇报\nprovince: 湖南省\ncity: 长沙市\ndistrict: 岳麓区\nyear: 2019\n"
+        "themes: [督导与考核]\ntype: 汇报\n", encoding="utf-8")
+    settings = make_settings(tmp_path)
+    index_paths(settings, [corpus])
+    engine = SearchIndex(settings)
+    response = search(engine, SearchRequest(regions=["岳麓区"], years=["2019"], size=10))
+    assert response.total == 1
+    hit = response.hits[0]
+    assert hit.title == "某区履行教育职责汇报"
+    assert hit.region == {"province": "湖南省", "city": "长沙市", "district": "岳麓区"}
+    assert hit.themes == ["督导与考核"] and hit.type == "汇报"
+
+
+def test_changing_a_sidecar_reindexes_its_file(tmp_path, corpus):
+    side = corpus / "003_cfdc8fbd1761942d.yaml"
+    side.write_text("year: 2019\n", encoding="utf-8")
+    settings = make_settings(tmp_path)
+    index_paths(settings, [corpus])
+    side.write_text("year: 2020\n", encoding="utf-8")
+    os.utime(side, (time.time() + 5, time.time() + 5))
+    summary = index_paths(settings, [corpus])
+    assert summary.updated == 1
+    assert search(SearchIndex(settings), SearchRequest(years=["2020"])).total == 1
+
+
+def test_csv_manifest_from_config(tmp_path, corpus):
+    manifest = tmp_path / "meta.csv"
+    manifest.write_text("path,title,province,city,district,year,themes,type\n"
+                        "docs/003_cfdc8fbd1761942d.txt,,山东省,济南市,历下区,2018,校园安全;办学条件,\n",
+                        encoding="utf-8")
+    settings = make_settings(tmp_path, indexing={"manifest": "meta.csv"})
+    index_paths(settings, [corpus])
+    response = search(SearchIndex(settings), SearchRequest(regions=["历下区"]))
+    assert response.total == 1 and response.hits[0].year == 2018
+    assert response.hits[0].themes == ["校园安全", "办学条件"]
+
+
+def test_bad_files_are_reported_and_skipped(tmp_path, corpus):
+    (corpus / "binary.txt").write_bytes(bytes(range(256)) * 50)
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "gbk.txt").write_bytes("关于教师交流工作的汇报\n今年全县推进城乡教师交流。".encode("gbk"))
+    (corpus / "big5.txt").write_bytes("關於教師交流工作的報告\n本縣推動教師交流輪崗。".encode("big5"))
+    settings = make_settings(tmp_path)
+    summary = index_paths(settings, [corpus])
+    failed = dict((Path(p).name, reason) for p, reason in summary.failed)
+    assert set(failed) == {"binary.txt", "empty.txt"}
+    assert "binary" in failed["binary.txt"]
+    assert summary.indexed == 7
+    found = ids_for(settings, '"教师交流"')
+    assert any(p.endswith("gbk.txt") for p in found) and any(p.endswith("big5.txt") for p in found)
+
+
+def test_interrupted_run_leaves_previous_index_usable(tmp_path, corpus, monkeypatch):
+    settings = make_settings(tmp_path)
+    index_paths(settings, [corpus])
+    before = ids_for(settings, '"教师交流"')
+    (corpus / "new.txt").write_text("新报告\n教师交流的新做法。", encoding="utf-8")
+    (corpus / "002_6bd464c48aba9942.txt").unlink()
+
+    import searchapp.indexer as indexer
+
+    def boom(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(indexer, "_write_clusters", boom)
+    with pytest.raises(KeyboardInterrupt):
+        index_paths(settings, [corpus])
+    monkeypatch.undo()
+    assert ids_for(settings, '"教师交流"') == before  # previous committed state, intact
+    summary = index_paths(settings, [corpus])
+    assert (summary.indexed, summary.removed) == (1, 1)
+    after = ids_for(settings, '"教师交流"')
+    assert any(p.endswith("new.txt") for p in after) and not any("002_" in p for p in after)
+
+
+def test_interrupted_rebuild_keeps_the_old_index(tmp_path, corpus, monkeypatch):
+    settings = make_settings(tmp_path)
+    index_paths(settings, [corpus])
+    before = ids_for(settings, '"教师交流"')
+    import searchapp.indexer as indexer
+
+    monkeypatch.setattr(indexer, "_write_clusters", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()))
+    with pytest.raises(KeyboardInterrupt):
+        index_paths(settings, [corpus], rebuild=True)
+    monkeypatch.undo()
+    assert ids_for(settings, '"教师交流"') == before
+    summary = index_paths(settings, [corpus], rebuild=True)
+    assert summary.indexed == 5
+    assert ids_for(settings, '"教师交流"') == before
+
+
+def test_second_indexing_run_is_refused_while_one_holds_the_lock(tmp_path, corpus):
+    settings = make_settings(tmp_path)
+    with IndexLock(settings.index_path):
+        with pytest.raises(IndexLockedError, match="another indexing run"):
+            index_paths(settings, [corpus])
+
+
+def test_index_built_with_another_analyzer_refuses_to_open(tmp_path, corpus):
+    settings = make_settings(tmp_path)
+    index_paths(settings, [corpus])
+    other = make_settings(tmp_path, analysis={"user_words": ["完全不同的词典"]})
+    with pytest.raises(IndexMismatchError, match="--rebuild"):
+        SearchIndex(other)
+    with pytest.raises(IndexMismatchError, match="--rebuild"):
+        index_paths(other, [corpus])
+    index_paths(other, [corpus], rebuild=True)
+    assert SearchIndex(other).snapshot().docs
+
+
+def test_parallel_workers_give_the_same_index_as_one_process(tmp_path, corpus):
+    for i in range(12):  # enough files to use the worker pool
+        (corpus / f"copy{i}.txt").write_text((corpus / "004_7953d57669bfc55d.txt").read_text(encoding="utf-8")
+                                             + f"\n第{i}份副本。\n" + "补充材料。" * 40000, encoding="utf-8")
+    one = make_settings(tmp_path / "one")
+    two = make_settings(tmp_path / "two")
+    index_paths(one, [corpus], workers=1)
+    index_paths(two, [corpus], workers=2)
+    for q in ('"教师交流"', "均衡发展", '"第3份副本"'):
+        assert {Path(p).name for p in ids_for(one, q)} == {Path(p).name for p in ids_for(two, q)}
