@@ -21,10 +21,16 @@ Two kinds of damage are repaired, both only where the bytes prove it:
     as ``?``, and stayed one byte out of step — producing rare characters such as
     毙袆佑媱 — until it consumed a trail byte in 0x40-0x7E as a stray ASCII
     letter (``C``, ``g``, ``}``, ``V``, ``x``, ``F``).  Hence the signature
-    ``百?!毙袆佑媱潪槠鯔C`` for 百校”行動計劃為契機.  The lead byte of the first
-    character is lost for good; it is guessed from context (word list and the
-    document's own bigrams) only when one candidate clearly wins, otherwise the
-    ``?`` stays.
+    ``百?!毙袆佑媱潪槠鯔C`` for 百校”行動計劃為契機.  Re-encoding the run as
+    GBK and decoding it one byte later restores the text.  The lead byte of the
+    first character is lost for good; it is guessed from context (jieba's word
+    list and the document's own bigrams) only when one candidate clearly wins,
+    otherwise the ``?`` stays.  Out-of-step pairs that fell in GBK's
+    user-defined area were dropped upstream as well (two bytes each), which
+    leaves one wrong character at that point (安燃場 for 安全,考場); every
+    repaired character is therefore checked against its neighbours with the
+    word list, a dropped pair is re-inserted when words on both sides confirm
+    it, and a character nothing supports becomes ``?``.
 
 Both repairs are conservative: a span is replaced only when the reconstructed
 bytes decode strictly, the result is mostly common Chinese characters, and it is
