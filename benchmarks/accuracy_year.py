@@ -34,8 +34,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from searchapp.extract.title import extract_title  # noqa: E402
-from searchapp.extract.year import extract_year  # noqa: E402
+from searchapp.extract.title import extract_title
+from searchapp.extract.year import extract_year
 
 DEFAULT_CORPUS = Path("/work/shared/corpus")
 DEFAULT_SOURCES = ("xwlb", "gwrcn", "lawref", "twedu", "gwrprov", "cpccongress")

@@ -68,8 +68,27 @@ def test_site_name_upload_line_and_page_suffix_are_skipped():
     assert extract_title(text) == "XX小学2019年安全工作总结"
 
 
+def test_breadcrumbs_split_over_lines_are_skipped():
+    # A provincial news page: "您的位置:" / "首页" / ">" / "云南要闻" / "云南要闻" / title.
+    text = (
+        "您的位置:\n首页\n>\n云南要闻\n云南要闻\n2026年政府工作报告\n"
+        "来源：云南日报\n2026-02-03 09:02:33\n【字体：\n大\n"
+    )
+    assert extract_title(text) == "2026年政府工作报告"
+
+
+def test_titles_that_start_like_menu_words_are_kept():
+    # "关注", "阅读", "下载" start menus, but also real titles.
+    assert extract_title("关注留守儿童健康成长的调研报告\n正文。") == "关注留守儿童健康成长的调研报告"
+    assert extract_title("阅读推广活动方案\n正文。") == "阅读推广活动方案"
+    assert extract_title("下载 相关 举报\n学校工作计划\n正文。") == "学校工作计划"
+
+
 def test_intro_and_date_lines_are_skipped():
-    text = "导语：本文来源于网友上传，欢迎参考。\n时间：2022-12-02 08:27:00\n2016年3月9日\n全县教育工作会议讲话稿\n同志们：\n"
+    text = (
+        "导语：本文来源于网友上传，欢迎参考。\n时间：2022-12-02 08:27:00\n2016年3月9日\n"
+        "全县教育工作会议讲话稿\n同志们：\n"
+    )
     assert extract_title(text) == "全县教育工作会议讲话稿"
 
 
@@ -83,6 +102,21 @@ def test_title_broken_over_two_lines_is_joined():
     assert extract_title(text) == "关于进一步加强中小学教师队伍建设的实施意见"
 
 
+def test_two_slogan_lines_before_a_subtitle_form_the_title():
+    text = (
+        "高举中国特色社会主义伟大旗帜\n为全面建设社会主义现代化国家而团结奋斗\n"
+        "——在中国共产党第二十次全国代表大会上的报告\n（2022年10月16日）\n同志们：\n"
+    )
+    assert extract_title(text) == (
+        "高举中国特色社会主义伟大旗帜 为全面建设社会主义现代化国家而团结奋斗——在中国共产党第二十次全国代表大会上的报告"
+    )
+
+
+def test_speech_salutation_without_colon_is_not_a_title():
+    text = "同志们\n中国共产党第十一次全国代表大会，现在开幕了。\n"
+    assert extract_title(text) == "中国共产党第十一次全国代表大会，现在开幕了"
+
+
 def test_author_line_is_not_glued_to_a_complete_title():
     text = "关于我区义务教育均衡发展工作的情况汇报\n南长区教育局\n(2010.10)\n各位领导:\n"
     assert extract_title(text) == "关于我区义务教育均衡发展工作的情况汇报"
@@ -94,7 +128,10 @@ def test_self_describing_title_drops_its_delivery_subtitle():
 
 
 def test_markdown_heading_and_sections():
-    text = "# 《新闻联播》 (20230513)\n\n## 新闻摘要\n\n## 详细新闻\n\n### 丁薛祥出席活动 在论坛致辞\n\n<p>央视网消息</p>\n"
+    text = (
+        "# 《新闻联播》 (20230513)\n\n## 新闻摘要\n\n## 详细新闻\n\n"
+        "### 丁薛祥出席活动 在论坛致辞\n\n<p>央视网消息</p>\n"
+    )
     assert extract_title(text) == "《新闻联播》 (20230513)"
 
 

@@ -73,6 +73,15 @@ def test_seed_004_opening_date_line():
     assert "(2010.10)" in guess.evidence[0]
 
 
+def test_seed_000_subtitle_years_count_when_the_title_is_only_the_slogan():
+    # The article alone, with only its main title: the "——2007年、2008年…" subtitle
+    # line is part of the title and outranks the signature "2009年4月24日".
+    text = "\n".join(seed("000").splitlines()[1:47])
+    guess = extract_year("切实履行政府职责 促进教育优质均衡", text)
+    assert guess.year == 2008
+    assert guess.evidence[0].startswith("subtitle: ——2007年、2008年")
+
+
 def test_seed_000_articles_split_apart():
     lines = seed("000").splitlines()
     # Article 3: "县级政府2014年履行教育职责工作汇报", a report on 2014's work.
@@ -188,7 +197,9 @@ def test_title_outranks_signature():
 
 
 def test_signature_outranks_body():
-    text = "工作汇报\n各位领导：\n2014年，我县新建校舍三万平方米。\n现将2013年工作回顾如下。\nX县教育局\n2015年5月16日\n"
+    text = (
+        "工作汇报\n各位领导：\n2014年，我县新建校舍三万平方米。\n现将2013年工作回顾如下。\nX县教育局\n2015年5月16日\n"
+    )
     assert extract_year("工作汇报", text).year == 2015
 
 
@@ -205,7 +216,10 @@ def test_first_sentence_title_fallback_is_not_trusted_as_a_title():
 
 
 def test_document_number_years_are_ignored():
-    text = "关于做好教育督导工作的通知\n根据《国务院关于加强教育督导的意见》(国发〔2008〕9号)和粤办发[2009]12号文件精神，现通知如下。\n"
+    text = (
+        "关于做好教育督导工作的通知\n"
+        "根据《国务院关于加强教育督导的意见》(国发〔2008〕9号)和粤办发[2009]12号文件精神，现通知如下。\n"
+    )
     assert extract_year("关于做好教育督导工作的通知", text).year is None
 
 
@@ -228,10 +242,7 @@ def test_historical_years_are_not_the_report_year():
 
 
 def test_website_dates_are_ignored():
-    text = (
-        "干部述职报告\n发布时间：2022-12-02 08:27:00\n来源：网友上传\n"
-        "尊敬的各位领导：\n我自年6月开始担任副市长。\n"
-    )
+    text = "干部述职报告\n发布时间：2022-12-02 08:27:00\n来源：网友上传\n尊敬的各位领导：\n我自年6月开始担任副市长。\n"
     assert extract_year("干部述职报告", text).year is None
 
 

@@ -85,12 +85,19 @@ _TITLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 # Qualifiers after the type word do not change the type: "…办法(试行)".
-_QUALIFIER_RE = re.compile(r"\s*[(（](?:试行|暂行|草案|征求意见稿|修订|修订稿|修正|讨论稿|送审稿|定稿|摘要|全文)[)）]\s*$")
+_QUALIFIER_RE = re.compile(
+    r"\s*[(（](?:试行|暂行|草案|征求意见稿|修订|修订稿|修正|讨论稿|送审稿|定稿|摘要|全文)[)）]\s*$"
+)
 _QUOTED_RE = re.compile(r"《[^《》]*》")
 _DATE_SUFFIX_RE = re.compile(r"\s*[(（][\d.\-年月日\s]*[)）]\s*$")
 
 _OPENING_LINES = 12
 _OPENING_CHARS = 800
+_HEADER_LINES = 6
+_HEADER_LINE_CHARS = 50
+_CLAUSE_RE = re.compile(r"[，,。；;！？!?]")
+# A salutation ("各位领导:") or a paragraph ends the title block.
+_BODY_START_RE = re.compile(r"^.{1,30}[:：]$|^.{60,}")
 
 # Opening-line cues, strongest first.
 _OPENING_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -171,10 +178,30 @@ def _type_from_opening(lines: list[str]) -> str | None:
     return None
 
 
+def _type_from_header(lines: list[str]) -> str | None:
+    """A type word on a title-like line before the body: a subtitle or the rest of
+    a broken title ("——2007年、2008年…" / "基础教育工作责任考核自查报告")."""
+    for line in lines[:_HEADER_LINES]:
+        if _SPEECH_SALUTATION_RE.match(line) or _BODY_START_RE.search(line):
+            break
+        if len(line) <= _HEADER_LINE_CHARS and not _CLAUSE_RE.search(line):
+            found = _type_from_title(line)
+            if found is not None:
+                return found
+    return None
+
+
 def detect_type(title: str, text: str) -> str | None:
-    """One of DOC_TYPES, from the title first and then the opening lines; None when unsure."""
+    """One of DOC_TYPES, from the title first and then the opening lines; None when unsure.
+
+    The opening lines are read twice: first their title-like lines (a subtitle
+    the caller's title may lack), then phrases and salutations.
+    """
+    opening = _opening(text or "")
     from_title = None if is_first_sentence(title, text) else _type_from_title(title or "")
-    from_opening = _type_from_opening(_opening(text or ""))
+    if from_title is None:
+        from_title = _type_from_header(opening)
+    from_opening = _type_from_opening(opening)
     if from_title == "报告" and from_opening in ("自查报告", "述职报告"):
         return from_opening  # a generic 报告 whose opening says what kind
     return from_title or from_opening

@@ -45,6 +45,7 @@ ANCHOR_WEIGHT = 2.0
 #: two-line snippet with one keyword is not "about" it.
 _MIN_LENGTH = 1500
 
+# fmt: off
 DEFAULT_TAXONOMY: dict[str, dict[str, float]] = {
     "均衡发展": {
         "均衡发展": 2.0, "优质均衡": 2.5, "基本均衡": 2.5, "义务教育均衡": 3.0, "县域义务教育": 2.0,
@@ -110,7 +111,8 @@ DEFAULT_TAXONOMY: dict[str, dict[str, float]] = {
         "校园安全": 2.5, "安全教育": 1.5, "安全工作": 1.5, "安全隐患": 1.0, "隐患排查": 1.0,
         "校舍安全": 2.0, "食品安全": 1.5, "交通安全": 1.5, "消防": 1.5, "防溺水": 2.0,
         "溺水": 1.5, "校车": 2.0, "应急预案": 1.5, "应急演练": 1.5, "疏散演练": 1.5,
-        "平安校园": 2.0, "周边环境": 1.5, "校园欺凌": 2.0, "安保": 1.5, "安全事故": 1.0, "学生安全": 2.0, "学校安全": 2.0, "校园周边": 2.0,
+        "平安校园": 2.0, "周边环境": 1.5, "校园欺凌": 2.0, "安保": 1.5, "安全事故": 1.0,
+        "学生安全": 2.0, "学校安全": 2.0, "校园周边": 2.0,
         "安全管理": 1.0,
     },
     "教育信息化": {
@@ -142,6 +144,7 @@ Weights say how specific a phrase is for its theme: 2-3 for phrases that only
 occur when the theme is discussed (学前教育三年行动计划), 1-1.5 for common
 words of the field (幼儿园), below 1 for words that also appear in passing.
 """
+# fmt: on
 
 
 def validate_taxonomy(obj: object) -> dict[str, dict[str, float]]:

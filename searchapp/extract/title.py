@@ -24,7 +24,9 @@ __all__ = ["MAX_TITLE_CHARS", "extract_title", "is_first_sentence"]
 MAX_TITLE_CHARS = 80
 
 _SCAN_LINES = 40
-_MIN_TITLE_CHARS = 4
+_MIN_TITLE_CHARS = 3  # "教师法"
+# Short lines that are document furniture, never a title.
+_NOT_TITLES = frozenset({"目录", "目錄", "正文", "摘要", "前言", "附件", "说明", "說明", "全文", "简介", "簡介"})
 _MAX_CONTINUATION_LINES = 2
 _PARAGRAPH_MIN_CHARS = 60
 
@@ -34,7 +36,9 @@ _FILE_SUFFIX_RE = re.compile(
     r"\.(?:docx?|wps|pdf|txt|pptx?|xlsx?|rtf)(?:\s*[_-]\s*第\s*\d+\s*页)?\s*$|\s*[_-]\s*第\s*\d+\s*页\s*$",
     re.IGNORECASE,
 )
-_COMPILATION_RE = re.compile(r"^(?:第\s*[一二三四五六七八九十百\d]+\s*篇|篇\s*[一二三四五六七八九十\d]+)\s*[:：、.．\s]\s*")
+_COMPILATION_RE = re.compile(
+    r"^(?:第\s*[一二三四五六七八九十百\d]+\s*篇|篇\s*[一二三四五六七八九十\d]+)\s*[:：、.．\s]\s*"
+)
 # Labels that sharing sites glue on a title: (精) (精选) 【精品】 (完整版) (共5篇) …
 _TAG_RE = re.compile(
     r"\s*[(（【\[](?:精|精选|精選|精品|完整版|最新|优质|優質|范文|範文|推荐|推薦|word版|可编辑|可編輯|"
@@ -42,15 +46,21 @@ _TAG_RE = re.compile(
     re.IGNORECASE,
 )
 
-# Lines that are page furniture rather than content.
-_CHROME_START_RE = re.compile(
-    r"^(?:上传人|上傳人|文档编号|文檔編號|上传时间|上傳時間|导语|導語|时间|時間|日期|来源|來源|作者|编辑|編輯|"
-    r"发布|發布|浏览|瀏覽|阅读|閱讀|当前位置|當前位置|首页|首頁|下载|下載|相关|相關|分享|收藏|打印|全屏|"
-    r"【字号|字号|加大|还原|减小|点击|點擊|扫码|掃碼|关注|關注|返回)"
+# Lines that are page furniture rather than content: labelled metadata
+# ("上传人:…", "发布时间:…"), short menu and breadcrumb lines ("下载 相关 举报",
+# "首页 > 工作汇报"), and lines with site contacts or addresses.
+_CHROME_LABEL_RE = re.compile(
+    r"^(?:上传人|上傳人|文档编号|文檔編號|上传|上傳|导语|導語|时间|時間|日期|来源|來源|作者|编辑|編輯|"
+    r"发布|發布|发表|發表|浏览|瀏覽|阅读|閱讀|更新|点击|點擊|您的位置|当前位置|當前位置|所在位置)[^:：]{0,6}[:：]"
 )
+_CHROME_MENU_RE = re.compile(
+    r"^(?:下载|下載|相关|相關|分享|收藏|打印|全屏|【?字号|加大|还原|减小|点击|點擊|扫码|掃碼|关注|關注|返回|"
+    r"首页|首頁|当前位置|當前位置|上一篇|下一篇|举报|舉報|】)"
+)
+_BREADCRUMB_MARKS = (">", "»", "›", "＞")
 _CHROME_ANY_RE = re.compile(
     r"由会员分享|由會員分享|在线阅读|在線閱讀|点击查看更多|第\s*\d+\s*页\s*/\s*共|收集\s*整\s*理|本\s*文\s*由|"
-    r"https?://|www\.|\.com|\.cn\b|客服|微信|举报|舉報|版权所有|版權所有|copyright|ICP",
+    r"https?://|www\.|\.com|\.cn\b|客服微信|加微信|微信号|版权所有|版權所有|copyright|ICP备",
     re.IGNORECASE,
 )
 _SITE_NAME_RE = re.compile(r"^.{1,10}(?:网|網|文库|文庫|网站|網站)$")
@@ -58,7 +68,10 @@ _DATE_ONLY_RE = re.compile(
     r"^[\s(（\[]*(?:[\d〇○零一二三四五六七八九]{4}\s*[年.\-/]\s*[\d一二三四五六七八九十]{1,3}"
     r"(?:\s*[月.\-/]\s*[\d一二三四五六七八九十]{0,3}\s*[日号]?)?|\d{8})[\s)）\]]*$"
 )
-_SALUTATION_RE = re.compile(r"^.{1,30}[:：]$")
+_SALUTATION_RE = re.compile(
+    r"^.{1,30}[:：]$|^[^，。,]{0,16}(?:同志们|同志們|代表们|代表們|各位代表|各位领导|各位領導|各位委员|各位委員|"
+    r"老师们|老師們|同学们|同學們|朋友们|朋友們|女士们|先生们)[!！,，]?$"
+)
 _HEADING_RE = re.compile(
     r"^(?:[一二三四五六七八九十]+\s*[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d+\s*[、.．]\D"
     r"|第[一二三四五六七八九十\d]+[章节條条部])"
@@ -103,9 +116,19 @@ def _clean(raw: str) -> _Line:
     return _Line(_TAG_RE.sub("", line).strip(), compilation, heading)
 
 
+def _is_menu(line: str) -> bool:
+    """Is this navigation ("下载 相关 举报", "首页 > 工作汇报", "【字号：") rather than content?"""
+    if not _CHROME_MENU_RE.match(line):
+        return False
+    return any(mark in line for mark in _BREADCRUMB_MARKS) or all(len(tok) <= 4 for tok in line.split())
+
+
 def _is_chrome(line: str) -> bool:
+    """Page furniture: punctuation, labelled metadata, menus, site names, bare dates."""
     return bool(
-        _CHROME_START_RE.match(line)
+        not any(c.isalnum() for c in line)
+        or _CHROME_LABEL_RE.match(line)
+        or _is_menu(line)
         or _CHROME_ANY_RE.search(line)
         or _SITE_NAME_RE.match(line)
         or _DATE_ONLY_RE.match(line)
@@ -113,6 +136,7 @@ def _is_chrome(line: str) -> bool:
 
 
 def _is_paragraph(line: str) -> bool:
+    """A long line with clause punctuation: body text, so the title search stops."""
     return len(line) >= _PARAGRAPH_MIN_CHARS and bool(_CLAUSE_RE.search(line))
 
 
@@ -120,6 +144,7 @@ def _is_title_like(line: str) -> bool:
     """Short, not a sentence, not a heading, not a salutation."""
     return (
         _MIN_TITLE_CHARS <= len(line) <= 2 * MAX_TITLE_CHARS
+        and line not in _NOT_TITLES
         and not _SENTENCE_END_RE.search(line)
         and line.count("，") + line.count(",") <= 1
         and not _SALUTATION_RE.match(line)
@@ -162,7 +187,7 @@ def _complete(title: str, rest: list[_Line]) -> tuple[str, int]:
         return title, 0
     joined = ""
     for n, item in enumerate(rest[:_MAX_CONTINUATION_LINES], start=1):
-        if not _can_continue(item):
+        if not _can_continue(item) or item.text == title:
             break
         joined = _join(joined, item.text)
         if _TYPE_END_RE.search(joined):
@@ -191,12 +216,29 @@ def _shorten(title: str, main: str | None = None) -> str:
 def _assemble(lines: list[_Line], i: int) -> str:
     """Build the title starting at ``lines[i]``: join a broken line and a subtitle.
 
+    A main title is broken over two lines when its first line does not end with a
+    type word and either the lines after it finish one ("…工作" + "汇" + "报") or a
+    second short line is followed by a "——" subtitle (two parallel slogans).
+
     The subtitle is kept only when the main title does not say what the document
     is ("切实履行政府职责 促进教育优质均衡" needs its "——…自查报告"), because a
     self-describing title ("2026年上海市政府工作报告") reads better alone.
     """
     main, used = _complete(lines[i].text, lines[i + 1 :])
     j = i + 1 + used
+    if (
+        not used
+        and j + 1 < len(lines)
+        and not _TYPE_END_RE.search(main)
+        and _is_title_like(lines[j].text)
+        and len(lines[j].text) <= 30
+        and not _SUBTITLE_RE.match(lines[j].text)
+        and not lines[j].markdown_heading
+        and _SUBTITLE_RE.match(lines[j + 1].text)
+    ):
+        # Two slogan lines before a "——…" subtitle are both the main title.
+        main = f"{main} {lines[j].text}"
+        j += 1
     if (
         j < len(lines)
         and _SUBTITLE_RE.match(lines[j].text)
@@ -209,6 +251,7 @@ def _assemble(lines: list[_Line], i: int) -> str:
 
 
 def _first_sentence(line: str) -> str:
+    """The fallback title: the line up to its first full stop, capped."""
     m = _SENTENCE_END_RE.search(line)
     sentence = line[: m.start()] if m else line
     return _shorten(sentence.strip())
@@ -227,20 +270,41 @@ def _from_filename(filename: str | None) -> str:
     return _shorten(_TAG_RE.sub("", stem).strip())
 
 
+def _content_lines(text: str) -> list[_Line]:
+    """The first non-empty cleaned lines, without breadcrumb items.
+
+    Breadcrumbs are often split one item per line ("首页" / ">" / "云南要闻"); the
+    item after a ">" and any later repeat of it are navigation, not titles.
+    """
+    lines: list[_Line] = []
+    crumbs: set[str] = set()
+    after_mark = False
+    for raw in (text or "").splitlines()[: _SCAN_LINES * 3]:
+        bare = raw.strip()
+        if bare and bare.endswith(_BREADCRUMB_MARKS):
+            after_mark = True
+            continue
+        item = _clean(raw)
+        if not item.text:
+            continue
+        if after_mark and len(item.text) <= 12:
+            crumbs.add(item.text)
+        after_mark = False
+        if item.text in crumbs:
+            continue
+        lines.append(item)
+        if len(lines) >= _SCAN_LINES:
+            break
+    return lines
+
+
 def extract_title(text: str, filename: str | None = None) -> str:
     """The report's own title line, at most MAX_TITLE_CHARS characters.
 
     Falls back to the first sentence of the first meaningful line, then to the
     file name's stem (without ".docx"/"_第1页" chrome), then to "".
     """
-    lines: list[_Line] = []
-    for raw in (text or "").splitlines()[: _SCAN_LINES * 3]:
-        item = _clean(raw)
-        if item.text:
-            lines.append(item)
-            if len(lines) >= _SCAN_LINES:
-                break
-
+    lines = _content_lines(text)
     first_meaningful: str | None = None
     for i, item in enumerate(lines):
         line = item.text

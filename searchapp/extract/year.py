@@ -8,15 +8,22 @@ extractor looks for evidence in a fixed order of trust and stops at the first
 place that answers:
 
 1. the title ("2007年、2008年…自查报告" → 2008, the latest year it names;
-   "《新闻联播》 (20220924)" → 2022);
+   "《新闻联播》 (20220924)" → 2022), or its "——…" subtitle line in the text;
 2. a date line in the signature at the end ("二〇一〇年十月");
 3. a dated line in the opening lines ("(2010.10)", "——2024年3月5日在…会议上",
    a law's "2020年5月14日…修正");
 4. a year in a short title-like opening line (a subtitle the title missed);
-5. the body: a year the report plans for ("部署2016年工作任务") when it is not
-   older than the years it reviews ("2015年工作回顾"), otherwise the latest year it
-   reviews. Reports that review year X and deploy year X+1 are delivered in X+1
-   (that is how 政府工作报告 are dated), so they get X+1.
+5. the body: "今年是'十三五'开局之年" (a five-year-plan year named as this
+   year); else a year the report plans for ("部署2016年工作任务", "二、2015年工作
+   总体部署") if it is later than every year it reviews; else, for the latest
+   reviewed year X ("2015年工作回顾", "刚刚过去的2017年"), X+1 when the report
+   calls X last year or plans "今年要…" (a start-of-year report), and X itself
+   otherwise (a year-end summary). Reports that review year X and deploy year
+   X+1 are delivered in X+1, which is how 政府工作报告 are dated.
+
+Body years are used only with such context: a bare "2014年，我县…" could be
+the year under review, the current year or a comparison, and guessing from
+frequencies was measured to be wrong too often.
 
 When none of these answers the result is ``None``: an unknown year is better than
 a wrong one, because a wrong year silently hides a report from a year filter.
@@ -39,6 +46,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from searchapp.extract.title import is_first_sentence
@@ -51,6 +59,7 @@ MIN_YEAR = 1949
 _SIGNATURE_LINES = 8
 _HEADER_MAX_LINES = 25
 _MIN_DIGITS_FOR_REPAIR = 40
+_MAX_OTHER_CLUES = 3
 
 
 @dataclass
@@ -64,7 +73,7 @@ class YearGuess:
     year: int | None
     evidence: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         """Plain JSON-ready form, for the index and the API."""
         return {"year": self.year, "evidence": list(self.evidence)}
 
@@ -75,10 +84,12 @@ class YearGuess:
 
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 _FULLWIDTH_DIGIT_RE = re.compile("[０-９]")
+# fmt: off
 _CJK_DIGITS = {
     "〇": 0, "○": 0, "零": 0, "O": 0, "o": 0, "Ｏ": 0,
     "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
 }
+# fmt: on
 _CJK_DIGITS.update({str(d): d for d in range(10)})
 
 _SPACES = " \u3000\xa0"
@@ -96,9 +107,8 @@ _CJK_YEAR_RE = re.compile(
 )
 
 
-
 def _cjk_small_number(s: str) -> int | None:
-    """"十二" → 12, "二十四" → 24, "9" → 9; None for anything else."""
+    """Read a small Chinese number: "十二" → 12, "二十四" → 24, "9" → 9; None otherwise."""
     if s.isdigit():
         return int(s)
     if "十" not in s:
@@ -114,9 +124,7 @@ def _cjk_small_number(s: str) -> int | None:
 def _cjk_year_sub(m: re.Match[str]) -> str:
     """Rewrite "二〇一〇年十月" as "2010年10月"; leave anything odd untouched."""
     raw_year, raw_month, raw_day, day_char = m.group(1), m.group(2), m.group(3), m.group(4)
-    if raw_year.isdigit() and (raw_month is None or raw_month.isdigit()) and (
-        raw_day is None or raw_day.isdigit()
-    ):
+    if raw_year.isdigit() and (raw_month is None or raw_month.isdigit()) and (raw_day is None or raw_day.isdigit()):
         return m.group(0)
     year = int("".join(str(_CJK_DIGITS[c]) for c in raw_year))
     if not 1900 <= year <= 2100:
@@ -134,7 +142,7 @@ def _cjk_year_sub(m: re.Match[str]) -> str:
 
 
 def _cjk_count(s: str) -> int | None:
-    """"一百零八" → 108, "八十五" → 85, "85" → 85 (numbers below 1000)."""
+    """Read a Chinese count below 1000: "一百零八" → 108, "八十五" → 85, "85" → 85."""
     if s.isdigit():
         return int(s)
     total, current = 0, 0
@@ -183,7 +191,7 @@ def _year_fixes(text: str) -> list[tuple[int, int, str]]:
         if start >= 0:
             chunk = text[start:end]
             if all(c in _CJK_YEAR_CHARS for c in chunk) and any(c in _CJK_ONLY_CHARS for c in chunk):
-                if start == 0 or text[start - 1] not in _CJK_YEAR_CHARS and text[start - 1] != "十":
+                if start == 0 or (text[start - 1] not in _CJK_YEAR_CHARS and text[start - 1] != "十"):
                     m = _CJK_YEAR_RE.match(text, start)
                     if m:
                         fixes.append((m.start(), m.end(), _cjk_year_sub(m)))
@@ -261,13 +269,12 @@ _DATE_RE = re.compile(
     r")"
 )
 _COMPACT_DATE_RE = re.compile(r"(?<!\d)((?:19|20)\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?!\d)")
-_RANGE_RE = re.compile(
-    r"((?:19|20)\d\d)\s*年?\s*(?:[-—–－~～]+|至|到)\s*((?:19|20)\d\d)(?=\s*年|\s*[)）】\]])"
-)
+_RANGE_RE = re.compile(r"((?:19|20)\d\d)\s*年?\s*(?:[-—–－~～]+|至|到)\s*((?:19|20)\d\d)(?=\s*年|\s*[)）】\]])")
 _LIST_RE = re.compile(r"((?:19|20)\d\d)\s*年?\s*[、和及与]\s*((?:19|20)\d\d)\s*年")
 # A year used as a document number: 〔2008〕9号, [2008]12号, (2019)第3号, 2019年第3号.
 _DOCNUM_RES = (
-    re.compile(r"[〔【\[(（［]\s*(?:19|20)\d\d\s*[〕】\])）］]\s*(?:第\s*)?\d{0,5}\s*号?"),
+    re.compile(r"[〔【\[［]\s*(?:19|20)\d\d\s*[〕】\]］]"),
+    re.compile(r"[(（]\s*(?:19|20)\d\d\s*[)）]\s*(?:第\s*)?\d{1,5}\s*号"),
     re.compile(r"(?:19|20)\d\d\s*年\s*第\s*\d{1,4}\s*号"),
 )
 # Cited titles, with a version note right after them: 《义务教育法》(2006年修订).
@@ -298,10 +305,12 @@ _HEADING_MAX_CHARS = 30
 # Five-year plan periods ("十二五" = 2011-2015). Only used when the report places
 # "今年" in one, never to date a report that merely mentions a period.
 _PERIOD_START = {"十五": 2001, "十一五": 2006, "十二五": 2011, "十三五": 2016, "十四五": 2021, "十五五": 2026}
+# fmt: off
 _PERIOD_OFFSET = {
     "开局之年": 0, "起步之年": 0, "第一年": 0, "开局年": 0, "第二年": 1, "第三年": 2, "第四年": 3,
     "收官之年": 4, "最后一年": 4, "收官年": 4,
 }
+# fmt: on
 _PERIOD_TODAY_RE = re.compile(
     r"今年是[^。；;\n]{0,16}?[“\"「]?(十五五|十[一二三四]五|十五)[”\"」]?(?:规划|计划)?(?:的|实施的)?"
     r"[^。；;\n]{0,6}?(开局之年|起步之年|第一年|开局年|第二年|第三年|第四年|收官之年|最后一年|收官年)"
@@ -310,6 +319,10 @@ _START_POST_RE = re.compile(r"^(?:以来|来|起|开始|至今|以后|后|之后
 _START_PRE_RE = re.compile(r"(?:自|从|始于|建于|成立于|创建于|创办于|始建于|自从)\s*$")
 _TARGET_PRE_RE = re.compile(r"(?<!截)(?<!截止)(?:到|至|力争|争取|预计|确保|预期)\s*$")
 _TARGET_POST_RE = re.compile(r"^(?:底?前|以前|之前|底以前)")
+
+
+#: What an evidence step returns: (year, human-readable reason), or None.
+_Found = tuple[int, str] | None
 
 
 @dataclass(frozen=True)
@@ -462,9 +475,12 @@ def _mentions(text: str, *, in_title: bool = False) -> list[_Mention]:
                 if a <= m.start() < b:
                     role = r
                     break
-        if not role or role == "list":
+        if not role:
+            role = _role(text, m.start(), m.end(), year_end)
+        elif role == "list":
+            # "2007年至2008年": the 至 belongs to the list, it is not a target.
             inner = _role(text, m.start(), m.end(), year_end)
-            role = role if (role == "list" and inner == "neutral") else inner
+            role = inner if inner in ("plan", "review", "lastyear") else "list"
         out.append(_Mention(year, m.start(), m.end(), m.group(0), dated, role))
     out.extend(_bare_list_heads(text, out, ranges, excluded))
     out.sort(key=lambda x: x.start)
@@ -484,6 +500,7 @@ def _mentions(text: str, *, in_title: bool = False) -> list[_Mention]:
 
 _SENTENCE_PUNCT_RE = re.compile(r"[，。；！？,;!?]")
 _SALUTATION_RE = re.compile(r"^.{1,30}[:：]$")
+_SUBTITLE_RE = re.compile(r"^(?:——|—|－－|--|─)")
 _PARAGRAPH_MIN_CHARS = 60
 
 
@@ -585,20 +602,29 @@ def _header_dated_evidence(header: list[_Line], mentions: list[_Mention]) -> tup
     return m.year, f"dated opening line: {line.text[:40]} → {m.year}"
 
 
-def _header_year_evidence(header: list[_Line], mentions: list[_Mention]) -> tuple[int, str] | None:
-    """A year on a title-like opening line (a subtitle or a broken title)."""
+def _header_year_evidence(
+    header: list[_Line], mentions: list[_Mention], *, subtitles_only: bool = False
+) -> tuple[int, str] | None:
+    """A year on a title-like opening line (a subtitle or a broken title).
+
+    With ``subtitles_only``, only "——…" lines count: a subtitle is part of the
+    title, so it ranks with the title, above the signature.
+    """
     for line in header:
         if len(line.text) > 50 or _SENTENCE_PUNCT_RE.search(line.text) or _HEADING_RE.match(line.text):
+            continue
+        if subtitles_only and not _SUBTITLE_RE.match(line.text):
             continue
         usable = [m for m in _on_line(mentions, line) if m.role in _USABLE]
         if usable:
             best = max(usable, key=lambda m: m.year)
-            return best.year, f"title-like opening line: {line.text[:40]} → {best.year}"
+            kind = "subtitle" if _SUBTITLE_RE.match(line.text) else "title-like opening line"
+            return best.year, f"{kind}: {line.text[:40]} → {best.year}"
     return None
 
 
 def _period_evidence(text: str) -> tuple[int, str] | None:
-    """"今年是'十三五'开局之年" pins "today" to a year of a five-year plan period."""
+    """Date "today" from a five-year-plan year: "今年是'十三五'开局之年" → 2016."""
     hi = _dt.date.today().year
     for m in _PERIOD_TODAY_RE.finditer(text):
         first = _PERIOD_START[m.group(1)]
@@ -626,9 +652,7 @@ def _snippet(text: str, m: _Mention) -> str:
     return f"{before}{m.surface}{after}".strip()
 
 
-def _plan_vote(
-    text: str, mentions: list[_Mention], lines: list[_Line], after: int | None
-) -> tuple[int, str] | None:
+def _plan_vote(text: str, mentions: list[_Mention], lines: list[_Line], after: int | None) -> tuple[int, str] | None:
     """The year most strongly planned for, if it is later than every reviewed year."""
     votes: Counter[int] = Counter()
     surfaces: dict[int, str] = {}
@@ -691,18 +715,21 @@ def extract_year(title: str, text: str) -> YearGuess:
     notes: list[str] = []
     if repaired:
         notes.append('repaired digits: the text has no "1" at all, so "20d年" was read as "201d年"')
-    steps = (
+    steps: tuple[Callable[[], _Found], ...] = (
         lambda: None if is_first_sentence(title, text) else _title_evidence(norm_title),
+        lambda: _header_year_evidence(opening, mentions, subtitles_only=True),
         lambda: _signature_evidence(lines, mentions),
         lambda: _header_dated_evidence(header, mentions),
         lambda: _header_year_evidence(opening, mentions),
         lambda: _body_evidence(body, lines, mentions),
     )
-    for step in steps:
-        found = step()
-        if found is not None:
-            year, reason = found
-            return YearGuess(year, [reason, *notes])
+    found = [f for f in (step() for step in steps) if f is not None]
+    if found:
+        year, reason = found[0]
+        # Lower-ranked clues are kept for the reader, not used.
+        others = [r for r in dict.fromkeys(r for _, r in found[1:]) if r != reason]
+        also = [f"also {r}" for r in others[:_MAX_OTHER_CLUES]]
+        return YearGuess(year, [reason, *notes, *also])
     ignored = Counter(m.role for m in mentions if m.role not in _USABLE)
     if ignored:
         notes.append("ignored: " + ", ".join(f"{n} {r}" for r, n in sorted(ignored.items())))
