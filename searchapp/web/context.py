@@ -40,7 +40,6 @@ class WebContext:
             "files": len({info.source for info in snap.docs.values()}),
             "analyzer": meta.get("analyzer"),
             "created": meta.get("created"),
-            "opened_at": snap.opened_at,
         }
 
 

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, redirect, render_template, request, send_
 from searchapp.search import QueryError
 from searchapp.web.api import document_dict, search_dict
 from searchapp.web.context import web_context
-from searchapp.web.errors import PAGE_MESSAGES, page_error
+from searchapp.web.errors import page_error
 from searchapp.web.params import SearchState, is_canonical, parse_int
 from searchapp.web.security import SANDBOX_CSP
 from searchapp.web.viewmodel import FACET_LABELS, region_label, search_page_model
@@ -121,4 +121,4 @@ def favicon() -> Response:
     return send_file(Path(bp.root_path) / "static" / "favicon.svg", mimetype="image/svg+xml", max_age=86400)
 
 
-__all__ = ["bp", "PAGE_MESSAGES"]
+__all__ = ["bp"]

@@ -98,7 +98,7 @@ def suggest(engine: SearchIndex, q: str, limit: int = DEFAULT_LIMIT,
     if len(titles) < limit:
         base = filters or SearchRequest()
         request = SearchRequest(q=q, regions=base.regions, years=base.years, themes=base.themes, types=base.types,
-                                size=limit, snippets=0, facets=False)
+                                size=min(limit, engine.settings.search.max_page_size), snippets=0, facets=False)
         hits = search(engine, request).hits
         # Hits whose title shows what was typed read as completions; the others still help.
         hits.sort(key=lambda h: needle not in normalize_query(h.title))

@@ -45,6 +45,9 @@ def region_nav(state: SearchState, tree: list[dict[str, Any]]) -> dict[str, Any]
                 crumbs.append({"label": node["value"], "url": state.with_(region=[node["path"]]).url(),
                                "count": node["count"]})
             level = current.get("children") or []
+        else:
+            # Selected, but nothing matches there now: still show where we are.
+            crumbs.append({"label": state.region[0], "url": state.url(), "count": 0})
     entries = [{"label": n["value"], "count": n["count"], "url": state.with_(region=[n["path"]]).url(),
               "has_children": bool(n.get("children"))} for n in level]
     return {"crumbs": crumbs, "entries": entries, "current": current}
@@ -82,7 +85,8 @@ def value_options(selected: list[str], values: list[dict[str, Any]]) -> list[dic
 
 
 def chips(state: SearchState) -> list[dict[str, str]]:
-    return [{"facet": facet, "label": FACET_LABELS[facet], "value": value, "url": url}
+    return [{"facet": facet, "label": FACET_LABELS[facet], "value": value, "url": url,
+             "shown": value.replace("/", " › ") if facet == "region" else value}
             for facet, value, url in state.chips()]
 
 

@@ -64,6 +64,21 @@
     return out;
   }
 
+  /** The snippet whose longest highlight is longest: the one that shows the whole phrase. */
+  function bestSnippet(snippets) {
+    var best = null;
+    var bestScore = -1;
+    (snippets || []).forEach(function (html) {
+      var score = 0;
+      html.replace(/<mark>(.*?)<\/mark>/g, function (_, inner) {
+        score = Math.max(score, inner.length);
+        return "";
+      });
+      if (score > bestScore) { best = html; bestScore = score; }
+    });
+    return best;
+  }
+
   function params(q, extra) {
     var p = new URLSearchParams();
     if (q) p.append("q", q);
@@ -208,7 +223,8 @@
           var meta = [hit.region && (hit.region.district || hit.region.city || hit.region.province),
                       hit.year ? hit.year + " 年" : null, hit.type].filter(Boolean).join(" · ");
           if (meta) link.appendChild(el("span", "sa-meta", meta));
-          if (hit.snippets && hit.snippets.length) link.appendChild(snippetNode(hit.snippets[0]));
+          var snippet = bestSnippet(hit.snippets);
+          if (snippet) link.appendChild(snippetNode(snippet));
         });
       });
       (suggestions || []).filter(function (s) { return s.kind === "title" && s.id && !shown[s.id]; })
@@ -280,7 +296,12 @@
       var open = !panel.hidden && options.length > 0;
       if (event.key === "ArrowDown") {
         event.preventDefault();
-        if (!open) { if (input.value.trim()) run(input.value.trim()); return; }
+        if (!open) {
+          // Reopen what was shown for this text, or fetch it.
+          if (options.length && lastQuery === input.value.trim()) { setOpen(true); setActive(0); }
+          else if (input.value.trim()) run(input.value.trim());
+          return;
+        }
         setActive(active + 1 >= options.length ? 0 : active + 1);
       } else if (event.key === "ArrowUp") {
         event.preventDefault();
