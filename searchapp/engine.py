@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.query import Query
@@ -84,6 +85,9 @@ class Snapshot:
         except FileNotFoundError:
             clusters = {}
         self.cluster_of: dict[int, str] = {self.by_id[i]: rep for i, rep in clusters.items() if i in self.by_id}
+        # Per store segment: ordinal -> docnum (-1 for documents no longer live).
+        self._docnum_of = [np.array([self.by_key.get(k, -1) for k in seg.keys.tolist()], dtype=np.int64)
+                           for seg in self.store.segments]
         self.opened_at = time.time()
 
     def close(self) -> None:
@@ -94,10 +98,15 @@ class Snapshot:
         by_key = self.by_key
         return {by_key[k] for k in keys if k in by_key}
 
-    def find(self, phrase: str, among: set[int] | None = None) -> set[int]:
-        """Docnums whose normalized text contains ``phrase``."""
-        among_keys = None if among is None else {self.docs[d].key for d in among}
-        return self.docnums_for_keys(self.store.find(phrase, among_keys))
+    def find(self, phrase: str) -> set[int]:
+        """Docnums of live documents whose normalized text contains ``phrase``."""
+        if not phrase:
+            return set(self.all)
+        found: set[int] = set()
+        for docnums, ords in zip(self._docnum_of, self.store.find_ordinals(phrase)):
+            hits = docnums[ords]
+            found.update(hits[hits >= 0].tolist())
+        return found
 
     def original_text(self, docnum: int) -> str:
         return self.store.original_text(self.docs[docnum].key)
@@ -156,7 +165,7 @@ class SearchIndex:
         for _ in range(3):  # a commit may land while we open; retry once or twice
             try:
                 return Snapshot(self.index_dir, gen)
-            except (FileNotFoundError, KeyError) as exc:
+            except (FileNotFoundError, KeyError, ValueError) as exc:
                 last_exc = exc
                 time.sleep(0.05)
                 gen = self._generation()

@@ -67,8 +67,8 @@ def snippets(original: str, terms: list[str], count: int = 3, width: int = 100,
     """Up to ``count`` fragments of about ``width`` characters around the best matches.
 
     A window scores by the distinct terms it shows, longer terms (a whole
-    phrase) worth more than its words apart, then by occurrences; fragments are returned in
-    text order. With no match, the opening of the text.
+    phrase) worth more than its words apart, then by occurrences; the best
+    fragment comes first. With no match, the opening of the text.
     """
     norm = norm or normalize(original)
     text = norm.text
@@ -101,15 +101,8 @@ def snippets(original: str, terms: list[str], count: int = 3, width: int = 100,
         _, a, b = best
         chosen.append((a, b))
         remaining = [x for x in remaining if not (x.start < b and x.end > a)]
-    chosen.sort()
-    merged: list[tuple[int, int]] = []
-    for a, b in chosen:
-        if merged and a <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
-        else:
-            merged.append((a, b))
     out = []
-    for a, b in merged:
+    for a, b in chosen:
         frag = _render(original, norm, a, b, [m for m in matches if m.start >= a and m.end <= b]).strip()
         out.append(("…" if a > 0 else "") + frag + ("…" if b < len(text) else ""))
     return out

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from whoosh import index as whoosh_index
-from whoosh.writing import CLEAR
+from whoosh.writing import CLEAR, MERGE_SMALL, NO_MERGE, SegmentWriter
 
 from searchapp.analysis import Segmenter, analyzer_signature
 from searchapp.config import Settings
@@ -48,8 +48,10 @@ from searchapp import textstore
 #: without asking the main process.
 KEY_STRIDE = 1024
 CLUSTERS_FILE = "clusters.json"
-BATCH_BYTES = 3 * 1024 * 1024
-BATCH_FILES = 300
+MIN_BATCH_BYTES = 1 * 1024 * 1024
+MAX_BATCH_BYTES = 16 * 1024 * 1024
+#: Above this many Whoosh segments, an incremental run merges the small ones.
+MAX_SEGMENTS = 24
 #: Texts shorter than this get no near-duplicate fingerprint (too little to compare).
 MIN_DEDUP_CHARS = 200
 
@@ -230,8 +232,33 @@ def _worker_init(settings: Settings) -> None:
     _WORKER["segmenter"] = Segmenter(settings.analysis.user_words)
 
 
-def _run_batch(tasks: list[Task], store_dir: str, settings: Settings | None = None) -> tuple[str | None, list[TaskResult]]:
-    """Process a batch of files and write their text-store segment."""
+@dataclass
+class BatchResult:
+    """What a worker hands back: names of the segments it wrote, and per-file results
+    without texts or words (cheap to pass between processes)."""
+
+    store_segment: str | None
+    whoosh_segment: Any
+    results: list[TaskResult]
+
+
+def _document_fields(p: PreparedDoc, res: TaskResult, source: str) -> dict[str, Any]:
+    d = p.doc
+    levels = [x for x in (d.province, d.city, d.district) if x]
+    region = ",".join(levels + (["/".join(levels)] if levels else []))
+    return dict(
+        id=d.id, key=p.key, source=source, path=d.path, article=d.article,
+        title=p.title_words, _stored_title=d.title, content=p.words,
+        province=d.province or "", city=d.city or "", district=d.district or "", region=region,
+        year=d.year, themes=",".join(d.themes), doctype=d.doctype or "",
+        hash=res.hash, mtime=res.mtime, size=res.size, length=len(d.norm), encoding=res.encoding,
+        fingerprint=p.fingerprint, meta={"evidence": d.evidence})
+
+
+def _run_batch(tasks: list[Task], index_dir: str, settings: Settings | None = None) -> BatchResult:
+    """Process a batch of files and write its two segments: the text store's and
+    Whoosh's. Runs in a worker process (or in-process for small runs); the main
+    process only publishes the segments at commit time."""
     if settings is None:
         settings = _WORKER["settings"]
         segmenter = _WORKER["segmenter"]
@@ -239,23 +266,39 @@ def _run_batch(tasks: list[Task], store_dir: str, settings: Settings | None = No
         segmenter = Segmenter(settings.analysis.user_words)
     results = [_run_task(t, settings, segmenter) for t in tasks]
     docs = [(p.key, p.doc.norm, p.doc.text) for r in results for p in r.docs]
-    segment = textstore.write_segment(Path(store_dir), docs) if docs else None
-    for r in results:  # the texts are on disk now; don't ship them back
+    if not docs:
+        return BatchResult(None, None, results)
+    store_segment = textstore.write_segment(Path(index_dir) / textstore.STORE_DIRNAME, docs)
+    ix = whoosh_index.open_dir(index_dir)
+    # No lock: this writer only creates a new segment; the main process, which
+    # holds the index lock, publishes it. (Its pool cleans up its own temp files;
+    # the shared temp folder belongs to the main writer.)
+    writer = SegmentWriter(ix, _lk=False, limitmb=128)
+    for r in results:
+        source = str(Path(r.path).resolve())
         for p in r.docs:
-            p.doc.text = ""
-            p.doc.norm = ""
-    return segment, results
+            writer.add_document(**_document_fields(p, r, source))
+    whoosh_segment = writer._finalize_segment()
+    for r in results:  # texts and words are on disk now; don't ship them back
+        for p in r.docs:
+            p.doc.text = p.doc.norm = ""
+            p.words = p.title_words = []
+    return BatchResult(store_segment, whoosh_segment, results)
 
 
-def _batches(tasks: list[Task], sizes: dict[str, int]) -> Iterator[list[Task]]:
+def _batches(tasks: list[Task], sizes: dict[str, int], n_workers: int) -> Iterator[list[Task]]:
+    """Batches big enough to keep segment counts low, small enough to balance the
+    workers and show progress."""
+    total = sum(sizes.get(t.path, 0) for t in tasks)
+    target = min(MAX_BATCH_BYTES, max(MIN_BATCH_BYTES, total // max(1, n_workers * 4)))
     batch: list[Task] = []
-    total = 0
+    size = 0
     for t in tasks:
         batch.append(t)
-        total += sizes.get(t.path, 0)
-        if total >= BATCH_BYTES or len(batch) >= BATCH_FILES:
+        size += sizes.get(t.path, 0)
+        if size >= target:
             yield batch
-            batch, total = [], 0
+            batch, size = [], 0
     if batch:
         yield batch
 
@@ -414,15 +457,17 @@ def _update(settings: Settings, paths: list[Path], index_dir: Path, progress: Pr
     if len(tasks) < 8 or total_bytes < 2 * 1024 * 1024:
         n_workers = 1
 
-    writer = ix.writer(limitmb=256)
+    writer = ix.writer(limitmb=64)
     new_segments: list[str] = []
+    new_whoosh: list[Any] = []
     done = 0
     done_bytes = 0
     try:
-        for segment, results in _map_batches(tasks, sizes, store_dir, settings, n_workers):
-            if segment:
-                new_segments.append(segment)
-            for res in results:
+        for batch in _map_batches(tasks, sizes, index_dir, settings, n_workers):
+            if batch.store_segment:
+                new_segments.append(batch.store_segment)
+                new_whoosh.append(batch.whoosh_segment)
+            for res in batch.results:
                 done += 1
                 done_bytes += res.size
                 _apply_result(res, state, writer, summary)
@@ -435,7 +480,8 @@ def _update(settings: Settings, paths: list[Path], index_dir: Path, progress: Pr
         textstore.write_manifest(store_dir, manifest["segments"] + new_segments, next_file * KEY_STRIDE)
         changed = bool(summary.indexed or summary.updated or summary.removed)
         if changed:
-            writer.commit(mergetype=CLEAR) if fresh else writer.commit()
+            mergetype = CLEAR if fresh else (MERGE_SMALL if len(writer.segments) > MAX_SEGMENTS else NO_MERGE)
+            _commit_with_segments(writer, new_whoosh, mergetype)
         else:
             writer.cancel()
     except BaseException:
@@ -450,17 +496,29 @@ def _update(settings: Settings, paths: list[Path], index_dir: Path, progress: Pr
     return summary
 
 
-def _map_batches(tasks: list[Task], sizes: dict[str, int], store_dir: Path, settings: Settings,
-                 n_workers: int) -> Iterator[tuple[str | None, list[TaskResult]]]:
-    batches = list(_batches(tasks, sizes))
+def _commit_with_segments(writer: SegmentWriter, segments: list[Any], mergetype) -> None:
+    """Commit the main writer's deletions and merges plus the segments the workers
+    wrote, in one new Whoosh generation (an atomic switch of its table of contents)."""
+    final = writer._merge_segments(mergetype, None, None)
+    if writer._added:
+        final.append(writer._finalize_segment())
+    else:
+        writer._close_segment()
+    writer._commit_toc(final + segments)
+    writer._finish()
+
+
+def _map_batches(tasks: list[Task], sizes: dict[str, int], index_dir: Path, settings: Settings,
+                 n_workers: int) -> Iterator[BatchResult]:
+    batches = list(_batches(tasks, sizes, n_workers))
     if n_workers <= 1:
         for batch in batches:
-            yield _run_batch(batch, str(store_dir), settings)
+            yield _run_batch(batch, str(index_dir), settings)
         return
     ctx = get_context("spawn")
     with ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx, initializer=_worker_init,
                              initargs=(settings,)) as pool:
-        futures = [pool.submit(_run_batch, b, str(store_dir)) for b in batches]
+        futures = [pool.submit(_run_batch, b, str(index_dir)) for b in batches]
         try:
             for fut in futures:
                 yield fut.result()
@@ -471,17 +529,17 @@ def _map_batches(tasks: list[Task], sizes: dict[str, int], store_dir: Path, sett
 
 
 def _apply_result(res: TaskResult, state: dict[str, dict[str, Any]], writer, summary: IndexSummary) -> None:
+    """Account for one file's result; delete the file's previous documents."""
     if res.status == "failed":
         summary.failed.append((res.display, res.reason))
         return
     source = str(Path(res.path).resolve())
     if res.status == "unchanged":
-        summary.skipped += 1
         # Same content under a new mtime (touched, copied back): the stored mtime
         # stays, so the next run hashes it again; cheap, and nothing is rewritten.
+        summary.skipped += 1
         return
-    known = state.get(source)
-    if known:
+    if source in state:
         writer.delete_by_term("source", source)
         summary.updated += 1
     else:
@@ -493,20 +551,9 @@ def _apply_result(res: TaskResult, state: dict[str, dict[str, Any]], writer, sum
     if len(res.docs) > 1:
         summary.split_files += 1
         summary.articles_from_splits += len(res.docs)
+    summary.documents += len(res.docs)
     state[source] = {"hash": res.hash, "mtime": res.mtime, "size": res.size,
                      "docs": [(p.doc.id, p.key, p.fingerprint) for p in res.docs]}
-    for p in res.docs:
-        d = p.doc
-        levels = [x for x in (d.province, d.city, d.district) if x]
-        region = ",".join(levels + (["/".join(levels)] if levels else []))
-        writer.add_document(
-            id=d.id, key=p.key, source=source, path=d.path, article=d.article,
-            title=p.title_words, _stored_title=d.title, content=p.words,
-            province=d.province or "", city=d.city or "", district=d.district or "", region=region,
-            year=d.year, themes=",".join(d.themes), doctype=d.doctype or "",
-            hash=res.hash, mtime=res.mtime, size=res.size, length=len(p.words), encoding=res.encoding,
-            fingerprint=p.fingerprint, meta={"evidence": d.evidence})
-        summary.documents += 1
 
 
 def _write_clusters(index_dir: Path, state: dict[str, dict[str, Any]], gone: list[str]) -> tuple[int, int]:
@@ -540,7 +587,7 @@ def _drop_dead_segments(ix, store_dir: Path) -> None:
     for name in manifest["segments"]:
         seg = textstore.Segment(store_dir, name)
         try:
-            if any(k in live for k in seg.data.keys):
+            if any(k in live for k in seg.keys.tolist()):
                 keep.append(name)
         finally:
             seg.close()

@@ -16,7 +16,9 @@ normalized text contains the phrase: recall 1.0 and no false hits, by
 construction (the design behind Google Code Search and zoekt, with bigrams).
 
 Storage is a list of immutable *segments* (one per batch of documents, written by
-the indexing workers in parallel) named in ``store.json``. Documents are
+the indexing workers in parallel) named in ``store.json``. Gram sets and posting
+lists are built and intersected with NumPy (sorted integer arrays), and the
+segment's arrays are memory-mapped, so opening an index costs milliseconds. Documents are
 identified by an integer *key* that Whoosh stores too; a key absent from the
 current Whoosh index is simply dead, so deletions need no rewrite here and a
 crash between the two commits loses nothing. Dead space is reclaimed by
@@ -25,23 +27,23 @@ crash between the two commits loses nothing. Dead space is reclaimed by
 
 from __future__ import annotations
 
-import bisect
 import json
 import mmap
 import operator
 import os
-import pickle
+import struct
 import uuid
 import zlib
-from array import array
-from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
+import numpy as np
+
 STORE_DIRNAME = "store"
 MANIFEST = "store.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+_NEWLINE = 10
+_MAGIC = b"SAPPSEG2"
 
 
 def gram_code(gram: str) -> int:
@@ -51,11 +53,17 @@ def gram_code(gram: str) -> int:
     return ((ord(gram[0]) + 1) << 21) | ord(gram[1])
 
 
-def doc_grams(text: str) -> set[str]:
-    """Distinct unigrams and bigrams of ``text`` that a query could contain."""
-    grams = set(text)
-    grams.update(map(operator.add, text, text[1:]))
-    return {g for g in grams if "\n" not in g}
+def doc_gram_codes(text: str) -> np.ndarray:
+    """Sorted distinct codes of the unigrams and bigrams of ``text`` that a query
+    could contain (none spans a line break)."""
+    chars = np.frombuffer(text.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
+    if chars.size == 0:
+        return chars
+    uni = chars[chars != _NEWLINE]
+    left, right = chars[:-1], chars[1:]
+    keep = (left != _NEWLINE) & (right != _NEWLINE)
+    bi = ((left[keep] + 1) << 21) | right[keep]
+    return np.unique(np.concatenate([uni, bi]))
 
 
 def query_grams(phrase: str) -> list[str]:
@@ -65,18 +73,6 @@ def query_grams(phrase: str) -> list[str]:
     return sorted(set(map(operator.add, phrase, phrase[1:])))
 
 
-@dataclass
-class SegmentData:
-    """Everything a segment file holds except the texts themselves."""
-
-    keys: array          # 'Q' doc keys in segment order
-    norm_starts: array   # 'Q' byte offsets into the .norm file, len(keys) + 1
-    orig_starts: array   # 'Q' byte offsets into the .orig file, len(keys) + 1
-    codes: array         # 'Q' sorted gram codes
-    post_starts: array   # 'Q' offsets into postings, len(codes) + 1
-    postings: array      # 'Q' doc keys
-
-
 def _fsync_write(path: Path, data: bytes) -> None:
     with open(path, "wb") as fh:
         fh.write(data)
@@ -84,42 +80,78 @@ def _fsync_write(path: Path, data: bytes) -> None:
         os.fsync(fh.fileno())
 
 
+def _pack_arrays(arrays: dict[str, np.ndarray]) -> bytes:
+    """One file of named arrays: magic, header length, JSON header, 8-byte aligned data."""
+    entries = {}
+    blobs = []
+    offset = 0
+    for name, arr in arrays.items():
+        arr = np.ascontiguousarray(arr)
+        entries[name] = {"dtype": arr.dtype.str, "count": int(arr.size), "offset": offset}
+        data = arr.tobytes()
+        pad = (-len(data)) % 8
+        blobs.append(data + b"\0" * pad)
+        offset += len(data) + pad
+    header = json.dumps(entries).encode("utf-8")
+    header += b" " * ((-len(header) - 16) % 8)
+    return _MAGIC + struct.pack("<Q", len(header)) + header + b"".join(blobs)
+
+
+def _unpack_arrays(buf) -> dict[str, np.ndarray]:
+    if bytes(buf[:8]) != _MAGIC:
+        raise ValueError("not a searchapp store segment (bad magic)")
+    (hlen,) = struct.unpack("<Q", bytes(buf[8:16]))
+    entries = json.loads(bytes(buf[16:16 + hlen]).decode("utf-8"))
+    base = 16 + hlen
+    return {name: np.frombuffer(buf, dtype=np.dtype(e["dtype"]), count=e["count"], offset=base + e["offset"])
+            for name, e in entries.items()}
+
+
 def write_segment(store_dir: Path, docs: Sequence[tuple[int, str, str]]) -> str:
     """Write one segment for ``docs`` = ``[(key, normalized_text, original_text)]``.
 
     Returns the segment's name. Called from worker processes: it touches only new
     files with a fresh name, so it can run while searches read other segments.
+    Posting lists hold the document's *ordinal* in the segment (uint32).
     """
     name = uuid.uuid4().hex[:16]
-    postings_by_gram: dict[str, list[int]] = defaultdict(list)
     norm_parts: list[bytes] = []
     orig_parts: list[bytes] = []
-    keys = array("Q")
-    norm_starts = array("Q", [0])
-    orig_starts = array("Q", [0])
-    for key, norm, orig in docs:
-        keys.append(key)
+    code_parts: list[np.ndarray] = []
+    ord_parts: list[np.ndarray] = []
+    norm_starts = [0]
+    orig_starts = [0]
+    for ordinal, (_key, norm, orig) in enumerate(docs):
         nb = norm.encode("utf-8")
         ob = zlib.compress(orig.encode("utf-8"), 6)
         norm_parts.append(nb)
         orig_parts.append(ob)
         norm_starts.append(norm_starts[-1] + len(nb))
         orig_starts.append(orig_starts[-1] + len(ob))
-        for gram in doc_grams(norm):
-            postings_by_gram[gram].append(key)
-    coded = sorted((gram_code(g), p) for g, p in postings_by_gram.items())
-    codes = array("Q", (c for c, _ in coded))
-    post_starts = array("Q", [0])
-    postings = array("Q")
-    for _, plist in coded:
-        postings.extend(plist)
-        post_starts.append(len(postings))
+        codes = doc_gram_codes(norm)
+        code_parts.append(codes)
+        ord_parts.append(np.full(codes.size, ordinal, dtype=np.uint32))
+    all_codes = np.concatenate(code_parts) if code_parts else np.zeros(0, np.uint64)
+    all_ords = np.concatenate(ord_parts) if ord_parts else np.zeros(0, np.uint32)
+    order = np.argsort(all_codes, kind="stable")  # stable: ordinals stay ascending per gram
+    sorted_codes = all_codes[order]
+    codes, first = np.unique(sorted_codes, return_index=True)
+    arrays = {
+        "keys": np.array([k for k, _, _ in docs], dtype=np.uint64),
+        "norm_starts": np.array(norm_starts, dtype=np.uint64),
+        "orig_starts": np.array(orig_starts, dtype=np.uint64),
+        "codes": codes.astype(np.uint64),
+        "post_starts": np.append(first, sorted_codes.size).astype(np.uint64),
+        "postings": all_ords[order],
+    }
     store_dir.mkdir(parents=True, exist_ok=True)
     _fsync_write(store_dir / f"{name}.norm", b"".join(norm_parts))
     _fsync_write(store_dir / f"{name}.orig", b"".join(orig_parts))
-    meta = SegmentData(keys, norm_starts, orig_starts, codes, post_starts, postings)
-    _fsync_write(store_dir / f"{name}.meta", pickle.dumps(meta.__dict__, protocol=pickle.HIGHEST_PROTOCOL))
+    _fsync_write(store_dir / f"{name}.idx", _pack_arrays(arrays))
     return name
+
+
+SEGMENT_SUFFIXES = (".norm", ".orig", ".idx")
 
 
 class Segment:
@@ -127,48 +159,56 @@ class Segment:
 
     def __init__(self, store_dir: Path, name: str):
         self.name = name
-        with open(store_dir / f"{name}.meta", "rb") as fh:
-            self.data = SegmentData(**pickle.load(fh))
-        self._norm_file = open(store_dir / f"{name}.norm", "rb")
-        self._orig_file = open(store_dir / f"{name}.orig", "rb")
-        self.norm = _map(self._norm_file)
-        self.orig = _map(self._orig_file)
-        self.ordinal = {k: i for i, k in enumerate(self.data.keys)}
+        self._files = [open(store_dir / f"{name}{suffix}", "rb") for suffix in SEGMENT_SUFFIXES]
+        self.norm, self.orig, idx = (_map(fh) for fh in self._files)
+        arrays = _unpack_arrays(idx)
+        self.keys: np.ndarray = arrays["keys"]
+        self.norm_starts: np.ndarray = arrays["norm_starts"]
+        self.orig_starts: np.ndarray = arrays["orig_starts"]
+        self.codes: np.ndarray = arrays["codes"]
+        self.post_starts: np.ndarray = arrays["post_starts"]
+        self.postings: np.ndarray = arrays["postings"]
+        self._idx_map = idx
+
+    def __len__(self) -> int:
+        return int(self.keys.size)
 
     def close(self) -> None:
-        for m in (self.norm, self.orig):
-            if isinstance(m, mmap.mmap):
-                m.close()
-        self._norm_file.close()
-        self._orig_file.close()
+        # Arrays may still view the index map; let the garbage collector unmap it.
+        for fh in self._files:
+            fh.close()
 
-    def postings(self, gram: str) -> array:
+    def postings_for(self, gram: str) -> np.ndarray:
         code = gram_code(gram)
-        codes = self.data.codes
-        i = bisect.bisect_left(codes, code)
-        if i == len(codes) or codes[i] != code:
-            return array("Q")
-        return self.data.postings[self.data.post_starts[i]:self.data.post_starts[i + 1]]
+        i = int(np.searchsorted(self.codes, code))
+        if i == self.codes.size or int(self.codes[i]) != code:
+            return self.postings[:0]
+        return self.postings[int(self.post_starts[i]):int(self.post_starts[i + 1])]
 
-    def contains(self, key: int, needle: bytes) -> bool:
-        i = self.ordinal[key]
-        starts = self.data.norm_starts
-        return self.norm.find(needle, starts[i], starts[i + 1]) != -1
+    def candidates(self, grams: list[str]) -> np.ndarray:
+        """Ordinals of documents holding every gram (sorted)."""
+        lists = sorted((self.postings_for(g) for g in grams), key=len)
+        if not lists or lists[0].size == 0:
+            return self.postings[:0]
+        found = lists[0]
+        for plist in lists[1:]:
+            found = np.intersect1d(found, plist, assume_unique=True)
+            if found.size == 0:
+                break
+        return found
 
-    def count(self, key: int, needle: bytes) -> int:
-        i = self.ordinal[key]
-        starts = self.data.norm_starts
-        return self.norm[starts[i]:starts[i + 1]].count(needle)
+    def contains(self, ordinal: int, needle: bytes) -> bool:
+        return self.norm.find(needle, int(self.norm_starts[ordinal]), int(self.norm_starts[ordinal + 1])) != -1
 
-    def normalized_text(self, key: int) -> str:
-        i = self.ordinal[key]
-        starts = self.data.norm_starts
-        return self.norm[starts[i]:starts[i + 1]].decode("utf-8")
+    def count(self, ordinal: int, needle: bytes) -> int:
+        return self.norm[int(self.norm_starts[ordinal]):int(self.norm_starts[ordinal + 1])].count(needle)
 
-    def original_text(self, key: int) -> str:
-        i = self.ordinal[key]
-        starts = self.data.orig_starts
-        return zlib.decompress(self.orig[starts[i]:starts[i + 1]]).decode("utf-8")
+    def normalized_text(self, ordinal: int) -> str:
+        return self.norm[int(self.norm_starts[ordinal]):int(self.norm_starts[ordinal + 1])].decode("utf-8")
+
+    def original_text(self, ordinal: int) -> str:
+        blob = self.orig[int(self.orig_starts[ordinal]):int(self.orig_starts[ordinal + 1])]
+        return zlib.decompress(blob).decode("utf-8")
 
 
 def _map(fh) -> mmap.mmap | bytes:
@@ -184,6 +224,8 @@ def read_manifest(store_dir: Path) -> dict:
             data = json.load(fh)
     except FileNotFoundError:
         return {"format": FORMAT_VERSION, "segments": [], "next_key": 1}
+    if data.get("format") != FORMAT_VERSION:
+        raise ValueError(f"text store format {data.get('format')}, expected {FORMAT_VERSION}")
     return data
 
 
@@ -209,7 +251,7 @@ def remove_orphans(store_dir: Path, keep: Iterable[str]) -> int:
     if not store_dir.exists():
         return 0
     for path in store_dir.iterdir():
-        if path.suffix in (".norm", ".orig", ".meta") and path.stem not in keep:
+        if path.suffix in SEGMENT_SUFFIXES and path.stem not in keep:
             path.unlink(missing_ok=True)
             removed += 1
         elif path.name.startswith(MANIFEST + ".") and path.name.endswith(".tmp"):
@@ -226,10 +268,11 @@ class TextStore:
         self.segment_names: list[str] = list(manifest["segments"])
         self.next_key: int = manifest["next_key"]
         self.segments = [Segment(store_dir, n) for n in self.segment_names]
-        self._where: dict[int, Segment] = {}
-        for seg in self.segments:  # later segments win: a key is written once anyway
-            for key in seg.data.keys:
-                self._where[key] = seg
+        # key -> (segment number, ordinal); later segments win (a key is written once anyway)
+        self._where: dict[int, tuple[int, int]] = {}
+        for si, seg in enumerate(self.segments):
+            for ordinal, key in enumerate(seg.keys.tolist()):
+                self._where[key] = (si, ordinal)
 
     def close(self) -> None:
         for seg in self.segments:
@@ -241,44 +284,39 @@ class TextStore:
     def keys(self) -> Iterator[int]:
         return iter(self._where)
 
+    def locate(self, key: int) -> tuple[int, int]:
+        return self._where[key]
+
     def original_text(self, key: int) -> str:
-        return self._where[key].original_text(key)
+        si, ordinal = self._where[key]
+        return self.segments[si].original_text(ordinal)
 
     def normalized_text(self, key: int) -> str:
-        return self._where[key].normalized_text(key)
+        si, ordinal = self._where[key]
+        return self.segments[si].normalized_text(ordinal)
 
-    def candidates(self, phrase: str) -> set[int]:
-        """Keys whose grams include every gram of ``phrase`` (a superset of the matches)."""
+    def find_ordinals(self, phrase: str) -> list[np.ndarray]:
+        """Per segment, the ordinals of documents whose normalized text contains ``phrase``."""
         grams = query_grams(phrase)
-        result: set[int] = set()
-        for seg in self.segments:
-            lists = sorted((seg.postings(g) for g in grams), key=len)
-            if not lists or not lists[0]:
-                continue
-            found = set(lists[0])
-            for plist in lists[1:]:
-                found.intersection_update(plist)
-                if not found:
-                    break
-            result |= found
-        return result
-
-    def find(self, phrase: str, among: set[int] | None = None) -> set[int]:
-        """Keys of documents whose normalized text contains ``phrase``.
-
-        ``among`` restricts the answer (and the verification work) to those keys.
-        """
-        if not phrase:
-            return set(self._where) if among is None else set(among)
-        cands = self.candidates(phrase)
-        if among is not None:
-            cands &= among
-        if len(phrase) <= 2:
-            return cands
         needle = phrase.encode("utf-8")
-        where = self._where
-        return {k for k in cands if k in where and where[k].contains(k, needle)}
+        out = []
+        for seg in self.segments:
+            cands = seg.candidates(grams)
+            if len(phrase) > 2 and cands.size:
+                cands = np.fromiter((o for o in cands.tolist() if seg.contains(o, needle)), dtype=np.uint32)
+            out.append(cands)
+        return out
+
+    def find(self, phrase: str) -> set[int]:
+        """Keys of documents whose normalized text contains ``phrase`` (live or not)."""
+        if not phrase:
+            return set(self._where)
+        keys: set[int] = set()
+        for seg, ords in zip(self.segments, self.find_ordinals(phrase)):
+            keys.update(seg.keys[ords].tolist())
+        return keys
 
     def count(self, key: int, phrase: str) -> int:
         """Occurrences of ``phrase`` in the document's normalized text."""
-        return self._where[key].count(key, phrase.encode("utf-8"))
+        si, ordinal = self._where[key]
+        return self.segments[si].count(ordinal, phrase.encode("utf-8"))
