@@ -20,12 +20,11 @@ from typing import Any
 
 import numpy as np
 from whoosh import index as whoosh_index
-from whoosh.matching import ListMatcher, NullMatcher
-from whoosh.query import Query
 
 from searchapp import textstore
 from searchapp.config import Settings
 from searchapp.errors import IndexMissingError, SearchappError
+from searchapp.normalize import normalize
 from searchapp.indexer import CLUSTERS_FILE, check_compatible, read_index_meta
 from searchapp.schema import INDEX_META
 
@@ -80,6 +79,16 @@ class Snapshot:
             self.by_key[info.key] = docnum
             self.by_id[info.id] = docnum
         self.all = frozenset(self.docs)
+        size = (max(self.docs) + 1) if self.docs else 0
+        #: Ranking columns by docnum: normalized length (characters) and normalized title.
+        self.lengths = np.ones(size, dtype=np.float64)
+        self.norm_titles: list[str] = [""] * size
+        for d, info in self.docs.items():
+            self.lengths[d] = max(1, info.length)
+            self.norm_titles[d] = normalize(info.title).text if info.title else ""
+        live = self.lengths[list(self.docs)] if self.docs else self.lengths
+        self.avg_length = float(live.mean()) if live.size else 1.0
+        self.avg_title = (sum(len(t) for t in self.norm_titles) / len(self.docs)) if self.docs else 1.0
         try:
             clusters = json.loads((index_dir / CLUSTERS_FILE).read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -94,19 +103,27 @@ class Snapshot:
         self.searcher.close()
         self.store.close()
 
-    def docnums_for_keys(self, keys: set[int]) -> set[int]:
-        by_key = self.by_key
-        return {by_key[k] for k in keys if k in by_key}
+    def find_tf(self, phrase: str) -> tuple[np.ndarray, np.ndarray]:
+        """Live documents whose normalized text contains ``phrase``: sorted docnums
+        and the phrase's occurrences in each (its term frequency, for ranking)."""
+        docs_parts, tf_parts = [], []
+        for docnums, (ords, counts) in zip(self._docnum_of, self.store.find_ordinals(phrase)):
+            hits = docnums[ords]
+            live = hits >= 0
+            docs_parts.append(hits[live])
+            tf_parts.append(counts[live])
+        if not docs_parts:
+            return np.zeros(0, np.int64), np.zeros(0, np.int32)
+        docnums = np.concatenate(docs_parts)
+        tf = np.concatenate(tf_parts)
+        order = np.argsort(docnums, kind="stable")
+        return docnums[order], tf[order]
 
     def find(self, phrase: str) -> set[int]:
         """Docnums of live documents whose normalized text contains ``phrase``."""
         if not phrase:
             return set(self.all)
-        found: set[int] = set()
-        for docnums, ords in zip(self._docnum_of, self.store.find_ordinals(phrase)):
-            hits = docnums[ords]
-            found.update(hits[hits >= 0].tolist())
-        return found
+        return set(self.find_tf(phrase)[0].tolist())
 
     def original_text(self, docnum: int) -> str:
         return self.store.original_text(self.docs[docnum].key)
@@ -173,45 +190,4 @@ class SearchIndex:
                              "run `searchapp index --rebuild`")
 
 
-class DocSetQuery(Query):
-    """Matches a fixed set of top-level docnums, each with a given weight.
-
-    Used to feed the exact channel's answers (and the final filtered set) into
-    Whoosh's ranking, so BM25F scores and our phrase tiers add up in one pass.
-    """
-
-    def __init__(self, weights: dict[int, float], name: str = "docs"):
-        self.weights = weights
-        self.name = name
-        self.boost = 1.0
-
-    def __repr__(self) -> str:
-        return f"DocSetQuery({self.name}, {len(self.weights)} docs)"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, DocSetQuery) and other.weights == self.weights
-
-    def __hash__(self) -> int:
-        return id(self)
-
-    def is_leaf(self) -> bool:
-        return True
-
-    def estimate_size(self, ixreader) -> int:
-        return len(self.weights)
-
-    def docs(self, searcher):
-        return iter(sorted(self.weights))
-
-    def matcher(self, searcher, context=None):
-        offset = 0
-        size = searcher.doc_count_all()
-        if searcher.has_parent():
-            offset = searcher.get_parent()._offset_for_subsearcher(searcher)
-        local = sorted(d - offset for d in self.weights if offset <= d < offset + size)
-        if not local:
-            return NullMatcher()
-        return ListMatcher(local, weights=[self.weights[d + offset] for d in local])
-
-
-__all__ = ["SearchIndex", "Snapshot", "DocInfo", "DocSetQuery", "INDEX_META"]
+__all__ = ["SearchIndex", "Snapshot", "DocInfo", "INDEX_META"]

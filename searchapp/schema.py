@@ -1,8 +1,10 @@
 """The Whoosh schema and the small JSON file that identifies an index.
 
-Whoosh holds the *word* channel (jieba words with positions, for BM25F ranking
-and proximity) and the metadata fields. Texts and the exact-phrase channel live
-in :mod:`searchapp.textstore`, tied to Whoosh by the integer ``key``.
+Whoosh holds the metadata fields and stored fields of every document, and the
+*word* channel: jieba words of the title (with positions) and of the body (with
+frequencies: the term dictionary behind as-you-type suggestions and statistics).
+Texts, exact-phrase matching and the term frequencies used for ranking live in
+:mod:`searchapp.textstore`, tied to Whoosh by the integer ``key``.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from searchapp.analysis import chinese_analyzer
 
 #: Bumped when fields change; part of what an index must match to be opened.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 INDEX_META = "searchapp-index.json"
 
 
@@ -25,7 +27,7 @@ def build_schema(user_words: list[str] | tuple[str, ...]) -> Schema:
         path=STORED(),                           # path as given to `index`, plus #N for article N
         article=STORED(),                        # article number in a compilation (0 = whole file)
         title=TEXT(analyzer=analyzer, stored=True, phrase=True),
-        content=TEXT(analyzer=analyzer, phrase=True),
+        content=TEXT(analyzer=analyzer, phrase=False),
         province=ID(stored=True),
         city=ID(stored=True),
         district=ID(stored=True),

@@ -41,7 +41,7 @@ import numpy as np
 
 STORE_DIRNAME = "store"
 MANIFEST = "store.json"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 _NEWLINE = 10
 _MAGIC = b"SAPPSEG2"
 
@@ -53,17 +53,22 @@ def gram_code(gram: str) -> int:
     return ((ord(gram[0]) + 1) << 21) | ord(gram[1])
 
 
-def doc_gram_codes(text: str) -> np.ndarray:
+#: Occurrence counts are stored in one byte; BM25 saturates long before 255.
+MAX_COUNT = 255
+
+
+def doc_gram_codes(text: str) -> tuple[np.ndarray, np.ndarray]:
     """Sorted distinct codes of the unigrams and bigrams of ``text`` that a query
-    could contain (none spans a line break)."""
+    could contain (none spans a line break), and how often each occurs."""
     chars = np.frombuffer(text.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
     if chars.size == 0:
-        return chars
+        return chars, chars.astype(np.uint8)
     uni = chars[chars != _NEWLINE]
     left, right = chars[:-1], chars[1:]
     keep = (left != _NEWLINE) & (right != _NEWLINE)
     bi = ((left[keep] + 1) << 21) | right[keep]
-    return np.unique(np.concatenate([uni, bi]))
+    codes, counts = np.unique(np.concatenate([uni, bi]), return_counts=True)
+    return codes, np.minimum(counts, MAX_COUNT).astype(np.uint8)
 
 
 def query_grams(phrase: str) -> list[str]:
@@ -112,13 +117,16 @@ def write_segment(store_dir: Path, docs: Sequence[tuple[int, str, str]]) -> str:
 
     Returns the segment's name. Called from worker processes: it touches only new
     files with a fresh name, so it can run while searches read other segments.
-    Posting lists hold the document's *ordinal* in the segment (uint32).
+    Posting lists hold the document's *ordinal* in the segment (uint16 when it
+    fits) and, in a parallel array, how often the gram occurs there (uint8).
     """
     name = uuid.uuid4().hex[:16]
     norm_parts: list[bytes] = []
     orig_parts: list[bytes] = []
     code_parts: list[np.ndarray] = []
     ord_parts: list[np.ndarray] = []
+    count_parts: list[np.ndarray] = []
+    ord_type = np.uint16 if len(docs) <= 0xFFFF else np.uint32
     norm_starts = [0]
     orig_starts = [0]
     for ordinal, (_key, norm, orig) in enumerate(docs):
@@ -128,11 +136,13 @@ def write_segment(store_dir: Path, docs: Sequence[tuple[int, str, str]]) -> str:
         orig_parts.append(ob)
         norm_starts.append(norm_starts[-1] + len(nb))
         orig_starts.append(orig_starts[-1] + len(ob))
-        codes = doc_gram_codes(norm)
+        codes, counts = doc_gram_codes(norm)
         code_parts.append(codes)
-        ord_parts.append(np.full(codes.size, ordinal, dtype=np.uint32))
+        count_parts.append(counts)
+        ord_parts.append(np.full(codes.size, ordinal, dtype=ord_type))
     all_codes = np.concatenate(code_parts) if code_parts else np.zeros(0, np.uint64)
-    all_ords = np.concatenate(ord_parts) if ord_parts else np.zeros(0, np.uint32)
+    all_ords = np.concatenate(ord_parts) if ord_parts else np.zeros(0, ord_type)
+    all_counts = np.concatenate(count_parts) if count_parts else np.zeros(0, np.uint8)
     order = np.argsort(all_codes, kind="stable")  # stable: ordinals stay ascending per gram
     sorted_codes = all_codes[order]
     codes, first = np.unique(sorted_codes, return_index=True)
@@ -143,6 +153,7 @@ def write_segment(store_dir: Path, docs: Sequence[tuple[int, str, str]]) -> str:
         "codes": codes.astype(np.uint64),
         "post_starts": np.append(first, sorted_codes.size).astype(np.uint64),
         "postings": all_ords[order],
+        "counts": all_counts[order],
     }
     store_dir.mkdir(parents=True, exist_ok=True)
     _fsync_write(store_dir / f"{name}.norm", b"".join(norm_parts))
@@ -168,6 +179,7 @@ class Segment:
         self.codes: np.ndarray = arrays["codes"]
         self.post_starts: np.ndarray = arrays["post_starts"]
         self.postings: np.ndarray = arrays["postings"]
+        self.counts: np.ndarray = arrays["counts"]
         self._idx_map = idx
 
     def __len__(self) -> int:
@@ -178,30 +190,35 @@ class Segment:
         for fh in self._files:
             fh.close()
 
-    def postings_for(self, gram: str) -> np.ndarray:
+    def postings_for(self, gram: str) -> tuple[np.ndarray, np.ndarray]:
+        """(ordinals, occurrence counts) of the documents holding ``gram``."""
         code = gram_code(gram)
         i = int(np.searchsorted(self.codes, code))
         if i == self.codes.size or int(self.codes[i]) != code:
-            return self.postings[:0]
-        return self.postings[int(self.post_starts[i]):int(self.post_starts[i + 1])]
+            return self.postings[:0], self.counts[:0]
+        a, b = int(self.post_starts[i]), int(self.post_starts[i + 1])
+        return self.postings[a:b], self.counts[a:b]
 
-    def candidates(self, grams: list[str]) -> np.ndarray:
-        """Ordinals of documents holding every gram (sorted)."""
-        lists = sorted((self.postings_for(g) for g in grams), key=len)
-        if not lists or lists[0].size == 0:
-            return self.postings[:0]
-        found = lists[0]
-        for plist in lists[1:]:
-            found = np.intersect1d(found, plist, assume_unique=True)
+    def candidates(self, grams: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Ordinals of documents holding every gram (sorted), with the smallest
+        count among the grams (exact for a one-gram query, an upper bound otherwise)."""
+        lists = sorted((self.postings_for(g) for g in grams), key=lambda pc: pc[0].size)
+        if not lists or lists[0][0].size == 0:
+            return self.postings[:0], self.counts[:0]
+        found, counts = lists[0]
+        for ords, cnt in lists[1:]:
+            found, i, j = np.intersect1d(found, ords, assume_unique=True, return_indices=True)
+            counts = np.minimum(counts[i], cnt[j])
             if found.size == 0:
                 break
-        return found
+        return found, counts
 
-    def contains(self, ordinal: int, needle: bytes) -> bool:
-        return self.norm.find(needle, int(self.norm_starts[ordinal]), int(self.norm_starts[ordinal + 1])) != -1
-
-    def count(self, ordinal: int, needle: bytes) -> int:
-        return self.norm[int(self.norm_starts[ordinal]):int(self.norm_starts[ordinal + 1])].count(needle)
+    def count_each(self, ordinals: np.ndarray, needle: bytes) -> np.ndarray:
+        """Exact occurrences of ``needle`` in each document (0 where it is absent)."""
+        starts = self.norm_starts
+        norm = self.norm
+        return np.fromiter((norm[int(starts[o]):int(starts[o + 1])].count(needle) for o in ordinals.tolist()),
+                           dtype=np.int32, count=ordinals.size)
 
     def normalized_text(self, ordinal: int) -> str:
         return self.norm[int(self.norm_starts[ordinal]):int(self.norm_starts[ordinal + 1])].decode("utf-8")
@@ -295,16 +312,19 @@ class TextStore:
         si, ordinal = self._where[key]
         return self.segments[si].normalized_text(ordinal)
 
-    def find_ordinals(self, phrase: str) -> list[np.ndarray]:
-        """Per segment, the ordinals of documents whose normalized text contains ``phrase``."""
+    def find_ordinals(self, phrase: str) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per segment, the ordinals of documents whose normalized text contains
+        ``phrase`` and how often (exactly, up to :data:`MAX_COUNT` for short phrases)."""
         grams = query_grams(phrase)
         needle = phrase.encode("utf-8")
         out = []
         for seg in self.segments:
-            cands = seg.candidates(grams)
-            if len(phrase) > 2 and cands.size:
-                cands = np.fromiter((o for o in cands.tolist() if seg.contains(o, needle)), dtype=np.uint32)
-            out.append(cands)
+            ords, counts = seg.candidates(grams)
+            if len(phrase) > 2 and ords.size:
+                exact = seg.count_each(ords, needle)
+                keep = exact > 0
+                ords, counts = ords[keep], exact[keep]
+            out.append((ords, counts.astype(np.int32)))
         return out
 
     def find(self, phrase: str) -> set[int]:
@@ -312,11 +332,6 @@ class TextStore:
         if not phrase:
             return set(self._where)
         keys: set[int] = set()
-        for seg, ords in zip(self.segments, self.find_ordinals(phrase)):
+        for seg, (ords, _counts) in zip(self.segments, self.find_ordinals(phrase)):
             keys.update(seg.keys[ords].tolist())
         return keys
-
-    def count(self, key: int, phrase: str) -> int:
-        """Occurrences of ``phrase`` in the document's normalized text."""
-        si, ordinal = self._where[key]
-        return self.segments[si].count(ordinal, phrase.encode("utf-8"))
