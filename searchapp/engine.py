@@ -128,6 +128,10 @@ class Snapshot:
     def original_text(self, docnum: int) -> str:
         return self.store.original_text(self.docs[docnum].key)
 
+    def normalized(self, docnum: int):
+        """Normalized text and its map back to :meth:`original_text` (for highlighting)."""
+        return self.store.normalized(self.docs[docnum].key)
+
 
 class SearchIndex:
     """The process-wide handle on an index folder; hands out current snapshots."""

@@ -265,7 +265,7 @@ def _run_batch(tasks: list[Task], index_dir: str, settings: Settings | None = No
     else:
         segmenter = Segmenter(settings.analysis.user_words)
     results = [_run_task(t, settings, segmenter) for t in tasks]
-    docs = [(p.key, p.doc.norm, p.doc.text) for r in results for p in r.docs]
+    docs = [textstore.StoredDoc(p.key, p.doc.norm, p.doc.text, *p.doc.norm_map) for r in results for p in r.docs]
     if not docs:
         return BatchResult(None, None, results)
     store_segment = textstore.write_segment(Path(index_dir) / textstore.STORE_DIRNAME, docs)
@@ -282,6 +282,7 @@ def _run_batch(tasks: list[Task], index_dir: str, settings: Settings | None = No
     for r in results:  # texts and words are on disk now; don't ship them back
         for p in r.docs:
             p.doc.text = p.doc.norm = ""
+            p.doc.norm_map = ([], [])
             p.words = p.title_words = []
     return BatchResult(store_segment, whoosh_segment, results)
 

@@ -74,6 +74,17 @@ class Normalized:
     _norm_at: list[int] = field(default_factory=list, repr=False)
     _shift: list[int] = field(default_factory=list, repr=False)
 
+    @property
+    def breakpoints(self) -> tuple[list[int], list[int]]:
+        """The map back to the original, to store beside the text (see :meth:`restore`)."""
+        return self._norm_at, self._shift
+
+    @classmethod
+    def restore(cls, text: str, norm_at: list[int], shift: list[int]) -> "Normalized":
+        """Rebuild a :class:`Normalized` from stored text and break points, without
+        normalizing again (snippets need the map for every hit of every query)."""
+        return cls(text, list(norm_at), list(shift))
+
     def to_original(self, pos: int) -> int:
         """Original offset of the normalized character at ``pos``."""
         k = bisect.bisect_right(self._norm_at, pos) - 1

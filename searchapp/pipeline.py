@@ -31,6 +31,7 @@ class Document:
     title: str
     text: str                   # cleaned original text (original script)
     norm: str                   # normalized text (the exact channel searches this)
+    norm_map: tuple[list[int], list[int]] = ([], [])  # Normalized.breakpoints: back to `text`
     province: str | None = None
     city: str | None = None
     district: str | None = None
@@ -131,7 +132,8 @@ def prepare_file(path: Path, display_path: str, settings: Settings,
         if not part.strip():
             continue
         title = title_hint or extract_title(part, filename=path.name)
-        norm = normalize(part).text
+        normalized = normalize(part)
+        norm = normalized.text
         fields = _extract(title, norm, settings)
         if overrides:
             if "title" in overrides and len(parts) == 1:
@@ -145,7 +147,7 @@ def prepare_file(path: Path, display_path: str, settings: Settings,
         result.documents.append(Document(
             id=doc_id(source, number), source=source,
             path=display_path + (f"#{number}" if number else ""), article=number,
-            title=title, text=part, norm=norm, **fields))
+            title=title, text=part, norm=norm, norm_map=normalized.breakpoints, **fields))
     return result
 
 

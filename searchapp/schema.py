@@ -14,7 +14,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from searchapp.analysis import chinese_analyzer
 
 #: Bumped when fields change; part of what an index must match to be opened.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 INDEX_META = "searchapp-index.json"
 
 

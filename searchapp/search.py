@@ -412,8 +412,8 @@ def search(index: SearchIndex, request: SearchRequest) -> SearchResponse:
     hits = []
     for docnum, score in scored:
         info = snap.docs[docnum]
-        snips = make_snippets(snap.original_text(docnum), terms, n_snippets, settings.snippet_chars) \
-            if n_snippets else []
+        snips = make_snippets(snap.original_text(docnum), terms, n_snippets, settings.snippet_chars,
+                              norm=snap.normalized(docnum)) if n_snippets else []
         dups = copies.get(docnum, [])
         hits.append(Hit(
             id=info.id, path=info.path, title=info.title,

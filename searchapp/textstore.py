@@ -35,13 +35,15 @@ import struct
 import uuid
 import zlib
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
+from searchapp.normalize import Normalized
+
 STORE_DIRNAME = "store"
 MANIFEST = "store.json"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 _NEWLINE = 10
 _MAGIC = b"SAPPSEG2"
 
@@ -112,8 +114,18 @@ def _unpack_arrays(buf) -> dict[str, np.ndarray]:
             for name, e in entries.items()}
 
 
-def write_segment(store_dir: Path, docs: Sequence[tuple[int, str, str]]) -> str:
-    """Write one segment for ``docs`` = ``[(key, normalized_text, original_text)]``.
+class StoredDoc(NamedTuple):
+    """One document as the store keeps it."""
+
+    key: int
+    norm: str                 # normalized text
+    text: str                 # original (cleaned) text
+    norm_at: list[int] = []   # Normalized.breakpoints: the way back to ``text``
+    shift: list[int] = []
+
+
+def write_segment(store_dir: Path, docs: Sequence[StoredDoc]) -> str:
+    """Write one segment for ``docs``.
 
     Returns the segment's name. Called from worker processes: it touches only new
     files with a fresh name, so it can run while searches read other segments.
@@ -127,9 +139,15 @@ def write_segment(store_dir: Path, docs: Sequence[tuple[int, str, str]]) -> str:
     ord_parts: list[np.ndarray] = []
     count_parts: list[np.ndarray] = []
     ord_type = np.uint16 if len(docs) <= 0xFFFF else np.uint32
+    bp_norm: list[int] = []
+    bp_shift: list[int] = []
+    bp_starts = [0]
     norm_starts = [0]
     orig_starts = [0]
-    for ordinal, (_key, norm, orig) in enumerate(docs):
+    for ordinal, (_key, norm, orig, norm_at, shift) in enumerate(docs):
+        bp_norm.extend(norm_at)
+        bp_shift.extend(shift)
+        bp_starts.append(len(bp_norm))
         nb = norm.encode("utf-8")
         ob = zlib.compress(orig.encode("utf-8"), 6)
         norm_parts.append(nb)
@@ -147,7 +165,10 @@ def write_segment(store_dir: Path, docs: Sequence[tuple[int, str, str]]) -> str:
     sorted_codes = all_codes[order]
     codes, first = np.unique(sorted_codes, return_index=True)
     arrays = {
-        "keys": np.array([k for k, _, _ in docs], dtype=np.uint64),
+        "keys": np.array([d.key for d in docs], dtype=np.uint64),
+        "bp_starts": np.array(bp_starts, dtype=np.uint64),
+        "bp_norm": np.array(bp_norm, dtype=np.int64),
+        "bp_shift": np.array(bp_shift, dtype=np.int64),
         "norm_starts": np.array(norm_starts, dtype=np.uint64),
         "orig_starts": np.array(orig_starts, dtype=np.uint64),
         "codes": codes.astype(np.uint64),
@@ -180,6 +201,9 @@ class Segment:
         self.post_starts: np.ndarray = arrays["post_starts"]
         self.postings: np.ndarray = arrays["postings"]
         self.counts: np.ndarray = arrays["counts"]
+        self.bp_starts: np.ndarray = arrays["bp_starts"]
+        self.bp_norm: np.ndarray = arrays["bp_norm"]
+        self.bp_shift: np.ndarray = arrays["bp_shift"]
         self._idx_map = idx
 
     def __len__(self) -> int:
@@ -193,7 +217,9 @@ class Segment:
     def postings_for(self, gram: str) -> tuple[np.ndarray, np.ndarray]:
         """(ordinals, occurrence counts) of the documents holding ``gram``."""
         code = gram_code(gram)
-        i = int(np.searchsorted(self.codes, code))
+        # np.uint64, not a Python int: mixing int and uint64 makes NumPy compare as
+        # float64, converting the whole array on every lookup.
+        i = int(np.searchsorted(self.codes, np.uint64(code)))
         if i == self.codes.size or int(self.codes[i]) != code:
             return self.postings[:0], self.counts[:0]
         a, b = int(self.post_starts[i]), int(self.post_starts[i + 1])
@@ -222,6 +248,12 @@ class Segment:
 
     def normalized_text(self, ordinal: int) -> str:
         return self.norm[int(self.norm_starts[ordinal]):int(self.norm_starts[ordinal + 1])].decode("utf-8")
+
+    def normalized(self, ordinal: int) -> Normalized:
+        """The normalized text with its map back to :meth:`original_text`."""
+        a, b = int(self.bp_starts[ordinal]), int(self.bp_starts[ordinal + 1])
+        return Normalized.restore(self.normalized_text(ordinal), self.bp_norm[a:b].tolist(),
+                                  self.bp_shift[a:b].tolist())
 
     def original_text(self, ordinal: int) -> str:
         blob = self.orig[int(self.orig_starts[ordinal]):int(self.orig_starts[ordinal + 1])]
@@ -311,6 +343,10 @@ class TextStore:
     def normalized_text(self, key: int) -> str:
         si, ordinal = self._where[key]
         return self.segments[si].normalized_text(ordinal)
+
+    def normalized(self, key: int) -> Normalized:
+        si, ordinal = self._where[key]
+        return self.segments[si].normalized(ordinal)
 
     def find_ordinals(self, phrase: str) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per segment, the ordinals of documents whose normalized text contains
