@@ -53,6 +53,48 @@ class DocInfo:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+class Columns:
+    """Per-docnum metadata as NumPy arrays, so filters, facet counts and duplicate
+    collapsing cost vector operations instead of a Python loop per document.
+
+    Names are coded as small integers (0 = none) with the names in ``*_names``;
+    themes are a boolean matrix (documents × themes).
+    """
+
+    def __init__(self, docs: dict[int, DocInfo]):
+        self.size = (max(docs) + 1) if docs else 0
+        self.live_docs = np.array(sorted(docs), dtype=np.int64)
+        self.province_names, self.province = self._code(docs, lambda i: i.province)
+        self.city_names, self.city = self._code(docs, lambda i: i.city)
+        self.district_names, self.district = self._code(docs, lambda i: i.district)
+        self.type_names, self.doctype = self._code(docs, lambda i: i.doctype)
+        self.year = np.zeros(self.size, dtype=np.int32)
+        themes = sorted({t for i in docs.values() for t in i.themes})
+        self.theme_names = themes
+        index = {t: k for k, t in enumerate(themes)}
+        self.themes = np.zeros((self.size, len(themes)), dtype=bool)
+        self.length = np.zeros(self.size, dtype=np.int64)
+        for d, info in docs.items():
+            self.year[d] = info.year or 0
+            self.length[d] = info.length
+            for t in info.themes:
+                self.themes[d, index[t]] = True
+        self.cluster = np.full(self.size, -1, dtype=np.int64)
+
+    def _code(self, docs: dict[int, DocInfo], get) -> tuple[list[str], np.ndarray]:
+        names = [""] + sorted({get(i) for i in docs.values() if get(i)})
+        index = {n: k for k, n in enumerate(names)}
+        codes = np.zeros(self.size, dtype=np.int32)
+        for d, info in docs.items():
+            codes[d] = index.get(get(info) or "", 0)
+        return names, codes
+
+    def set_clusters(self, cluster_of: dict[int, str]) -> None:
+        reps = {rep: k for k, rep in enumerate(sorted(set(cluster_of.values())))}
+        for d, rep in cluster_of.items():
+            self.cluster[d] = reps[rep]
+
+
 class Snapshot:
     """One committed state of the index. Read-only; safe to share between threads
     (Whoosh calls go through ``lock`` because Whoosh readers share file positions)."""
@@ -79,14 +121,16 @@ class Snapshot:
             self.by_key[info.key] = docnum
             self.by_id[info.id] = docnum
         self.all = frozenset(self.docs)
-        size = (max(self.docs) + 1) if self.docs else 0
+        self.columns = Columns(self.docs)
+        self.all_docs = self.columns.live_docs
         #: Ranking columns by docnum: normalized length (characters) and normalized title.
+        size = self.columns.size
         self.lengths = np.ones(size, dtype=np.float64)
         self.norm_titles: list[str] = [""] * size
         for d, info in self.docs.items():
             self.lengths[d] = max(1, info.length)
             self.norm_titles[d] = normalize(info.title).text if info.title else ""
-        live = self.lengths[list(self.docs)] if self.docs else self.lengths
+        live = self.lengths[self.all_docs] if self.docs else self.lengths
         self.avg_length = float(live.mean()) if live.size else 1.0
         self.avg_title = (sum(len(t) for t in self.norm_titles) / len(self.docs)) if self.docs else 1.0
         try:
@@ -94,6 +138,7 @@ class Snapshot:
         except FileNotFoundError:
             clusters = {}
         self.cluster_of: dict[int, str] = {self.by_id[i]: rep for i, rep in clusters.items() if i in self.by_id}
+        self.columns.set_clusters(self.cluster_of)
         # Per store segment: ordinal -> docnum (-1 for documents no longer live).
         self._docnum_of = [np.array([self.by_key.get(k, -1) for k in seg.keys.tolist()], dtype=np.int64)
                            for seg in self.store.segments]
@@ -127,6 +172,10 @@ class Snapshot:
 
     def original_text(self, docnum: int) -> str:
         return self.store.original_text(self.docs[docnum].key)
+
+    def normalized_bytes(self, docnum: int) -> bytes:
+        """The normalized text as stored (UTF-8), without decoding it."""
+        return self.store.normalized_bytes(self.docs[docnum].key)
 
     def normalized(self, docnum: int):
         """Normalized text and its map back to :meth:`original_text` (for highlighting)."""

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from searchapp.engine import DocInfo, SearchIndex, Snapshot
+from searchapp.engine import Columns, SearchIndex, Snapshot
 from searchapp.highlight import snippets as make_snippets
 from searchapp.query_parse import And, Node, Not, Or as OrNode, ParsedQuery, Phrase, Plain, parse_query, positive_texts
 
@@ -125,38 +125,67 @@ def _parse_years(values: list[str]) -> list[tuple[int, int]]:
     return ranges
 
 
-def _region_matches(info: DocInfo, value: str) -> bool:
+def _name_ids(names: list[str], value: str) -> np.ndarray:
+    """Codes of the names a region filter value selects: the exact name, or names
+    it begins (荔湾 → 荔湾区), so users need not type the suffix."""
+    return np.array([k for k, n in enumerate(names) if n and (n == value or (len(value) >= 2 and n.startswith(value)))],
+                    dtype=np.int32)
+
+
+def _region_mask(cols: Columns, value: str) -> np.ndarray:
     value = value.strip().strip("/")
-    if "/" in value:
-        path = "/".join(p for p in (info.province, info.city, info.district) if p)
-        return path == value or path.startswith(value + "/")
-    for name in (info.district, info.city, info.province):
-        if name and (name == value or (len(value) >= 2 and name.startswith(value))):
-            return True
-    return False
+    if "/" in value:  # a path from the facet tree: 广东省/广州市/荔湾区
+        mask = np.ones(cols.size, dtype=bool)
+        for names, codes, part in zip((cols.province_names, cols.city_names, cols.district_names),
+                                      (cols.province, cols.city, cols.district), value.split("/")):
+            mask &= codes == (names.index(part) if part in names else -1)
+        return mask
+    mask = np.zeros(cols.size, dtype=bool)
+    for names, codes in ((cols.province_names, cols.province), (cols.city_names, cols.city),
+                         (cols.district_names, cols.district)):
+        ids = _name_ids(names, value)
+        if ids.size:
+            mask |= np.isin(codes, ids)
+    return mask
 
 
 class _Filters:
-    def __init__(self, regions: list[str], years: list[str], themes: list[str], types: list[str]):
-        self.regions = [r for r in regions if r.strip()]
-        self.years = _parse_years([y for y in years if str(y).strip()])
-        self.themes = set(t.strip() for t in themes if t.strip())
-        self.types = set(t.strip() for t in types if t.strip())
+    """The request's filters as boolean masks over docnums (one per facet)."""
 
-    def ok(self, info: DocInfo, skip: str | None = None) -> bool:
-        if self.regions and skip != "region" and not any(_region_matches(info, r) for r in self.regions):
-            return False
-        if self.years and skip != "year":
-            if info.year is None or not any(lo <= info.year <= hi for lo, hi in self.years):
-                return False
-        if self.themes and skip != "theme" and not self.themes.intersection(info.themes):
-            return False
-        if self.types and skip != "type" and info.doctype not in self.types:
-            return False
-        return True
+    def __init__(self, cols: Columns, regions: list[str], years: list[str], themes: list[str], types: list[str]):
+        self.cols = cols
+        self.masks: dict[str, np.ndarray] = {}
+        regions = [r for r in regions if r.strip()]
+        ranges = _parse_years([y for y in years if str(y).strip()])
+        themes = [t.strip() for t in themes if t.strip()]
+        types = [t.strip() for t in types if t.strip()]
+        if regions:
+            mask = np.zeros(cols.size, dtype=bool)
+            for r in regions:
+                mask |= _region_mask(cols, r)
+            self.masks["region"] = mask
+        if ranges:
+            mask = np.zeros(cols.size, dtype=bool)
+            for lo, hi in ranges:
+                mask |= (cols.year >= lo) & (cols.year <= hi) & (cols.year > 0)
+            self.masks["year"] = mask
+        if themes:
+            idx = [cols.theme_names.index(t) for t in themes if t in cols.theme_names]
+            self.masks["theme"] = cols.themes[:, idx].any(axis=1) if idx else np.zeros(cols.size, dtype=bool)
+        if types:
+            ids = [cols.type_names.index(t) for t in types if t in cols.type_names]
+            self.masks["type"] = np.isin(cols.doctype, ids) if ids else np.zeros(cols.size, dtype=bool)
 
     def active(self) -> bool:
-        return bool(self.regions or self.years or self.themes or self.types)
+        return bool(self.masks)
+
+    def apply(self, docs: np.ndarray, skip: str | None = None) -> np.ndarray:
+        """The docnums of ``docs`` that pass every filter (but ``skip``'s)."""
+        keep = np.ones(docs.size, dtype=bool)
+        for name, mask in self.masks.items():
+            if name != skip:
+                keep &= mask[docs]
+        return docs[keep]
 
 
 def chunk_words(snap_index: SearchIndex, text: str) -> list[str]:
@@ -168,12 +197,11 @@ def chunk_words(snap_index: SearchIndex, text: str) -> list[str]:
 
 
 class _Evaluator:
-    """Turns the parsed tree into a set of docnums with the exact channel."""
+    """Turns the parsed tree into sorted docnum arrays with the exact channel."""
 
     def __init__(self, index: SearchIndex, snap: Snapshot):
         self.index = index
         self.snap = snap
-        self.cache: dict[str, set[int]] = {}
         self.tf: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def find_tf(self, text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -181,104 +209,99 @@ class _Evaluator:
             self.tf[text] = self.snap.find_tf(text)
         return self.tf[text]
 
-    def find(self, text: str) -> set[int]:
-        if text not in self.cache:
-            self.cache[text] = set(self.find_tf(text)[0].tolist())
-        return self.cache[text]
+    def find(self, text: str) -> np.ndarray:
+        return self.find_tf(text)[0]
 
-    def eval(self, node: Node) -> set[int]:
+    def eval(self, node: Node) -> np.ndarray:
         if isinstance(node, Phrase):
             return self.find(node.text)
         if isinstance(node, Plain):
             words = chunk_words(self.index, node.text) or [node.text]
-            sets = sorted((self.find(w) for w in words), key=len)
-            result = set(sets[0])
-            for s in sets[1:]:
-                result &= s
+            result = None
+            for arr in sorted((self.find(w) for w in words), key=len):
+                result = arr if result is None else np.intersect1d(result, arr, assume_unique=True)
+                if result.size == 0:
+                    break
             return result
         if isinstance(node, Not):
-            return set(self.snap.all) - self.eval(node.node)
+            return np.setdiff1d(self.snap.all_docs, self.eval(node.node), assume_unique=True)
         if isinstance(node, And):
             pos = [i for i in node.items if not isinstance(i, Not)]
             neg = [i.node for i in node.items if isinstance(i, Not)]
-            result = set(self.snap.all)
+            result = self.snap.all_docs
             for item in sorted(pos, key=lambda i: 0 if isinstance(i, Phrase) else 1):
-                result &= self.eval(item)
-                if not result:
+                result = np.intersect1d(result, self.eval(item), assume_unique=True)
+                if result.size == 0:
                     return result
             for item in neg:
-                result -= self.eval(item)
+                result = np.setdiff1d(result, self.eval(item), assume_unique=True)
             return result
         if isinstance(node, OrNode):
-            result: set[int] = set()
+            result = np.zeros(0, dtype=np.int64)
             for item in node.items:
-                result |= self.eval(item)
+                result = np.union1d(result, self.eval(item))
             return result
         raise TypeError(node)  # pragma: no cover
 
 
-def _collapse(snap: Snapshot, docnums: set[int]) -> tuple[set[int], dict[int, list[int]]]:
-    """Keep one document per near-duplicate cluster (the longest); remember the others."""
-    groups: dict[str, list[int]] = {}
-    for d in docnums:
-        rep = snap.cluster_of.get(d)
-        if rep is not None:
-            groups.setdefault(rep, []).append(d)
-    if not groups:
-        return docnums, {}
-    kept = set(docnums)
-    copies: dict[int, list[int]] = {}
-    for members in groups.values():
-        if len(members) < 2:
-            continue
-        members.sort(key=lambda d: (-snap.docs[d].length, d))
-        keep, rest = members[0], members[1:]
-        kept.difference_update(rest)
-        copies[keep] = rest
-    return kept, copies
+def _collapse(cols: Columns, docs: np.ndarray) -> np.ndarray:
+    """Keep one document per near-duplicate cluster (the longest, then the first)."""
+    clusters = cols.cluster[docs]
+    clustered = clusters >= 0
+    if not clustered.any():
+        return docs
+    members = docs[clustered]
+    order = np.lexsort((members, -cols.length[members], cols.cluster[members]))
+    _, first = np.unique(cols.cluster[members[order]], return_index=True)
+    keep = members[order][first]
+    return np.sort(np.concatenate([docs[~clustered], keep]))
 
 
-def _facets(snap: Snapshot, matched: set[int], filters: _Filters, limit: int) -> dict[str, Any]:
+def _copies(snap: Snapshot, matched: np.ndarray, docnum: int) -> list[int]:
+    """The other members of ``docnum``'s cluster among the matches."""
+    cluster = snap.columns.cluster[docnum]
+    if cluster < 0:
+        return []
+    same = matched[snap.columns.cluster[matched] == cluster]
+    return [int(d) for d in same if d != docnum]
+
+
+def _facets(snap: Snapshot, matched: np.ndarray, filters: _Filters, limit: int) -> dict[str, Any]:
     """Counts per facet value over the matched documents and every *other* facet's
     filter (so choosing one value still shows the counts of its siblings)."""
-    docs = snap.docs
-    per_facet: dict[str, set[int]] = {}
-    for facet in ("region", "year", "theme", "type"):
-        per_facet[facet] = {d for d in matched if filters.ok(docs[d], skip=facet)} if filters.active() else matched
+    cols = snap.columns
 
-    region: dict[str, Any] = {}
-    for d in per_facet["region"]:
-        info = docs[d]
-        if not info.province:
-            continue
-        p = region.setdefault(info.province, {"count": 0, "children": {}})
-        p["count"] += 1
-        if info.city:
-            c = p["children"].setdefault(info.city, {"count": 0, "children": {}})
-            c["count"] += 1
-            if info.district:
-                dd = c["children"].setdefault(info.district, {"count": 0, "children": {}})
-                dd["count"] += 1
+    def docs_for(facet: str) -> np.ndarray:
+        return filters.apply(matched, skip=facet) if filters.active() else matched
 
-    def tree(level: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
-        items = sorted(level.items(), key=lambda kv: (-kv[1]["count"], kv[0]))[:limit]
-        return [{"value": k, "path": prefix + k, "count": v["count"], "children": tree(v["children"], prefix + k + "/")}
-                for k, v in items]
+    def counted(codes: np.ndarray, names: list[str]) -> list[tuple[str, int]]:
+        counts = np.bincount(codes, minlength=len(names))
+        pairs = [(names[k], int(n)) for k, n in enumerate(counts) if k and n]
+        return sorted(pairs, key=lambda kv: (-kv[1], kv[0]))
 
-    def counts(facet: str, values_of) -> list[dict[str, Any]]:
-        c: dict[Any, int] = {}
-        for d in per_facet[facet]:
-            for v in values_of(docs[d]):
-                c[v] = c.get(v, 0) + 1
-        return [{"value": k, "count": n} for k, n in sorted(c.items(), key=lambda kv: (-kv[1], str(kv[0])))[:limit]]
+    region_docs = docs_for("region")
+    prov, city, dist = cols.province[region_docs], cols.city[region_docs], cols.district[region_docs]
 
-    years = counts("year", lambda i: [i.year] if i.year is not None else [])
-    years.sort(key=lambda x: -x["value"])
+    def tree(level: int, mask: np.ndarray, prefix: str) -> list[dict[str, Any]]:
+        codes, names = ((prov, cols.province_names), (city, cols.city_names), (dist, cols.district_names))[level]
+        out = []
+        for name, n in counted(codes[mask], names)[:limit]:
+            child_mask = mask & (codes == names.index(name))
+            children = tree(level + 1, child_mask, prefix + name + "/") if level < 2 else []
+            out.append({"value": name, "path": prefix + name, "count": n, "children": children})
+        return out
+
+    year_docs = docs_for("year")
+    years = np.bincount(cols.year[year_docs]) if year_docs.size else np.zeros(1, dtype=np.int64)
+    theme_docs = docs_for("theme")
+    theme_counts = cols.themes[theme_docs].sum(axis=0) if theme_docs.size else np.zeros(len(cols.theme_names))
+    themes = sorted(((t, int(n)) for t, n in zip(cols.theme_names, theme_counts) if n),
+                    key=lambda kv: (-kv[1], kv[0]))
     return {
-        "region": tree(region, ""),
-        "year": years,
-        "theme": counts("theme", lambda i: i.themes),
-        "type": counts("type", lambda i: [i.doctype] if i.doctype else []),
+        "region": tree(0, np.ones(region_docs.size, dtype=bool), ""),
+        "year": [{"value": y, "count": int(years[y])} for y in range(years.size - 1, 0, -1) if years[y]][:limit],
+        "theme": [{"value": t, "count": n} for t, n in themes[:limit]],
+        "type": [{"value": t, "count": n} for t, n in counted(cols.doctype[docs_for("type")], cols.type_names)[:limit]],
     }
 
 
@@ -307,13 +330,14 @@ def _bm25f(snap: Snapshot, ev: _Evaluator, terms: list[str], docs: np.ndarray, t
     return scores
 
 
-def _near(text: str, words: list[str]) -> bool:
-    """All ``words`` occur within :data:`NEAR_CHARS` characters of one another."""
+def _near(text: bytes, words: list[bytes]) -> bool:
+    """All ``words`` occur within about :data:`NEAR_CHARS` characters of one another
+    (UTF-8 bytes: three per Chinese character; the text is never decoded)."""
     first, rest = words[0], words[1:]
+    reach = NEAR_CHARS * 3
     start = text.find(first)
     while start != -1:
-        lo, hi = max(0, start - NEAR_CHARS), start + len(first) + NEAR_CHARS
-        window = text[lo:hi]
+        window = text[max(0, start - reach):start + len(first) + reach]
         if all(w in window for w in rest):
             return True
         start = text.find(first, start + 1)
@@ -321,9 +345,8 @@ def _near(text: str, words: list[str]) -> bool:
 
 
 def _rank(index: SearchIndex, snap: Snapshot, ev: _Evaluator, parsed: ParsedQuery,
-          final: set[int]) -> tuple[np.ndarray, np.ndarray]:
-    """Final docnums ordered by score (best first), with their scores."""
-    docs = np.fromiter(sorted(final), dtype=np.int64, count=len(final))
+          docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted docnums ``docs`` ordered by score (best first), with their scores."""
     phrases, plains = positive_texts(parsed.tree)
     terms: list[str] = list(phrases)
     for text in plains:
@@ -341,8 +364,9 @@ def _rank(index: SearchIndex, snap: Snapshot, ev: _Evaluator, parsed: ParsedQuer
         others = np.flatnonzero(~exact)
         if others.size:
             best = others[np.argsort(-scores[others], kind="stable")[:NEAR_WINDOW]]
+            encoded = [w.encode("utf-8") for w in words]
             for i in best.tolist():
-                if _near(snap.store.normalized_text(snap.docs[int(docs[i])].key), words):
+                if _near(snap.normalized_bytes(int(docs[i])), encoded):
                     tiers[i] += NEAR_TIER
     scores += tiers
     order = np.lexsort((docs, -scores))
@@ -375,33 +399,32 @@ def search(index: SearchIndex, request: SearchRequest) -> SearchResponse:
         "theme": list(request.themes) + parsed.filters.get("theme", []),
         "type": list(request.types) + parsed.filters.get("type", []),
     }
+    snap = index.snapshot()
     try:
-        filters = _Filters(filter_values["region"], filter_values["year"], filter_values["theme"],
+        filters = _Filters(snap.columns, filter_values["region"], filter_values["year"], filter_values["theme"],
                            filter_values["type"])
     except QueryError as exc:
         if request.years:
             raise
         notes.append(f"{exc}；已忽略该条件")
         filter_values["year"] = []
-        filters = _Filters(filter_values["region"], [], filter_values["theme"], filter_values["type"])
-
-    snap = index.snapshot()
+        filters = _Filters(snap.columns, filter_values["region"], [], filter_values["theme"], filter_values["type"])
     ev = _Evaluator(index, snap)
-    matched = ev.eval(parsed.tree) if parsed.tree is not None else set(snap.all)
-    copies: dict[int, list[int]] = {}
+    matched = ev.eval(parsed.tree) if parsed.tree is not None else snap.all_docs
+    uncollapsed = matched
     if request.collapse:
-        matched, copies = _collapse(snap, matched)
-    final = {d for d in matched if filters.ok(snap.docs[d])} if filters.active() else matched
+        matched = _collapse(snap.columns, matched)
+    final = filters.apply(matched) if filters.active() else matched
     facets = _facets(snap, matched, filters, settings.facet_limit) if request.facets else {}
 
-    total = len(final)
+    total = int(final.size)
     pages = max(1, -(-total // size))
     start = (request.page - 1) * size
     scored: list[tuple[int, float | None]] = []
     if start < total:
         if request.sort == "year":
-            order = sorted(final, key=lambda d: (-(snap.docs[d].year or 0), d))
-            scored = [(d, None) for d in order[start:start + size]]
+            order = np.lexsort((final, -snap.columns.year[final]))
+            scored = [(int(d), None) for d in final[order][start:start + size]]
         else:
             ranked, scores = _rank(index, snap, ev, parsed, final)
             scored = [(int(d), round(float(sc), 4))
@@ -414,7 +437,7 @@ def search(index: SearchIndex, request: SearchRequest) -> SearchResponse:
         info = snap.docs[docnum]
         snips = make_snippets(snap.original_text(docnum), terms, n_snippets, settings.snippet_chars,
                               norm=snap.normalized(docnum)) if n_snippets else []
-        dups = copies.get(docnum, [])
+        dups = _copies(snap, uncollapsed, docnum) if request.collapse else []
         hits.append(Hit(
             id=info.id, path=info.path, title=info.title,
             region={"province": info.province or None, "city": info.city or None, "district": info.district or None},

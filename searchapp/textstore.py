@@ -246,8 +246,11 @@ class Segment:
         return np.fromiter((norm[int(starts[o]):int(starts[o + 1])].count(needle) for o in ordinals.tolist()),
                            dtype=np.int32, count=ordinals.size)
 
+    def normalized_bytes(self, ordinal: int) -> bytes:
+        return self.norm[int(self.norm_starts[ordinal]):int(self.norm_starts[ordinal + 1])]
+
     def normalized_text(self, ordinal: int) -> str:
-        return self.norm[int(self.norm_starts[ordinal]):int(self.norm_starts[ordinal + 1])].decode("utf-8")
+        return self.normalized_bytes(ordinal).decode("utf-8")
 
     def normalized(self, ordinal: int) -> Normalized:
         """The normalized text with its map back to :meth:`original_text`."""
@@ -343,6 +346,10 @@ class TextStore:
     def normalized_text(self, key: int) -> str:
         si, ordinal = self._where[key]
         return self.segments[si].normalized_text(ordinal)
+
+    def normalized_bytes(self, key: int) -> bytes:
+        si, ordinal = self._where[key]
+        return self.segments[si].normalized_bytes(ordinal)
 
     def normalized(self, key: int) -> Normalized:
         si, ordinal = self._where[key]
