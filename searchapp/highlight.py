@@ -19,7 +19,13 @@ from searchapp.normalize import Normalized, normalize
 
 #: Windows considered per fragment; enough to find the densest spot, bounded for
 #: documents where a common word occurs thousands of times.
-MAX_ANCHORS = 200
+MAX_ANCHORS = 30
+_TERM_WEIGHT: dict[str, float] = {}
+
+
+def _weight(term: str) -> float:
+    """A window's worth grows faster than a term's length: a whole phrase beats its words apart."""
+    return _TERM_WEIGHT.setdefault(term, 10 * len(term) ** 1.5)
 
 
 @dataclass(frozen=True)
@@ -85,15 +91,18 @@ def snippets(original: str, terms: list[str], count: int = 3, width: int = 100,
     while remaining and len(chosen) < count:
         starts = [m.start for m in remaining]
         step = max(1, len(remaining) // MAX_ANCHORS)
+        firsts = {}
+        for m in remaining:  # the first occurrence of every distinct term is always tried
+            firsts.setdefault(m.term, m)
         best: tuple[float, int, int] | None = None
-        for m in remaining[::step]:
+        for m in list(firsts.values()) + remaining[::step]:
             a = max(0, m.start - width // 4)
             b = min(len(text), a + width)
             a = max(0, min(a, b - width))
             inside = [x for x in remaining[bisect_left(starts, a):bisect_left(starts, b)] if x.end <= b]
             if not inside:
                 continue
-            score = sum(10 * len(t) ** 1.5 for t in {x.term for x in inside}) + len(inside)
+            score = sum(_TERM_WEIGHT.get(t) or _weight(t) for t in {x.term for x in inside}) + len(inside)
             if best is None or score > best[0]:
                 best = (score, a, b)
         if best is None:

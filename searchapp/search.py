@@ -37,7 +37,7 @@ EXACT_TIER = 1000.0
 NEAR_TIER = 100.0
 NEAR_CHARS = 12
 #: Documents (best BM25F first, below the exact tier) checked for proximity.
-NEAR_WINDOW = 300
+NEAR_WINDOW = 100
 #: BM25F parameters.
 K1 = 1.2
 B = 0.75
