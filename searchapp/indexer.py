@@ -461,6 +461,7 @@ def _update(settings: Settings, paths: list[Path], index_dir: Path, progress: Pr
     writer = ix.writer(limitmb=64)
     new_segments: list[str] = []
     new_whoosh: list[Any] = []
+    replaced: list[str] = []
     done = 0
     done_bytes = 0
     try:
@@ -471,12 +472,11 @@ def _update(settings: Settings, paths: list[Path], index_dir: Path, progress: Pr
             for res in batch.results:
                 done += 1
                 done_bytes += res.size
-                _apply_result(res, state, writer, summary)
+                _apply_result(res, state, replaced, summary)
             if progress:
                 progress(done, len(tasks), done_bytes)
-        for src in gone:
-            writer.delete_by_term("source", src)
-            summary.removed += 1
+        summary.removed = len(gone)
+        _delete_sources(writer, replaced + gone)
         summary.duplicate_clusters, summary.duplicate_documents = _write_clusters(index_dir, state, gone)
         textstore.write_manifest(store_dir, manifest["segments"] + new_segments, next_file * KEY_STRIDE)
         changed = bool(summary.indexed or summary.updated or summary.removed)
@@ -495,6 +495,17 @@ def _update(settings: Settings, paths: list[Path], index_dir: Path, progress: Pr
     summary.bytes_read = done_bytes
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+def _delete_sources(writer: SegmentWriter, sources: list[str]) -> None:
+    """Delete the documents of ``sources`` from the existing segments, with one
+    searcher (Whoosh's delete_by_term opens a new one per call)."""
+    if not sources:
+        return
+    with writer.searcher() as searcher:
+        for source in sources:
+            for docnum in searcher.document_numbers(source=source):
+                writer.delete_document(docnum)
 
 
 def _commit_with_segments(writer: SegmentWriter, segments: list[Any], mergetype) -> None:
@@ -529,8 +540,9 @@ def _map_batches(tasks: list[Task], sizes: dict[str, int], index_dir: Path, sett
             raise
 
 
-def _apply_result(res: TaskResult, state: dict[str, dict[str, Any]], writer, summary: IndexSummary) -> None:
-    """Account for one file's result; delete the file's previous documents."""
+def _apply_result(res: TaskResult, state: dict[str, dict[str, Any]], replaced: list[str],
+                  summary: IndexSummary) -> None:
+    """Account for one file's result; note a file whose previous documents must go."""
     if res.status == "failed":
         summary.failed.append((res.display, res.reason))
         return
@@ -541,7 +553,7 @@ def _apply_result(res: TaskResult, state: dict[str, dict[str, Any]], writer, sum
         summary.skipped += 1
         return
     if source in state:
-        writer.delete_by_term("source", source)
+        replaced.append(source)
         summary.updated += 1
     else:
         summary.indexed += 1
