@@ -89,7 +89,10 @@ class SearchSettings:
 class ServerSettings:
     host: str = _doc("Address `searchapp serve` listens on.", "127.0.0.1")
     port: int = _doc("Port `searchapp serve` listens on.", 8080)
-    threads: int = _doc("Worker threads of the production server (waitress).", 8)
+    threads: int = _doc("Worker threads per server process (waitress).", 8)
+    processes: int = _doc(
+        "Server processes sharing the port (Linux/macOS; one core each); 0 means one per CPU core. "
+        "Windows always uses one.", 0)
     cors_origins: list[str] = _doc(
         "Origins (scheme://host:port) allowed to call the API and embed the widget; empty allows none.",
         factory=list)
@@ -194,6 +197,8 @@ def _validate_semantics(s: Settings) -> None:
         raise ConfigError("config key 'search.snippet_chars' must be ≥ 20 and 'search.snippets' ≥ 0")
     if not 0 < s.server.port < 65536:
         raise ConfigError(f"config key 'server.port' must be a TCP port, got {s.server.port}")
+    if s.server.processes < 0 or s.server.threads < 1:
+        raise ConfigError("config key 'server.processes' must be ≥ 0 and 'server.threads' ≥ 1")
     if s.indexing.workers < 0:
         raise ConfigError("config key 'indexing.workers' must be ≥ 0")
     if s.themes is not None:

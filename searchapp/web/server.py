@@ -4,11 +4,23 @@ waitress is a pure-Python, multi-threaded WSGI server that runs the same on
 Linux and Windows office machines; its thread count is ``server.threads``. The
 search index is opened once, before the first request, so a missing or
 incompatible index is reported at start-up rather than on the first search.
+
+Python runs one thread at a time, so one process uses one core. Where the OS
+offers ``SO_REUSEPORT`` (Linux, macOS), ``server.processes`` (0 = one per core)
+forks that many waitress processes, each listening on the same port with its own
+socket; the kernel spreads new connections among them (with one shared socket,
+the first process to wake would take every keep-alive connection). Each process
+opens the index read-only for itself. A process that dies is replaced. On
+Windows one process serves.
 """
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
 import sys
+import time
 from pathlib import Path
 
 from searchapp.config import Settings
@@ -38,7 +50,81 @@ def serve(settings: Settings, index_dir: Path | str, host: str, port: int, debug
         # still reload in debug mode.
         app.run(host=host, port=port, debug=True, use_reloader=False, threaded=True)
         return
+    processes = server_processes(settings)
+    if processes <= 1:
+        _waitress(app, settings, host=host, port=port)
+        return
+    print(f"searchapp: {processes} server processes", flush=True)
+    _prefork(settings, index_dir, host, port, processes)
+
+
+def server_processes(settings: Settings) -> int:
+    """How many server processes to run (1 where ``fork`` is unavailable)."""
+    if not hasattr(os, "fork") or not hasattr(socket, "SO_REUSEPORT"):
+        return 1
+    return settings.server.processes or os.cpu_count() or 1
+
+
+def _waitress(app, settings: Settings, **where) -> None:
     from waitress import serve as waitress_serve
 
-    waitress_serve(app, host=host, port=port, threads=settings.server.threads, ident="searchapp",
-                   clear_untrusted_proxy_headers=True)
+    waitress_serve(app, threads=settings.server.threads, ident="searchapp", clear_untrusted_proxy_headers=True,
+                   **where)
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.setblocking(False)
+    return sock
+
+
+def _prefork(settings: Settings, index_dir: Path | str, host: str, port: int, processes: int) -> None:
+    """Run ``processes`` waitress children on one port until SIGINT/SIGTERM."""
+    _listen(host, port).close()  # fail here, in the parent, if the port is taken
+    children: set[int] = set()
+    stopping = False
+
+    def start_child() -> None:
+        pid = os.fork()
+        if pid == 0:  # child: its own app and index handle
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            try:
+                from searchapp.web.app import create_app
+
+                app = create_app(settings, index_dir=index_dir)
+                _waitress(app, settings, sockets=[_listen(host, port)])
+            finally:
+                os._exit(0)
+        children.add(pid)
+
+    def stop(signum, frame) -> None:  # noqa: ARG001 - signal handler signature
+        nonlocal stopping
+        stopping = True
+        for pid in list(children):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                children.discard(pid)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for _ in range(processes):
+        start_child()
+    while children:
+        try:
+            pid, _status = os.wait()
+        except ChildProcessError:
+            break
+        except InterruptedError:  # pragma: no cover - PEP 475 retries, kept for clarity
+            continue
+        children.discard(pid)
+        if not stopping:
+            print(f"searchapp: server process {pid} exited; starting another", file=sys.stderr, flush=True)
+            time.sleep(0.5)
+            start_child()
