@@ -489,7 +489,7 @@ def _update(settings: Settings, paths: list[Path], index_dir: Path, progress: Pr
         writer.cancel()
         raise
     if changed:
-        _drop_dead_segments(ix, store_dir)
+        _compact_store(ix, store_dir)
     with ix.searcher() as s:
         summary.total_documents = s.doc_count()
     summary.bytes_read = done_bytes
@@ -591,17 +591,36 @@ def _write_clusters(index_dir: Path, state: dict[str, dict[str, Any]], gone: lis
     return len(multi), sum(len(m) for m in multi.values())
 
 
-def _drop_dead_segments(ix, store_dir: Path) -> None:
-    """Remove store segments none of whose documents is live any more."""
+#: A store segment whose live share falls below this is rewritten with its live documents.
+COMPACT_BELOW = 0.5
+
+
+def _compact_store(ix, store_dir: Path) -> None:
+    """Reclaim the space of deleted and replaced documents in the text store.
+
+    Segments with no live document are dropped; segments less than half live are
+    rewritten with their live documents (same keys, so Whoosh is unaffected). The
+    manifest switch is atomic; searches holding the old files keep reading them.
+    """
     with ix.searcher() as s:
         live = {f["key"] for f in s.all_stored_fields()}
     manifest = textstore.read_manifest(store_dir)
-    keep = []
+    keep: list[str] = []
     for name in manifest["segments"]:
         seg = textstore.Segment(store_dir, name)
         try:
-            if any(k in live for k in seg.keys.tolist()):
+            keys = seg.keys.tolist()
+            alive = [i for i, k in enumerate(keys) if k in live]
+            if not alive:
+                continue
+            if len(alive) >= COMPACT_BELOW * len(keys):
                 keep.append(name)
+                continue
+            docs = []
+            for i in alive:
+                norm = seg.normalized(i)
+                docs.append(textstore.StoredDoc(keys[i], norm.text, seg.original_text(i), *norm.breakpoints))
+            keep.append(textstore.write_segment(store_dir, docs))
         finally:
             seg.close()
     if keep != manifest["segments"]:

@@ -175,3 +175,42 @@ def test_parallel_workers_give_the_same_index_as_one_process(tmp_path, corpus):
     index_paths(two, [corpus], workers=2)
     for q in ('"教师交流"', "均衡发展", '"第3份副本"'):
         assert {Path(p).name for p in ids_for(one, q)} == {Path(p).name for p in ids_for(two, q)}
+
+
+def test_replaced_documents_do_not_grow_the_text_store_forever(tmp_path, corpus):
+    from searchapp import textstore
+
+    settings = make_settings(tmp_path)
+    index_paths(settings, [corpus])
+    store = settings.index_path / textstore.STORE_DIRNAME
+    size_after_first = sum(p.stat().st_size for p in store.iterdir())
+    target = corpus / "002_6bd464c48aba9942.txt"
+    original = target.read_text(encoding="utf-8")
+    for round_no in range(6):  # the same file changed again and again
+        target.write_text(original + f"\n第{round_no}次修订。\n", encoding="utf-8")
+        os.utime(target, (time.time() + 10 * (round_no + 1),) * 2)
+        assert index_paths(settings, [corpus]).updated == 1
+    size_now = sum(p.stat().st_size for p in store.iterdir())
+    assert size_now < size_after_first * 1.5
+    assert any(p.endswith("002_6bd464c48aba9942.txt") for p in ids_for(settings, '"第5次修订"'))
+    assert not ids_for(settings, '"第4次修订"')
+
+
+def test_a_mostly_replaced_store_segment_is_rewritten_with_its_live_documents(tmp_path, corpus):
+    from searchapp import textstore
+
+    settings = make_settings(tmp_path)
+    index_paths(settings, [corpus])
+    store = settings.index_path / textstore.STORE_DIRNAME
+    (first_segment,) = textstore.read_manifest(store)["segments"]
+    files = sorted(corpus.glob("*.txt"))
+    for f in files[:4]:  # four of five files (8 of 9 documents) change; 004 stays
+        f.write_text(f.read_text(encoding="utf-8") + "\n补记。\n", encoding="utf-8")
+        os.utime(f, (time.time() + 10,) * 2)
+    assert index_paths(settings, [corpus]).updated == 4
+    segments = textstore.read_manifest(store)["segments"]
+    assert first_segment not in segments and len(segments) == 2
+    assert not (store / f"{first_segment}.norm").exists()
+    # the untouched report is still found, with its text and highlights
+    response = search(SearchIndex(settings), SearchRequest(q='"南长区教育局"'))
+    assert response.total == 1 and "<mark>南长区教育局</mark>" in response.hits[0].snippets[0]
