@@ -1,8 +1,8 @@
 """Incremental indexing: new and changed files are (re)indexed, deleted ones removed.
 
 Work is split so both cores are busy: worker processes read, clean, normalize,
-extract, segment, and write the text-store segment of a batch of files; the main
-process only feeds the words to Whoosh's writer and commits.
+extract and segment a batch of files and write its two segments (text store and
+Whoosh); the main process deletes replaced documents and commits.
 
 Crash safety (an interrupted run leaves the previous index usable):
 1. workers write store segments under fresh names (invisible until named);
@@ -24,6 +24,7 @@ import shutil
 import sys
 import time
 import uuid
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -144,11 +145,10 @@ class Task:
 
 @dataclass
 class PreparedDoc:
-    """A document as the writer needs it: words, not text (cheap to pass between processes)."""
+    """A document with its title's words and its near-duplicate fingerprint."""
 
     doc: Document
     key: int
-    words: list[str]
     title_words: list[str]
     fingerprint: int | None
 
@@ -218,7 +218,7 @@ def _run_task(task: Task, settings: Settings, segmenter: Segmenter) -> TaskResul
     res.warnings = prepared.warnings
     for i, doc in enumerate(prepared.documents):
         res.docs.append(PreparedDoc(
-            doc=doc, key=task.key_base + i, words=segmenter.words(doc.norm),
+            doc=doc, key=task.key_base + i,
             title_words=segmenter.words(normalize(doc.title).text),
             fingerprint=fingerprint(doc.norm) if len(doc.norm) >= MIN_DEDUP_CHARS else None))
     return res
@@ -248,7 +248,7 @@ def _document_fields(p: PreparedDoc, res: TaskResult, source: str) -> dict[str, 
     region = ",".join(levels + (["/".join(levels)] if levels else []))
     return dict(
         id=d.id, key=p.key, source=source, path=d.path, article=d.article,
-        title=p.title_words, _stored_title=d.title, content=p.words,
+        title=p.title_words, _stored_title=d.title,
         province=d.province or "", city=d.city or "", district=d.district or "", region=region,
         year=d.year, themes=",".join(d.themes), doctype=d.doctype or "",
         hash=res.hash, mtime=res.mtime, size=res.size, length=len(d.norm), encoding=res.encoding,
@@ -268,7 +268,10 @@ def _run_batch(tasks: list[Task], index_dir: str, settings: Settings | None = No
     docs = [textstore.StoredDoc(p.key, p.doc.norm, p.doc.text, *p.doc.norm_map) for r in results for p in r.docs]
     if not docs:
         return BatchResult(None, None, results)
-    store_segment = textstore.write_segment(Path(index_dir) / textstore.STORE_DIRNAME, docs)
+    vocabulary: Counter[str] = Counter()
+    for d in docs:
+        vocabulary.update(set(segmenter.words(d.norm)))
+    store_segment = textstore.write_segment(Path(index_dir) / textstore.STORE_DIRNAME, docs, vocabulary)
     ix = whoosh_index.open_dir(index_dir)
     # No lock: this writer only creates a new segment; the main process, which
     # holds the index lock, publishes it. (Its pool cleans up its own temp files;
@@ -279,11 +282,11 @@ def _run_batch(tasks: list[Task], index_dir: str, settings: Settings | None = No
         for p in r.docs:
             writer.add_document(**_document_fields(p, r, source))
     whoosh_segment = writer._finalize_segment()
-    for r in results:  # texts and words are on disk now; don't ship them back
+    for r in results:  # texts are on disk now; don't ship them back
         for p in r.docs:
             p.doc.text = p.doc.norm = ""
             p.doc.norm_map = ([], [])
-            p.words = p.title_words = []
+            p.title_words = []
     return BatchResult(store_segment, whoosh_segment, results)
 
 
@@ -620,7 +623,8 @@ def _compact_store(ix, store_dir: Path) -> None:
             for i in alive:
                 norm = seg.normalized(i)
                 docs.append(textstore.StoredDoc(keys[i], norm.text, seg.original_text(i), *norm.breakpoints))
-            keep.append(textstore.write_segment(store_dir, docs))
+            # The vocabulary's counts stay those of the old segment: close enough for suggestions.
+            keep.append(textstore.write_segment(store_dir, docs, seg.vocabulary()))
         finally:
             seg.close()
     if keep != manifest["segments"]:

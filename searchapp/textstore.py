@@ -43,7 +43,7 @@ from searchapp.normalize import Normalized
 
 STORE_DIRNAME = "store"
 MANIFEST = "store.json"
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 _NEWLINE = 10
 _MAGIC = b"SAPPSEG2"
 
@@ -124,8 +124,16 @@ class StoredDoc(NamedTuple):
     shift: list[int] = []
 
 
-def write_segment(store_dir: Path, docs: Sequence[StoredDoc]) -> str:
-    """Write one segment for ``docs``.
+def _pack_vocabulary(vocabulary: dict[str, int]) -> dict[str, np.ndarray]:
+    words = sorted(vocabulary)
+    blob = "\n".join(words).encode("utf-8")
+    return {"vocab_words": np.frombuffer(blob, dtype=np.uint8),
+            "vocab_df": np.array([vocabulary[w] for w in words], dtype=np.uint32)}
+
+
+def write_segment(store_dir: Path, docs: Sequence[StoredDoc], vocabulary: dict[str, int] | None = None) -> str:
+    """Write one segment for ``docs``, with the ``vocabulary`` of their words
+    (word → number of documents; for as-you-type term suggestions).
 
     Returns the segment's name. Called from worker processes: it touches only new
     files with a fresh name, so it can run while searches read other segments.
@@ -175,6 +183,7 @@ def write_segment(store_dir: Path, docs: Sequence[StoredDoc]) -> str:
         "post_starts": np.append(first, sorted_codes.size).astype(np.uint64),
         "postings": all_ords[order],
         "counts": all_counts[order],
+        **_pack_vocabulary(vocabulary or {}),
     }
     store_dir.mkdir(parents=True, exist_ok=True)
     _fsync_write(store_dir / f"{name}.norm", b"".join(norm_parts))
@@ -204,6 +213,8 @@ class Segment:
         self.bp_starts: np.ndarray = arrays["bp_starts"]
         self.bp_norm: np.ndarray = arrays["bp_norm"]
         self.bp_shift: np.ndarray = arrays["bp_shift"]
+        self._vocab_words: np.ndarray = arrays["vocab_words"]
+        self._vocab_df: np.ndarray = arrays["vocab_df"]
         self._idx_map = idx
 
     def __len__(self) -> int:
@@ -245,6 +256,13 @@ class Segment:
         norm = self.norm
         return np.fromiter((norm[int(starts[o]):int(starts[o + 1])].count(needle) for o in ordinals.tolist()),
                            dtype=np.int32, count=ordinals.size)
+
+    def vocabulary(self) -> dict[str, int]:
+        """Word → number of documents of this segment that contain it."""
+        if not self._vocab_df.size:
+            return {}
+        words = self._vocab_words.tobytes().decode("utf-8").split("\n")
+        return dict(zip(words, self._vocab_df.tolist()))
 
     def normalized_bytes(self, ordinal: int) -> bytes:
         return self.norm[int(self.norm_starts[ordinal]):int(self.norm_starts[ordinal + 1])]
@@ -322,6 +340,7 @@ class TextStore:
         self.segments = [Segment(store_dir, n) for n in self.segment_names]
         # key -> (segment number, ordinal); later segments win (a key is written once anyway)
         self._where: dict[int, tuple[int, int]] = {}
+        self._vocabulary: tuple[list[str], list[int]] | None = None
         for si, seg in enumerate(self.segments):
             for ordinal, key in enumerate(seg.keys.tolist()):
                 self._where[key] = (si, ordinal)
@@ -346,6 +365,18 @@ class TextStore:
     def normalized_text(self, key: int) -> str:
         si, ordinal = self._where[key]
         return self.segments[si].normalized_text(ordinal)
+
+    def vocabulary(self) -> tuple[list[str], list[int]]:
+        """All segments' words, sorted, with their document counts (merged once, on
+        first use: only as-you-type suggestions need it)."""
+        if self._vocabulary is None:
+            merged: dict[str, int] = {}
+            for seg in self.segments:
+                for word, df in seg.vocabulary().items():
+                    merged[word] = merged.get(word, 0) + df
+            words = sorted(merged)
+            self._vocabulary = (words, [merged[w] for w in words])
+        return self._vocabulary
 
     def normalized_bytes(self, key: int) -> bytes:
         si, ordinal = self._where[key]

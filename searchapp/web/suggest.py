@@ -6,8 +6,8 @@ Two kinds, both cheap enough to run on every keystroke (the widget debounces):
   normalized form, so 教師 finds 教师 titles), titles that *start* with it
   first; when filters are given (a widget restricted to one district) the
   candidates are the top hits of the same filtered search instead;
-* ``term``: the most widespread indexed words that start with the last word
-  typed (教师 → 教师队伍, 教师交流), from Whoosh's term dictionary.
+* ``term``: the most widespread words that start with what was typed
+  (教师 → 教师队伍, 教师交流), from the index's jieba vocabulary.
 
 Normalized titles are cached per index snapshot, so a re-index is picked up
 without a restart and a request never re-normalizes the whole collection.
@@ -15,10 +15,10 @@ without a restart and a request never re-normalizes the whole collection.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import threading
 import weakref
-from itertools import islice
 from typing import Any
 
 from searchapp.engine import SearchIndex, Snapshot
@@ -65,19 +65,11 @@ def _terms(snap: Snapshot, prefix: str, limit: int) -> list[str]:
     """Indexed words starting with ``prefix``, most documents first."""
     if not prefix:
         return []
-    with snap.lock:
-        reader = snap.searcher.reader()
-        try:
-            entries = islice(reader.iter_prefix("content", prefix), MAX_TERMS_SCANNED)
-            best = heapq.nlargest(limit + 1, ((info.doc_frequency(), text) for text, info in entries))
-        except Exception:  # an empty or odd field must not break typing in the search box
-            return []
-    words = []
-    for _, raw in best:
-        word = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
-        if word != prefix and len(word) > 1:
-            words.append(word)
-    return words[:limit]
+    words, dfs = snap.store.vocabulary()
+    start = bisect.bisect_left(words, prefix)
+    end = min(start + MAX_TERMS_SCANNED, bisect.bisect_left(words, prefix + "\U0010ffff", lo=start))
+    best = heapq.nlargest(limit + 1, zip(dfs[start:end], words[start:end]))
+    return [w for _, w in best if w != prefix and len(w) > 1][:limit]
 
 
 def suggest(engine: SearchIndex, q: str, limit: int = DEFAULT_LIMIT,
