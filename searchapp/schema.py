@@ -15,7 +15,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from searchapp.analysis import chinese_analyzer
 
 #: Bumped when fields change; part of what an index must match to be opened.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 INDEX_META = "searchapp-index.json"
 
 

@@ -6,7 +6,8 @@ quoted phrase is found: 教师交流 may be cut 教师/交流 in one report and
 instead. For each document we keep
 
 * the normalized text (UTF-8, uncompressed, memory-mapped) to verify matches;
-* the original text (zlib) to cut snippets and show the document as written;
+* the original text, as its difference from the normalized one
+  (:mod:`searchapp.textdiff`), to cut snippets and show the document as written;
 * the set of its character unigrams and bigrams, as posting lists of doc keys.
 
 A phrase of one or two characters is answered by one posting list exactly; a
@@ -33,17 +34,17 @@ import operator
 import os
 import struct
 import uuid
-import zlib
 from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
 from searchapp.normalize import Normalized
+from searchapp.textdiff import decode_original, encode_original
 
 STORE_DIRNAME = "store"
 MANIFEST = "store.json"
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 _NEWLINE = 10
 _MAGIC = b"SAPPSEG2"
 
@@ -157,7 +158,7 @@ def write_segment(store_dir: Path, docs: Sequence[StoredDoc], vocabulary: dict[s
         bp_shift.extend(shift)
         bp_starts.append(len(bp_norm))
         nb = norm.encode("utf-8")
-        ob = zlib.compress(orig.encode("utf-8"), 6)
+        ob = encode_original(orig, norm, norm_at, shift)
         norm_parts.append(nb)
         orig_parts.append(ob)
         norm_starts.append(norm_starts[-1] + len(nb))
@@ -180,7 +181,7 @@ def write_segment(store_dir: Path, docs: Sequence[StoredDoc], vocabulary: dict[s
         "norm_starts": np.array(norm_starts, dtype=np.uint64),
         "orig_starts": np.array(orig_starts, dtype=np.uint64),
         "codes": codes.astype(np.uint64),
-        "post_starts": np.append(first, sorted_codes.size).astype(np.uint64),
+        "post_starts": np.append(first, sorted_codes.size).astype(np.uint32 if sorted_codes.size < 2**32 else np.uint64),
         "postings": all_ords[order],
         "counts": all_counts[order],
         **_pack_vocabulary(vocabulary or {}),
@@ -278,7 +279,9 @@ class Segment:
 
     def original_text(self, ordinal: int) -> str:
         blob = self.orig[int(self.orig_starts[ordinal]):int(self.orig_starts[ordinal + 1])]
-        return zlib.decompress(blob).decode("utf-8")
+        a, b = int(self.bp_starts[ordinal]), int(self.bp_starts[ordinal + 1])
+        return decode_original(blob, self.normalized_text(ordinal), self.bp_norm[a:b].tolist(),
+                               self.bp_shift[a:b].tolist())
 
 
 def _map(fh) -> mmap.mmap | bytes:
