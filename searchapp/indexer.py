@@ -294,7 +294,7 @@ def _batches(tasks: list[Task], sizes: dict[str, int], n_workers: int) -> Iterat
     """Batches big enough to keep segment counts low, small enough to balance the
     workers and show progress."""
     total = sum(sizes.get(t.path, 0) for t in tasks)
-    target = min(MAX_BATCH_BYTES, max(MIN_BATCH_BYTES, total // max(1, n_workers * 4)))
+    target = min(MAX_BATCH_BYTES, max(MIN_BATCH_BYTES, total // max(1, n_workers * 6)))
     batch: list[Task] = []
     size = 0
     for t in tasks:

@@ -176,8 +176,8 @@ def write_segment(store_dir: Path, docs: Sequence[StoredDoc], vocabulary: dict[s
     arrays = {
         "keys": np.array([d.key for d in docs], dtype=np.uint64),
         "bp_starts": np.array(bp_starts, dtype=np.uint64),
-        "bp_norm": np.array(bp_norm, dtype=np.int64),
-        "bp_shift": np.array(bp_shift, dtype=np.int64),
+        "bp_norm": np.array(bp_norm, dtype=np.int32),  # offsets inside one document
+        "bp_shift": np.array(bp_shift, dtype=np.int32),
         "norm_starts": np.array(norm_starts, dtype=np.uint64),
         "orig_starts": np.array(orig_starts, dtype=np.uint64),
         "codes": codes.astype(np.uint64),
