@@ -83,6 +83,9 @@ class SearchSettings:
     title_boost: float = _doc("Weight of a match in the title relative to the body (BM25F).", 3.0)
     max_query_chars: int = _doc("Longer queries are cut to this many characters (and the response says so).", 500)
     facet_limit: int = _doc("Most values returned per facet.", 50)
+    cache_size: int = _doc(
+        "Responses kept per server process for repeated requests (the widget asks as you type; colleagues "
+        "search the same topics). Emptied whenever the index changes; 0 turns the cache off.", 1024)
 
 
 @dataclass
@@ -193,6 +196,8 @@ def settings_from_dict(data: dict[str, Any] | None, base_dir: str | Path = ".") 
 def _validate_semantics(s: Settings) -> None:
     if s.search.page_size < 1 or s.search.max_page_size < s.search.page_size:
         raise ConfigError("config key 'search.page_size' must be ≥ 1 and ≤ search.max_page_size")
+    if s.search.cache_size < 0:
+        raise ConfigError("config key 'search.cache_size' must be ≥ 0")
     if s.search.snippets < 0 or s.search.snippet_chars < 20:
         raise ConfigError("config key 'search.snippet_chars' must be ≥ 20 and 'search.snippets' ≥ 0")
     if not 0 < s.server.port < 65536:

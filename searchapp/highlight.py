@@ -19,7 +19,9 @@ from searchapp.normalize import Normalized, normalize
 
 #: Windows considered per fragment; enough to find the densest spot, bounded for
 #: documents where a common word occurs thousands of times.
-MAX_ANCHORS = 30
+MAX_ANCHORS = 15
+#: Matches considered when choosing fragments (a common word can occur thousands of times).
+MAX_SNIPPET_MATCHES = 300
 _TERM_WEIGHT: dict[str, float] = {}
 
 
@@ -78,7 +80,7 @@ def snippets(original: str, terms: list[str], count: int = 3, width: int = 100,
     """
     norm = norm or normalize(original)
     text = norm.text
-    matches = find_matches(text, terms)
+    matches = find_matches(text, terms, limit=MAX_SNIPPET_MATCHES)
     if not matches:
         if count == 0 or not text.strip():
             return []

@@ -19,8 +19,10 @@ snapshot's columns.
 from __future__ import annotations
 
 import re
+import threading
 import time
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -100,6 +102,7 @@ class SearchResponse:
     filters: dict[str, list[str]]
     notes: list[str]
     terms: list[str]
+    cached: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
@@ -373,9 +376,61 @@ def _rank(index: SearchIndex, snap: Snapshot, ev: _Evaluator, parsed: ParsedQuer
     return docs[order], scores[order]
 
 
+class ResultCache:
+    """A small LRU of responses for one snapshot: a new commit empties it, so a cached
+    answer is always the answer of the state the server currently serves."""
+
+    def __init__(self, capacity: int):
+        self.capacity = capacity
+        self._lock = threading.Lock()
+        self._items: OrderedDict[tuple, SearchResponse] = OrderedDict()
+        self._snapshot: Snapshot | None = None
+
+    def get(self, snap: Snapshot, key: tuple) -> SearchResponse | None:
+        with self._lock:
+            if self._snapshot is not snap:
+                self._items.clear()
+                self._snapshot = snap
+                return None
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, snap: Snapshot, key: tuple, response: SearchResponse) -> None:
+        with self._lock:
+            if self._snapshot is not snap or not self.capacity:
+                return
+            self._items[key] = response
+            if len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+
+
+def _cache_for(index: SearchIndex) -> ResultCache:
+    cache = getattr(index, "_result_cache", None)
+    if cache is None:
+        cache = index._result_cache = ResultCache(index.settings.search.cache_size)
+    return cache
+
+
 def search(index: SearchIndex, request: SearchRequest) -> SearchResponse:
-    """Run one search: parse, match exactly, filter, count facets, rank, page, highlight."""
+    """Run one search (or answer it from the cache of the current snapshot)."""
     t0 = time.perf_counter()
+    snap = index.snapshot()
+    cache = _cache_for(index)
+    key = (request.q, tuple(request.regions), tuple(map(str, request.years)), tuple(request.themes),
+           tuple(request.types), request.sort, request.page, request.size, request.snippets, request.facets,
+           request.collapse)
+    hit = cache.get(snap, key) if cache.capacity else None
+    if hit is not None:
+        return replace(hit, took_ms=round((time.perf_counter() - t0) * 1000, 2), cached=True)
+    response = _search(index, snap, request, t0)
+    cache.put(snap, key, response)
+    return response
+
+
+def _search(index: SearchIndex, snap: Snapshot, request: SearchRequest, t0: float) -> SearchResponse:
+    """Parse, match exactly, filter, count facets, rank, page, highlight."""
     settings = index.settings.search
     if request.sort not in SORTS:
         raise QueryError(f"sort must be one of {', '.join(SORTS)}, got '{request.sort}'")
@@ -399,7 +454,6 @@ def search(index: SearchIndex, request: SearchRequest) -> SearchResponse:
         "theme": list(request.themes) + parsed.filters.get("theme", []),
         "type": list(request.types) + parsed.filters.get("type", []),
     }
-    snap = index.snapshot()
     try:
         filters = _Filters(snap.columns, filter_values["region"], filter_values["year"], filter_values["theme"],
                            filter_values["type"])

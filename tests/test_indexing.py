@@ -214,3 +214,27 @@ def test_a_mostly_replaced_store_segment_is_rewritten_with_its_live_documents(tm
     # the untouched report is still found, with its text and highlights
     response = search(SearchIndex(settings), SearchRequest(q='"南长区教育局"'))
     assert response.total == 1 and "<mark>南长区教育局</mark>" in response.hits[0].snippets[0]
+
+
+def test_repeated_searches_are_cached_until_the_index_changes(tmp_path, corpus):
+    settings = make_settings(tmp_path)
+    index_paths(settings, [corpus])
+    engine = SearchIndex(settings)
+    first = search(engine, SearchRequest(q='"教师交流"'))
+    again = search(engine, SearchRequest(q='"教师交流"'))
+    assert not first.cached and again.cached
+    assert [h.id for h in again.hits] == [h.id for h in first.hits]
+    assert not search(engine, SearchRequest(q='"教师交流"', page=2)).cached  # another request
+    (corpus / "new.txt").write_text("新报告\n推进教师交流。", encoding="utf-8")
+    index_paths(settings, [corpus])
+    time.sleep(0.6)  # the engine looks for a new commit at most every 0.5 s
+    after = search(engine, SearchRequest(q='"教师交流"'))
+    assert not after.cached and after.total == first.total + 1
+
+
+def test_cache_can_be_turned_off(tmp_path, corpus):
+    settings = make_settings(tmp_path, search={"cache_size": 0})
+    index_paths(settings, [corpus])
+    engine = SearchIndex(settings)
+    search(engine, SearchRequest(q="教育"))
+    assert not search(engine, SearchRequest(q="教育")).cached

@@ -137,7 +137,8 @@ def openapi_spec(server_url: str | None = None) -> dict[str, Any]:
                     "filters": {"type": "object", "additionalProperties": {"type": "array",
                                                                           "items": {"type": "string"}}},
                     "notes": {"type": "array", "items": {"type": "string"}},
-                    "terms": {"type": "array", "items": {"type": "string"}}}},
+                    "terms": {"type": "array", "items": {"type": "string"}},
+                    "cached": {"type": "boolean"}}},
                 "Document": {"type": "object", "properties": {
                     "id": {"type": "string"}, "path": {"type": "string"}, "source": {"type": "string"},
                     "title": {"type": "string"}, "region": {"$ref": "#/components/schemas/Region"},
