@@ -413,14 +413,21 @@ def wait_healthy(base: str, proc: subprocess.Popen, limit_s: float) -> float:
 
 
 def step_http(run: Run) -> None:
-    config = run.work / "serve-config.yaml"
-    config.write_text(json.dumps({"index_dir": str(run.index_dir)}), encoding="utf-8")  # JSON is YAML
+    """Two servers in turn: with the response cache off (every request computed: the
+    engine's own throughput, judged against the target) and with the default cache."""
+    for key, overrides in (("http", {"search": {"cache_size": 0}}), ("http_cached", {})):
+        serve_and_load(run, key, overrides)
+
+
+def serve_and_load(run: Run, key: str, overrides: dict[str, Any]) -> None:
+    config = run.work / f"serve-config-{key}.yaml"
+    config.write_text(json.dumps({"index_dir": str(run.index_dir), **overrides}), encoding="utf-8")  # JSON is YAML
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     evict_page_cache(run.index_dir)
-    h: dict[str, Any] = {}
-    run.results["http"] = h
-    with open(run.work / "serve.log", "w", encoding="utf-8") as logf:
+    h: dict[str, Any] = {"config": overrides}
+    run.results[key] = h
+    with open(run.work / f"serve-{key}.log", "w", encoding="utf-8") as logf:
         t0 = time.perf_counter()
         proc = subprocess.Popen(serve_command(run, config, port), stdout=logf, stderr=subprocess.STDOUT,
                                 cwd=str(run.work))
@@ -444,7 +451,7 @@ def measure_server(run: Run, base: str, proc: subprocess.Popen, t0: float, h: di
     h["sanity"] = {"hits": len(doc.get("hits", [])), "facets": sorted(doc.get("facets", {})),
                    "snippets_first_hit": len((doc.get("hits") or [{}])[0].get("snippets", []))}
     h.update(load_server(run, base, proc))
-    log(f"http: {h.get('req_per_s')} req/s, p50 {h.get('p50_ms')} ms, p99 {h.get('p99_ms')} ms")
+    log(f"http {h.get('config')}: {h.get('req_per_s')} req/s, p50 {h.get('p50_ms')} ms, p99 {h.get('p99_ms')} ms")
 
 
 def load_server(run: Run, base: str, proc: subprocess.Popen) -> dict[str, Any]:
