@@ -35,7 +35,7 @@ import os
 import struct
 import uuid
 from pathlib import Path
-from typing import Iterable, Iterator, NamedTuple, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 import numpy as np
 
@@ -355,19 +355,13 @@ class TextStore:
     def __contains__(self, key: int) -> bool:
         return key in self._where
 
-    def keys(self) -> Iterator[int]:
-        return iter(self._where)
-
-    def locate(self, key: int) -> tuple[int, int]:
-        return self._where[key]
+    def _at(self, key: int) -> tuple[Segment, int]:
+        si, ordinal = self._where[key]
+        return self.segments[si], ordinal
 
     def original_text(self, key: int) -> str:
-        si, ordinal = self._where[key]
-        return self.segments[si].original_text(ordinal)
-
-    def normalized_text(self, key: int) -> str:
-        si, ordinal = self._where[key]
-        return self.segments[si].normalized_text(ordinal)
+        seg, ordinal = self._at(key)
+        return seg.original_text(ordinal)
 
     def vocabulary(self) -> tuple[list[str], list[int]]:
         """All segments' words, sorted, with their document counts (merged once, on
@@ -382,12 +376,12 @@ class TextStore:
         return self._vocabulary
 
     def normalized_bytes(self, key: int) -> bytes:
-        si, ordinal = self._where[key]
-        return self.segments[si].normalized_bytes(ordinal)
+        seg, ordinal = self._at(key)
+        return seg.normalized_bytes(ordinal)
 
     def normalized(self, key: int) -> Normalized:
-        si, ordinal = self._where[key]
-        return self.segments[si].normalized(ordinal)
+        seg, ordinal = self._at(key)
+        return seg.normalized(ordinal)
 
     def find_ordinals(self, phrase: str) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per segment, the ordinals of documents whose normalized text contains

@@ -44,3 +44,16 @@ def corpus(tmp_path) -> Path:
     folder = tmp_path / "docs"
     shutil.copytree(SEEDS, folder)
     return folder
+
+
+def file_prefix(path: str) -> str:
+    """'…/seeds/000_41e6….txt#3' → '000' (the sample report a hit comes from)."""
+    return Path(path.split("#")[0]).name[:3]
+
+
+def ids_by_prefix(engine: SearchIndex) -> dict[str, list[str]]:
+    """Document ids of the index, grouped by the sample report they come from."""
+    out: dict[str, list[str]] = {}
+    for info in engine.snapshot().docs.values():
+        out.setdefault(file_prefix(info.path), []).append(info.id)
+    return out

@@ -18,6 +18,8 @@ import pytest
 from searchapp.search import SearchRequest, get_document, search
 from searchapp.web import create_app
 
+from conftest import file_prefix, ids_by_prefix
+
 ALLOWED = "http://portal.example.test:8000"
 OTHER = "http://evil.example.test"
 ERROR_KEYS = {"ok", "error", "status"}
@@ -34,16 +36,6 @@ def client(seeds_index, engine):
     return app.test_client()
 
 
-def _file_prefix(path: str) -> str:
-    """'…/seeds/000_41e6….txt#3' → '000' (the sample report a hit comes from)."""
-    return Path(path.split("#")[0]).name[:3]
-
-
-def _ids_by_prefix(engine) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for info in engine.snapshot().docs.values():
-        out.setdefault(_file_prefix(info.path), []).append(info.id)
-    return out
 
 
 def _assert_error(response, status: int) -> dict:
@@ -62,7 +54,7 @@ def test_search_quoted_phrase_finds_the_four_reports(client):
     assert response.status_code == 200
     assert response.mimetype == "application/json"
     body = response.get_json()
-    assert {_file_prefix(h["path"]) for h in body["hits"]} == {"000", "001", "002", "004"}
+    assert {file_prefix(h["path"]) for h in body["hits"]} == {"000", "001", "002", "004"}
     assert body["total"] == len(body["hits"])
     # ensure_ascii is off: the Chinese goes out as raw UTF-8, as the CLI prints it.
     assert "教师交流".encode() in response.data
@@ -80,7 +72,7 @@ def test_search_is_exactly_the_query_layer_dict(client, engine):
 
 def test_traditional_report_is_highlighted_in_traditional(client):
     body = client.get('/api/search?q="教师交流"').get_json()
-    traditional = [h for h in body["hits"] if _file_prefix(h["path"]) == "001"]
+    traditional = [h for h in body["hits"] if file_prefix(h["path"]) == "001"]
     assert traditional, "the Traditional-script report must be found"
     assert any("<mark>教師交流</mark>" in s for s in traditional[0]["snippets"])
 
@@ -140,7 +132,7 @@ def test_malformed_query_is_not_an_error(client):
 # -- /api/doc, /api/facets, /api/suggest, /healthz, openapi -------------------------
 
 def test_doc_is_the_get_document_dict(client, engine):
-    doc_id = _ids_by_prefix(engine)["001"][0]
+    doc_id = ids_by_prefix(engine)["001"][0]
     body = client.get(f"/api/doc/{doc_id}?q=教师交流").get_json()
     assert body == get_document(engine, doc_id, "教师交流")
     assert re.search(r'<mark id="m\d+">教師交流</mark>', body["html"])
@@ -287,7 +279,7 @@ def test_trusted_user_header(seeds_index, engine):
 
 
 def test_json_is_utf8_everywhere(client, engine):
-    doc_id = _ids_by_prefix(engine)["000"][0]
+    doc_id = ids_by_prefix(engine)["000"][0]
     for url in ("/api/facets", "/api/suggest?q=教育", f"/api/doc/{doc_id}", "/api/openapi.json"):
         response = client.get(url)
         assert response.status_code == 200

@@ -17,6 +17,8 @@ from searchapp.engine import SearchIndex
 from searchapp.indexer import index_paths
 from searchapp.web import create_app
 
+from conftest import file_prefix, ids_by_prefix
+
 XSS = "<script>alert(1)</script>"
 FRAMER = "http://portal.example.test:8000"
 
@@ -53,15 +55,6 @@ def hostile(tmp_path_factory):
     return app.test_client(), by_name, corpus
 
 
-def _file_prefix(path: str) -> str:
-    return Path(path.split("#")[0]).name[:3]
-
-
-def _ids_by_prefix(engine) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for info in engine.snapshot().docs.values():
-        out.setdefault(_file_prefix(info.path), []).append(info.id)
-    return out
 
 
 def _html(response) -> str:
@@ -188,7 +181,7 @@ def test_bad_parameters_render_a_400_page(client, query):
 # -- document page and original file --------------------------------------------------
 
 def test_doc_page_highlights_and_navigates(client, engine):
-    doc_id = _ids_by_prefix(engine)["001"][0]
+    doc_id = ids_by_prefix(engine)["001"][0]
     html = _html(client.get(f"/doc/{doc_id}?q=教师交流"))
     assert "干部履行工作職責個人述職報告" in html
     assert re.search(r'<mark id="m\d+">教師交流</mark>', html)
@@ -204,7 +197,7 @@ def test_doc_page_highlights_and_navigates(client, engine):
 
 
 def test_doc_page_without_query(client, engine):
-    doc_id = _ids_by_prefix(engine)["003"][0]
+    doc_id = ids_by_prefix(engine)["003"][0]
     html = _html(client.get(f"/doc/{doc_id}"))
     assert 'id="matchbar"' not in html and "<mark" not in html
     assert 'class="doctext"' in html
@@ -220,7 +213,7 @@ def test_unknown_doc_is_a_404_page(client):
 
 def test_original_file_is_served_by_id(client, engine, seeds_index):
     _, corpus = seeds_index
-    doc_id = _ids_by_prefix(engine)["002"][0]
+    doc_id = ids_by_prefix(engine)["002"][0]
     response = client.get(f"/doc/{doc_id}/original")
     assert response.status_code == 200
     assert response.mimetype == "text/plain"
@@ -323,7 +316,7 @@ def test_pages_have_no_inline_script_style_or_external_resources(client, url):
 
 
 def test_doc_page_has_no_inline_script(client, engine):
-    doc_id = _ids_by_prefix(engine)["000"][0]
+    doc_id = ids_by_prefix(engine)["000"][0]
     html = client.get(f"/doc/{doc_id}?q=教师").data.decode("utf-8")
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
     assert not re.search(r"\sstyle\s*=", html)
