@@ -58,11 +58,11 @@ function done(summary, latency, requests)
   for _, t in ipairs(threads) do non = non + (t:get("non200") or 0) end
   local e = summary.errors
   io.write(string.format(
-    'WRKJSON {"requests": %d, "duration_s": %.3f, "p50_ms": %.2f, "p90_ms": %.2f, "p99_ms": %.2f, ' ..
+    'WRKJSON {"requests": %d, "duration_s": %.3f, "p50_ms": %.2f, "p90_ms": %.2f, "p95_ms": %.2f, "p99_ms": %.2f, ' ..
     '"max_ms": %.2f, "mean_ms": %.2f, "non200": %d, "errors": {"connect": %d, "read": %d, "write": %d, ' ..
     '"status": %d, "timeout": %d}}\n',
     summary.requests, summary.duration / 1e6, latency:percentile(50) / 1e3, latency:percentile(90) / 1e3,
-    latency:percentile(99) / 1e3, latency.max / 1e3, latency.mean / 1e3, non,
+    latency:percentile(95) / 1e3, latency:percentile(99) / 1e3, latency.max / 1e3, latency.mean / 1e3, non,
     e.connect, e.read, e.write, e.status, e.timeout))
 end
 """
@@ -197,6 +197,7 @@ def cmd_load(a: argparse.Namespace) -> None:
         "requests": n, "duration_s": round(dt, 3), "req_per_s": round(n / dt, 1),
         "p50_ms": round(1000 * lat[n // 2], 2) if n else None,
         "p90_ms": round(1000 * lat[int(n * .9)], 2) if n else None,
+        "p95_ms": round(1000 * lat[int(n * .95)], 2) if n else None,
         "p99_ms": round(1000 * lat[min(n - 1, int(n * .99))], 2) if n else None,
         "max_ms": round(1000 * lat[-1], 2) if n else None,
         "non200": len(bad), "tool": f"python http.client, {a.clients} threads with keep-alive, {a.seconds:g} s",
