@@ -83,3 +83,21 @@ def test_two_processes_serve_and_a_killed_one_is_replaced(seeds_index, tmp_path)
             proc.kill()
             proc.wait()
     assert proc.returncode == 0
+
+
+def test_a_second_server_on_the_same_port_is_refused(seeds_index, tmp_path):
+    settings, _ = seeds_index
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(f"index_dir: {settings.index_path}\nserver: {{processes: 2, threads: 2}}\n", encoding="utf-8")
+    port = free_port()
+    cmd = [sys.executable, "-m", "searchapp", "--config", str(cfg), "serve", "--port", str(port)]
+    first = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert wait_for(lambda: len(children_of(first.pid)) == 2)
+        time.sleep(1.0)  # let the children bind
+        second = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        assert second.returncode != 0
+        assert "Traceback" not in second.stderr
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.wait(timeout=15)

@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 from searchapp.config import Settings
+from searchapp.errors import SearchappError
 
 
 def display_url(host: str, port: int) -> str:
@@ -52,7 +53,10 @@ def serve(settings: Settings, index_dir: Path | str, host: str, port: int, debug
         return
     processes = server_processes(settings)
     if processes <= 1:
-        _waitress(app, settings, host=host, port=port)
+        try:
+            _waitress(app, settings, host=host, port=port)
+        except OSError as exc:
+            raise SearchappError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         return
     print(f"searchapp: {processes} server processes", flush=True)
     _prefork(settings, index_dir, host, port, processes)
@@ -72,11 +76,12 @@ def _waitress(app, settings: Settings, **where) -> None:
                    **where)
 
 
-def _listen(host: str, port: int) -> socket.socket:
+def _listen(host: str, port: int, share: bool = True) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    if share:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     sock.listen(1024)
     sock.setblocking(False)
@@ -85,7 +90,13 @@ def _listen(host: str, port: int) -> socket.socket:
 
 def _prefork(settings: Settings, index_dir: Path | str, host: str, port: int, processes: int) -> None:
     """Run ``processes`` waitress children on one port until SIGINT/SIGTERM."""
-    _listen(host, port).close()  # fail here, in the parent, if the port is taken
+    # Fail here if the port is taken, by anyone. The check must not set SO_REUSEPORT:
+    # with it, a second `searchapp serve` on the same port would bind too and silently
+    # share the traffic with the first.
+    try:
+        _listen(host, port, share=False).close()
+    except OSError as exc:
+        raise SearchappError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     children: set[int] = set()
     stopping = False
 
