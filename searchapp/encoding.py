@@ -25,12 +25,16 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 _MAX_CONTROL_SHARE = 0.01
 
 
+#: C0 control characters (and DEL) that never occur in real text; tab, newlines and
+#: form feed do. Deleting them with ``str.translate`` counts them at C speed.
+_CONTROLS = {cp: None for cp in [*range(0, 9), 0x0E, 0x0F, *range(0x10, 0x20), 0x7F]}
+
+
 def _control_share(text: str) -> float:
     if not text:
         return 0.0
     sample = text[:20000]
-    bad = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f\v" or ch == "\x7f")
-    return bad / len(sample)
+    return (len(sample) - len(sample.translate(_CONTROLS))) / len(sample)
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
