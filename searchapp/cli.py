@@ -2,13 +2,21 @@
 
 Every command calls the same functions the web app uses; errors meant for the
 user (:class:`~searchapp.errors.SearchappError`) are printed without a traceback.
+So are failures of the index underneath (a damaged file, a full disk, a missing
+permission): they get a message that says what to do, through
+:func:`~searchapp.errors.explain_index_failure`, the same advice the web app
+gives. ``SEARCHAPP_DEBUG=1`` shows the traceback instead.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +24,12 @@ import click
 
 from searchapp import __version__
 from searchapp.config import Settings, describe_settings, load_settings
-from searchapp.errors import SearchappError
+from searchapp.errors import SearchappError, explain_index_failure
+
+#: Exit status of an indexing run stopped with Ctrl-C (the shell's convention for SIGINT).
+EXIT_INTERRUPTED = 130
+#: Shortest interval of ``searchapp index --watch`` (each round walks the whole corpus).
+MIN_WATCH_SECONDS = 0.5
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -29,6 +42,39 @@ def _index_dir(settings: Settings, index: str | None) -> Path:
 
 def _dump(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False)
+
+
+@contextmanager
+def _using_index(index_dir: Path, *, writing: bool = False) -> Iterator[None]:
+    """Turn a failure of the index underneath into a message with the fix.
+
+    Anything that goes wrong while opening, reading or updating the index folder —
+    a truncated segment (``EOFError``), a garbled table of contents (``struct.error``),
+    a full disk (``ENOSPC``) — is reported as an :class:`IndexDamagedError` or
+    :class:`IndexWriteError`; errors that do not look like the index's keep their
+    traceback, because they are bugs to report.
+    """
+    try:
+        yield
+    except (SearchappError, click.ClickException, click.exceptions.Exit, click.Abort):
+        raise
+    except Exception as exc:
+        if os.environ.get("SEARCHAPP_DEBUG"):
+            raise
+        explained = explain_index_failure(exc, index_dir, writing=writing, opening=True)
+        if explained is None:
+            raise
+        raise explained from None
+
+
+def _check_opens(settings: Settings, index_dir: Path) -> None:
+    """Open the index as the server will, so that a run which left files it did not
+    touch damaged (an incremental run skips unchanged files) fails loudly here — in
+    the nightly job's exit status — rather than on the first search."""
+    from searchapp.engine import SearchIndex
+
+    with _using_index(index_dir):
+        SearchIndex(settings, index_dir).snapshot().close()
 
 
 class _Group(click.Group):
@@ -58,18 +104,77 @@ def main(ctx: click.Context, config_path: str | None) -> None:
 @click.option("--rebuild", is_flag=True, help="Build a fresh index (the old one answers until the new one is ready).")
 @click.option("--workers", type=int, default=None, help="Worker processes (default: indexing.workers, 0 = one per core).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--watch", "watch", type=click.FloatRange(min=MIN_WATCH_SECONDS), default=None, metavar="SECONDS",
+              help="Keep running: look for changes every SECONDS and index them (Ctrl-C stops).")
 @click.pass_context
 def index(ctx: click.Context, paths: tuple[Path, ...], index: str | None, rebuild: bool, workers: int | None,
-          as_json: bool) -> None:
+          as_json: bool, watch: float | None) -> None:
     """Index PATHS (files or folders; default: indexing.sources, else the bundled sample reports).
 
     Incremental: new and changed files are indexed, deleted files removed, unchanged files skipped.
     """
-    from searchapp.indexer import default_progress, index_paths
-
     settings = _settings(ctx)
-    summary = index_paths(settings, list(paths) or None, rebuild=rebuild, index_dir=_index_dir(settings, index),
-                          progress=None if as_json else default_progress(), workers=workers)
+    index_dir = _index_dir(settings, index)
+    run = _IndexRun(settings, list(paths) or None, index_dir, workers, as_json)
+    if watch is not None:
+        _watch(ctx, run, watch, rebuild)
+        return
+    try:
+        summary = run(rebuild)
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted: nothing of this run was published; the previous index is unchanged. "
+                   "Run `searchapp index` again to finish.", err=True)
+        ctx.exit(EXIT_INTERRUPTED)
+    _print_summary(summary, as_json)
+
+
+class _IndexRun:
+    """One indexing run as the command makes it: failures of the index explained, and
+    the result opened as the server will open it (see :func:`_check_opens`)."""
+
+    def __init__(self, settings: Settings, paths: list[Path] | None, index_dir: Path, workers: int | None,
+                 as_json: bool):
+        self.settings, self.paths, self.index_dir = settings, paths, index_dir
+        self.workers, self.as_json = workers, as_json
+
+    def __call__(self, rebuild: bool) -> Any:
+        from searchapp.indexer import default_progress, index_paths
+
+        with _using_index(self.index_dir, writing=True):
+            summary = index_paths(self.settings, self.paths, rebuild=rebuild, index_dir=self.index_dir,
+                                  progress=None if self.as_json else default_progress(), workers=self.workers)
+        _check_opens(self.settings, self.index_dir)
+        return summary
+
+
+def _watch(ctx: click.Context, run: _IndexRun, seconds: float, rebuild: bool) -> None:
+    """Index, then look for changes every ``seconds`` until Ctrl-C.
+
+    Each round is an ordinary incremental run (unchanged files cost a ``stat``), so
+    polling is cheap and needs no file-system notifications, which network shares
+    do not deliver reliably. A round that fails — another run holds the lock, the
+    disk is full — is reported and the next round tries again; the previous index
+    keeps answering meanwhile. Summaries are printed only for rounds that changed
+    something.
+    """
+    first = True
+    try:
+        while True:
+            try:
+                summary = run(rebuild and first)
+            except SearchappError as exc:
+                click.echo(f"{time.strftime('%Y-%m-%d %H:%M:%S')} index not updated: {exc}", err=True)
+            else:
+                if first or summary.indexed or summary.updated or summary.removed or summary.failed:
+                    _print_summary(summary, run.as_json)
+            first = False
+            time.sleep(seconds)
+    except KeyboardInterrupt:
+        click.echo("\nstopped watching; the index holds the last completed run.", err=True)
+        ctx.exit(0)
+
+
+def _print_summary(summary: Any, as_json: bool) -> None:
     if as_json:
         click.echo(_dump(summary.to_dict()))
         return
@@ -140,22 +245,25 @@ def search(ctx: click.Context, query: str, index: str | None, region: tuple[str,
     from searchapp.search import search as run_search
 
     settings = _settings(ctx)
-    engine = SearchIndex(settings, _index_dir(settings, index))
+    index_dir = _index_dir(settings, index)
+    with _using_index(index_dir):
+        engine = SearchIndex(settings, index_dir)
 
     def request(q: str) -> Any:
         return SearchRequest(q=q, regions=list(region), years=list(years), themes=list(theme), types=list(types),
                              sort=sort, page=page, size=size)
 
-    try:
-        if queries is not None:
-            for line in queries:
-                q = line.rstrip("\n")
-                if q.strip():
-                    click.echo(_dump(run_search(engine, request(q)).to_dict()))
-            return
-        response = run_search(engine, request(query)).to_dict()
-    except QueryError as exc:
-        raise click.UsageError(str(exc)) from None
+    with _using_index(index_dir):
+        try:
+            if queries is not None:
+                for line in queries:
+                    q = line.rstrip("\n")
+                    if q.strip():
+                        click.echo(_dump(run_search(engine, request(q)).to_dict()))
+                return
+            response = run_search(engine, request(query)).to_dict()
+        except QueryError as exc:  # a bad parameter, not a damaged index
+            raise click.UsageError(str(exc)) from None
     if as_json:
         click.echo(_dump(response))
         return
@@ -177,7 +285,9 @@ def stats(ctx: click.Context, index: str | None, as_json: bool) -> None:
     from searchapp.stats import index_stats
 
     settings = _settings(ctx)
-    info = index_stats(settings, _index_dir(settings, index))
+    index_dir = _index_dir(settings, index)
+    with _using_index(index_dir):
+        info = index_stats(settings, index_dir)
     if as_json:
         click.echo(_dump(info))
         return

@@ -4,6 +4,14 @@ Reports arrive as UTF-8 (with or without a BOM), GB18030/GBK (older Windows mach
 Big5 (Taiwan, Hong Kong), or UTF-16 (Notepad's "Unicode"). We try the strict, cheap
 decoders first because they almost never decode wrongly, and only then ask
 charset-normalizer to guess. Binary data is refused rather than indexed as noise.
+
+Two kinds of damage are common enough to repair rather than refuse: a file cut
+in the middle of its last character (an interrupted copy or download: the strict
+decoders then fail on the final one to three bytes only), and a file pasted
+together from parts in different encodings (a GBK report with a UTF-8 paragraph
+appended). The first keeps its text with the cut character replaced; the second
+is decoded line by line when nearly every line decodes strictly in one of the
+usual encodings.
 """
 
 from __future__ import annotations
@@ -76,16 +84,80 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     if mostly_utf8 is not None:
         return mostly_utf8, "utf-8"
     for enc in ("utf-8", "gb18030"):
-        try:
-            text = data.decode(enc)
-        except UnicodeDecodeError:
+        text = _decode_cut_end(data, enc)
+        if text is None:
             continue
         if enc == "gb18030" and _looks_like_big5(data):
             break
         if _control_share(text) > _MAX_CONTROL_SHARE:
             raise ReadError("binary file (too many control characters)")
         return text, enc
+    big5 = _decode_cut_end(data, "big5")
+    if big5 is not None and _control_share(big5) <= _MAX_CONTROL_SHARE:
+        return big5, "big5"
+    mixed = _per_line(data)
+    if mixed is not None:
+        return mixed, "mixed"
     return _guess(data)
+
+
+#: Longest byte sequence of one character in the multi-byte encodings we decode.
+_MAX_CHAR_BYTES = 4
+
+
+def _decode_cut_end(data: bytes, enc: str) -> str | None:
+    """``data`` decoded strictly as ``enc``, tolerating a last character cut short
+    (replaced by U+FFFD); ``None`` when any other byte does not decode."""
+    try:
+        return data.decode(enc)
+    except UnicodeDecodeError as exc:
+        if exc.start < len(data) - _MAX_CHAR_BYTES or exc.start == 0:
+            return None
+        try:
+            return data[:exc.start].decode(enc) + "\ufffd"
+        except UnicodeDecodeError:
+            return None
+
+
+#: Share of non-empty lines that must decode strictly for a line-by-line decoding.
+_MIN_CLEAN_LINES = 0.98
+
+
+def _per_line(data: bytes) -> str | None:
+    """A file pasted together from parts in different encodings, decoded line by line:
+    UTF-8 when the line is valid UTF-8, else the stricter-fitting of GB18030 and Big5
+    (by share of common characters, as for whole files). ``None`` unless nearly every
+    line decodes strictly, so that binary data and unknown encodings still go to
+    detection."""
+    lines = data.split(b"\n")
+    out: list[str] = []
+    clean = total = 0
+    for raw in lines:
+        text = _decode_line(raw)
+        if raw.strip():
+            total += 1
+            clean += text is not None
+        out.append(text if text is not None else raw.decode("utf-8", errors="replace"))
+    if total < 2 or clean < total * _MIN_CLEAN_LINES:
+        return None
+    text = "\n".join(out)
+    return text if _control_share(text) <= _MAX_CONTROL_SHARE else None
+
+
+def _decode_line(raw: bytes) -> str | None:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    candidates = []
+    for enc in ("gb18030", "big5"):
+        try:
+            candidates.append(raw.decode(enc))
+        except UnicodeDecodeError:
+            continue
+    if not candidates:
+        return None
+    return max(candidates, key=_common_han_share)
 
 
 def _mostly_utf8(data: bytes) -> str | None:
@@ -107,11 +179,10 @@ def _mostly_utf8(data: bytes) -> str | None:
 def _looks_like_big5(data: bytes) -> bool:
     """Big5 bytes often also decode as GB18030, into rare characters. Prefer Big5
     when it decodes strictly and yields more common Traditional characters."""
-    try:
-        big5 = data.decode("big5")
-    except UnicodeDecodeError:
+    big5 = _decode_cut_end(data, "big5")
+    gb = _decode_cut_end(data, "gb18030")
+    if big5 is None or gb is None:
         return False
-    gb = data.decode("gb18030")
     return _common_han_share(big5) > _common_han_share(gb) + 0.1
 
 

@@ -3,7 +3,12 @@
 The lock is an OS advisory lock (``flock``) on a file beside the index folder:
 the kernel drops it when the process dies, however it dies (Ctrl-C, ``kill -9``,
 power loss), so a dead run can never leave a lock that blocks the next one. The
-file also records the holder's pid for the error message.
+file also records the holder's pid for the error message. A lock file left
+behind by a dead run is therefore harmless: it holds a pid, not a lock.
+
+The lock lives beside the index folder, not in it, because ``--rebuild`` swaps
+the folder itself. It must be on a local file system (``flock`` over NFS or SMB
+shares is not reliable), which is where the index belongs anyway.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-from searchapp.errors import IndexLockedError
+from searchapp.errors import IndexLockedError, IndexWriteError
 
 try:
     import fcntl
@@ -22,14 +27,20 @@ except ImportError:  # pragma: no cover - Windows
 
 
 class IndexLock:
+    """``with IndexLock(index_dir):`` — exclusive right to change ``index_dir``.
+
+    ``wait`` seconds are spent retrying before :class:`IndexLockedError`; the default
+    refuses at once, which is what an operator starting a second run wants to hear.
+    """
+
     def __init__(self, index_dir: Path, wait: float = 0.0):
+        self.index_dir = index_dir
         self.path = index_dir.parent / f".{index_dir.name}.lock"
         self.wait = wait
         self._fh = None
 
     def __enter__(self) -> "IndexLock":
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(self.path, "a+")
+        fh = self._open()
         deadline = time.monotonic() + self.wait
         while True:
             try:
@@ -43,10 +54,11 @@ class IndexLock:
             except OSError:
                 if time.monotonic() >= deadline:
                     fh.seek(0)
-                    holder = fh.read().strip() or "another process"
+                    holder = fh.read().strip()
                     fh.close()
+                    who = f" (pid {holder})" if holder.isdigit() else ""
                     raise IndexLockedError(
-                        f"another indexing run (pid {holder}) is updating this index; "
+                        f"another indexing run{who} is updating the index at {self.index_dir}; "
                         "wait for it to finish and try again") from None
                 time.sleep(0.2)
         fh.seek(0)
@@ -55,6 +67,16 @@ class IndexLock:
         fh.flush()
         self._fh = fh
         return self
+
+    def _open(self):
+        """The lock file, opened for update; a clear error when its folder is not writable."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            return open(self.path, "a+")
+        except OSError as exc:
+            raise IndexWriteError(
+                f"cannot create the lock file {self.path} ({exc.strerror or exc}): the user running "
+                f"`searchapp index` needs write access to {self.path.parent}") from None
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:

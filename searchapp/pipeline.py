@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from searchapp.config import Settings
+from searchapp.errors import ReadError
 from searchapp.normalize import normalize
 from searchapp.readers import read_file
 from searchapp.sidecar import SidecarError, read_sidecar, sidecar_path
@@ -90,16 +91,60 @@ def _extract(title: str, norm_text: str, settings: Settings) -> dict[str, Any]:
     }
 
 
+#: Texts longer than this are repaired piece by piece (see :func:`_repair_in_pieces`).
+REPAIR_PIECE_CHARS = 256 * 1024
+
+
+def _repair_in_pieces(text: str) -> tuple[str, int, list[tuple[str, str]]]:
+    """Mojibake repair with a cost linear in the file size.
+
+    The repair weighs each guess by how often a character pair occurs in the text,
+    and counting over the whole text for every damaged span makes it quadratic: a
+    10 MB file full of damage took minutes. Ordinary reports are far below
+    :data:`REPAIR_PIECE_CHARS` and are repaired as a whole, exactly as before; a
+    larger text is repaired in pieces of about that size cut at line breaks, each
+    piece still ample context for the pair counts."""
+    from searchapp.mojibake import repair_mojibake
+
+    if len(text) <= REPAIR_PIECE_CHARS:
+        rep = repair_mojibake(text)
+        return rep.text, rep.repairs, rep.spans
+    out: list[str] = []
+    repairs = 0
+    spans: list[tuple[str, str]] = []
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start + REPAIR_PIECE_CHARS)
+        end = len(text) if end == -1 else end + 1
+        rep = repair_mojibake(text[start:end])
+        out.append(rep.text)
+        repairs += rep.repairs
+        spans.extend(rep.spans)
+        start = end
+    return "".join(out), repairs, spans
+
+
+def _check_name(source: str) -> None:
+    """Refuse a file whose name is not valid UTF-8 (made on a system with another
+    locale, e.g. GBK names copied from an old Windows share): its path could be
+    neither stored in the index nor shown, so say so instead of failing obscurely."""
+    try:
+        source.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ReadError("the file name is not valid UTF-8 (made on a system with another locale?); "
+                        "rename the file to index it") from None
+
+
 def prepare_file(path: Path, display_path: str, settings: Settings,
                  manifest_row: dict[str, Any] | None = None, raw_text: str | None = None,
                  encoding: str | None = None) -> FileResult:
     """Run the whole pipeline on one file. Raises :class:`ReadError` if unreadable."""
     from searchapp.clean import clean_text
     from searchapp.extract.title import extract_title
-    from searchapp.mojibake import repair_mojibake
     from searchapp.split import split_articles
 
     source = str(path.resolve())
+    _check_name(source)
     result = FileResult(source=source, path=display_path)
     if raw_text is None:
         raw = read_file(path)
@@ -108,8 +153,7 @@ def prepare_file(path: Path, display_path: str, settings: Settings,
     text = raw_text.replace("\r\n", "\n").replace("\r", "\n")
     ix = settings.indexing
     if ix.repair_mojibake:
-        rep = repair_mojibake(text)
-        text, result.mojibake_repairs, result.mojibake_spans = rep.text, rep.repairs, rep.spans
+        text, result.mojibake_repairs, result.mojibake_spans = _repair_in_pieces(text)
     overrides: dict[str, Any] = dict(manifest_row or {})
     side = sidecar_path(path)
     if side is not None:

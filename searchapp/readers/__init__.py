@@ -10,6 +10,7 @@ import line at the bottom of this file.
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -49,7 +50,20 @@ def supported_suffixes() -> frozenset[str]:
 
 
 def is_supported(path: Path) -> bool:
-    return path.suffix.lower() in _REGISTRY
+    """Whether ``path`` is something to read: a suffix some reader handles, on a
+    regular file (symlinks followed).
+
+    Anything else with such a name is not a document and must not reach a reader:
+    a FIFO (``mkfifo report.txt``) blocks the read forever, a link to a device such
+    as ``/dev/zero`` never ends, a symlink loop or a dangling link has nothing to
+    read (and makes ``Path.resolve`` raise), a folder named ``x.txt`` is a folder.
+    """
+    if path.suffix.lower() not in _REGISTRY:
+        return False
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except (OSError, ValueError):  # loop, dangling link, no permission on the folder, NUL in the name
+        return False
 
 
 def read_file(path: str | Path) -> RawText:

@@ -3,7 +3,12 @@
 ``create_app`` wires the pieces and owns the one :class:`SearchIndex` of the
 process (tests pass ``engine=`` to share the session's index instead). The
 index refreshes itself when ``searchapp index`` commits, so the app never
-reopens it per request and never needs a restart after re-indexing.
+reopens it per request and never needs a restart after re-indexing. It is
+opened on first use (see :class:`~searchapp.web.context.IndexOpener`): while
+there is no usable index, requests get a 503 with the reason, not a crash.
+
+Request limits (:mod:`searchapp.web.limits`) are set here too: the app reads
+nothing but short GET parameters, so anything large is refused early.
 """
 
 from __future__ import annotations
@@ -18,14 +23,16 @@ from searchapp.engine import SearchIndex
 from searchapp.web import errors
 from searchapp.web.api import bp as api_bp
 from searchapp.web.context import EXTENSION_KEY, WebContext
+from searchapp.web.limits import install as install_limits
 from searchapp.web.pages import bp as pages_bp
 from searchapp.web.security import Guard
 
 
 def create_app(settings: Settings, index_dir: Path | str | None = None, engine: SearchIndex | None = None) -> Flask:
-    """A ready-to-serve app over ``index_dir`` (default: the configured index) or ``engine``."""
-    if engine is None:
-        engine = SearchIndex(settings, Path(index_dir) if index_dir else settings.index_path)
+    """A ready-to-serve app over ``index_dir`` (default: the configured index) or ``engine``.
+
+    The index is not opened here but on the first request that needs it, so the app
+    can start (and say what is wrong on ``/healthz``) before an index exists."""
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # raw UTF-8 Chinese, as the CLI prints
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the query layer's field order
@@ -34,8 +41,9 @@ def create_app(settings: Settings, index_dir: Path | str | None = None, engine: 
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.globals["version"] = __version__
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
-    app.extensions[EXTENSION_KEY] = WebContext(settings=settings, engine=engine)
+    app.extensions[EXTENSION_KEY] = WebContext.over(settings, Path(index_dir) if index_dir else None, engine)
 
+    install_limits(app, settings, errors.error_response)  # before anything else: cheap refusals first
     guard = Guard(settings.server)
     guard.install(app, errors.error_response)
     errors.install(app)

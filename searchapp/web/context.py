@@ -2,11 +2,19 @@
 
 A single :class:`WebContext` per app means one :class:`~searchapp.engine.SearchIndex`
 per process: views never open the index themselves.
+
+The index is opened lazily and retried: a server started before the first
+``searchapp index`` run, or over an index that is damaged or was built by another
+analyzer version, keeps running and answers 503 with the reason (``/healthz``
+included), and starts answering searches as soon as an indexing run has put a
+usable index in place — no restart, no crash loop under a service manager.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,19 +22,68 @@ from flask import current_app
 
 from searchapp.config import Settings
 from searchapp.engine import SearchIndex, Snapshot
+from searchapp.errors import SearchappError, explain_index_failure
 from searchapp.indexer import read_index_meta
 
 EXTENSION_KEY = "searchapp"
+#: Seconds between attempts to open an index that could not be opened.
+RETRY_INTERVAL = 2.0
+
+
+class IndexOpener:
+    """Opens the :class:`SearchIndex` on first use; after a failure, tries again at
+    most every :data:`RETRY_INTERVAL` seconds and meanwhile raises the same error."""
+
+    def __init__(self, settings: Settings, index_dir: Path):
+        self.settings = settings
+        self.index_dir = index_dir
+        self._engine: SearchIndex | None = None
+        self._error: SearchappError | None = None
+        self._failed_at = 0.0
+        self._lock = threading.Lock()
+
+    def get(self) -> SearchIndex:
+        engine = self._engine
+        if engine is not None:
+            return engine
+        with self._lock:
+            if self._engine is not None:
+                return self._engine
+            if self._error is not None and time.monotonic() - self._failed_at < RETRY_INTERVAL:
+                raise self._error
+            try:
+                self._engine = SearchIndex(self.settings, self.index_dir)
+            except Exception as exc:
+                explained = explain_index_failure(exc, self.index_dir, opening=True)
+                if explained is None:
+                    raise
+                self._error, self._failed_at = explained, time.monotonic()
+                raise explained from None
+            self._error = None
+            return self._engine
 
 
 @dataclass
 class WebContext:
     settings: Settings
-    engine: SearchIndex
+    opener: IndexOpener
+    _given: SearchIndex | None = field(default=None, repr=False)
+
+    @classmethod
+    def over(cls, settings: Settings, index_dir: Path | None = None, engine: SearchIndex | None = None) -> WebContext:
+        """A context over an already open ``engine`` or, lazily, the index at ``index_dir``."""
+        folder = engine.index_dir if engine is not None else Path(index_dir or settings.index_path)
+        return cls(settings=settings, opener=IndexOpener(settings, folder), _given=engine)
+
+    @property
+    def engine(self) -> SearchIndex:
+        """The shared index; raises a :class:`SearchappError` (answered with 503) while
+        there is no usable index."""
+        return self._given if self._given is not None else self.opener.get()
 
     @property
     def index_dir(self) -> Path:
-        return self.engine.index_dir
+        return self.opener.index_dir
 
     def snapshot(self) -> Snapshot:
         return self.engine.snapshot()

@@ -4,6 +4,11 @@ API clients always get ``{"ok": false, "error": "...", "status": N}`` with a
 matching HTTP status — for bad parameters, unknown ids, refused access, unknown
 routes and even unexpected failures — so they can handle errors without
 parsing HTML. Pages get the same message inside the site layout, in Chinese.
+
+A missing, damaged or incompatible index is a 503 ("unavailable"), never a 500:
+the reason and the fix (``searchapp index --rebuild``) are in the message, with
+the server's own folder names left out — they are the operator's business, and
+the operator finds them in the log.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import logging
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from searchapp.errors import SearchappError
+from searchapp.errors import SearchappError, explain_index_failure
 from searchapp.search import QueryError
 
 log = logging.getLogger("searchapp.web")
@@ -59,6 +64,24 @@ def error_response(status: int, message: str) -> Response:
     return json_error(status, message) if wants_json() else page_error(status, message)
 
 
+def public_message(exc: BaseException) -> str:
+    """``str(exc)`` without the index folder's absolute path (shown by name only)."""
+    from searchapp.web.context import web_context
+
+    message = str(exc)
+    try:
+        folder = web_context().index_dir
+    except Exception:  # no app context: nothing to hide
+        return message
+    return message.replace(str(folder), folder.name)
+
+
+def unavailable(exc: SearchappError) -> Response:
+    """The 503 answer for a problem of the index (logged with the full message)."""
+    log.warning("index unavailable on %s: %s", request.path, exc)
+    return error_response(503, public_message(exc))
+
+
 def install(app: Flask) -> None:
     @app.errorhandler(QueryError)
     def _query_error(exc: QueryError) -> Response:
@@ -77,10 +100,15 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(SearchappError)
     def _searchapp_error(exc: SearchappError) -> Response:
-        log.warning("searchapp error on %s: %s", request.path, exc)
-        return error_response(503, str(exc))
+        return unavailable(exc)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
+        from searchapp.web.context import web_context
+
+        explained = explain_index_failure(exc, web_context().index_dir)
+        if explained is not None:  # a damaged file met while answering
+            log.error("index failure on %s", request.path, exc_info=exc)
+            return unavailable(explained)
         log.exception("unexpected error on %s", request.path)
         return error_response(500, "internal error")

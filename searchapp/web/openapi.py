@@ -39,6 +39,9 @@ _SEARCH_PARAMS = [
 ]
 
 _ERROR = {"$ref": "#/components/responses/Error"}
+#: Answers any data route may give besides its own (see searchapp.web.limits and docs/operations.md):
+#: a bad or excessive parameter, an over-long URL, a refused access, no usable index.
+_REFUSED = {"400": _ERROR, "401": _ERROR, "403": _ERROR, "414": _ERROR, "503": _ERROR}
 
 
 def _ok(schema_ref: str, description: str) -> dict[str, Any]:
@@ -68,24 +71,24 @@ def openapi_spec(server_url: str | None = None) -> dict[str, Any]:
             "/api/search": {"get": {
                 "summary": "Search (same object as `searchapp search --json`)",
                 "parameters": _SEARCH_PARAMS,
-                "responses": {"200": _ok("SearchResponse", "Results, facets and notes"), "400": _ERROR},
+                "responses": {"200": _ok("SearchResponse", "Results, facets and notes"), **_REFUSED},
             }},
             "/api/doc/{id}": {"get": {
                 "summary": "One document with its full text, highlighted for q",
                 "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
                                _param("q", "Query whose matches are marked <mark id=\"mN\">", {"type": "string"})],
-                "responses": {"200": _ok("Document", "The document"), "404": _ERROR},
+                "responses": {"200": _ok("Document", "The document"), "404": _ERROR, **_REFUSED},
             }},
             "/api/facets": {"get": {
                 "summary": "Facet counts over the whole index, plus index statistics",
-                "responses": {"200": _ok("Facets", "Facets and statistics")},
+                "responses": {"200": _ok("Facets", "Facets and statistics"), **_REFUSED},
             }},
             "/api/suggest": {"get": {
                 "summary": "Completions for a search box: matching titles and frequent words",
                 "parameters": [_param("q", "What was typed so far", {"type": "string"}),
                                _param("limit", "Most title suggestions (1–20)", {"type": "integer", "default": 8}),
                                *_FILTERS],
-                "responses": {"200": _ok("Suggestions", "Suggestions"), "400": _ERROR},
+                "responses": {"200": _ok("Suggestions", "Suggestions"), **_REFUSED},
             }},
             "/api/openapi.json": {"get": {
                 "summary": "This description",
@@ -102,7 +105,7 @@ def openapi_spec(server_url: str | None = None) -> dict[str, Any]:
                           "description": "Only when server.access_token is set."},
             },
             "responses": {
-                "Error": {"description": "Bad parameter, unknown document, or refused",
+                "Error": {"description": "Bad parameter, unknown document, refused, or no usable index (503)",
                           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
             },
             "schemas": {

@@ -6,6 +6,7 @@ and renders it with a Jinja template; nothing here searches differently.
 
 from __future__ import annotations
 
+import codecs
 import mimetypes
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, redirect, render_template, request, send_file, url_for
 
 from searchapp.search import QueryError
+from searchapp.web import originals
 from searchapp.web.api import document_dict, search_dict
 from searchapp.web.context import web_context
 from searchapp.web.errors import page_error
@@ -64,7 +66,9 @@ def doc_page(doc_id: str) -> Response:
     if doc is None:
         return page_error(404, "找不到这篇文档：它可能已从索引中删除。")
     back = SearchState(q=q).url(url_for("pages.search_page"))
-    original_exists = bool(doc.get("source")) and Path(doc["source"]).is_file()
+    snap = web_context().snapshot()
+    docnum = snap.by_id.get(doc_id)
+    original_exists = docnum is not None and originals.is_available(snap, docnum)
     html = render_template("doc.html", doc=doc, q=q, back_url=back, region_label=region_label,
                            original_exists=original_exists, labels=FACET_LABELS)
     return Response(html, mimetype="text/html")
@@ -72,23 +76,40 @@ def doc_page(doc_id: str) -> Response:
 
 @bp.get("/doc/<doc_id>/original")
 def doc_original(doc_id: str) -> Response:
-    """The indexed source file, looked up by id only (never a path from the request)."""
+    """The indexed source file, looked up by id only (never a path from the request),
+    and only while it is still the file that was indexed (see :mod:`.originals`)."""
     snap = web_context().snapshot()
     docnum = snap.by_id.get(doc_id)
     if docnum is None:
         return page_error(404, "找不到这篇文档。")
     info = snap.docs[docnum]
+    opened = originals.open_indexed_file(snap, docnum)
+    if opened is None:
+        return page_error(404, "原始文件已不在原处，或在建立索引后被改动（可能已被移动、删除或替换）。")
+    fh, st = opened
     source = Path(info.source)
-    if not info.source or not source.is_file():
-        return page_error(404, "原始文件已不在原处（可能已被移动或删除）。")
     mimetype = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
-    if mimetype.startswith("text/") and info.encoding:
-        charset = _CHARSETS.get(info.encoding.lower(), info.encoding.lower())
+    charset = _charset(info.encoding)
+    if mimetype.startswith("text/") and charset:
         mimetype = f"{mimetype}; charset={charset}"
-    response = send_file(source, mimetype=mimetype, download_name=source.name, conditional=True, max_age=0)
+    response = send_file(fh, mimetype=mimetype, download_name=source.name, conditional=True, max_age=0,
+                         etag=f"{st.st_size:x}-{st.st_mtime_ns:x}", last_modified=st.st_mtime)
     if mimetype.startswith(("text/html", "application/xhtml", "image/svg")):
         response.headers["Content-Security-Policy"] = SANDBOX_CSP
     return response
+
+
+def _charset(encoding: str | None) -> str | None:
+    """The charset to declare for an original text file, or ``None`` when it has no
+    single one (a file pasted together from several encodings reads as ``mixed``)."""
+    if not encoding:
+        return None
+    name = encoding.lower()
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return None
+    return _CHARSETS.get(name, name)
 
 
 @bp.get("/embed")

@@ -3,9 +3,10 @@
 Kept apart from the views so that later hardening (rate limits, audit logging)
 changes one module. What it does now:
 
-* security headers on every response; the Content-Security-Policy allows no
-  inline script or style, and only our own origin plus the CORS allow-list may
-  frame us (the ``/embed`` iframe);
+* security headers on every response, error pages and static files included;
+  the Content-Security-Policy allows no inline script or style, and only our own
+  origin plus the CORS allow-list may frame us (the ``/embed`` iframe) — original
+  files get a sandboxing policy that keeps the same framing rule;
 * CORS for ``/api/*``: an exact-match allow-list from ``server.cors_origins``;
   other origins get no ``Access-Control-Allow-Origin`` and the browser refuses
   to hand them the response;
@@ -40,10 +41,13 @@ def normalize_origin(origin: str) -> str:
     return origin.strip().rstrip("/").lower()
 
 
+def frame_ancestors(frame_origins: Iterable[str]) -> str:
+    return "frame-ancestors " + " ".join(["'self'", *frame_origins])
+
+
 def content_security_policy(frame_origins: Iterable[str]) -> str:
-    ancestors = " ".join(["'self'", *frame_origins])
     return ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            f"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors {ancestors}")
+            f"object-src 'none'; base-uri 'self'; form-action 'self'; {frame_ancestors(frame_origins)}")
 
 
 def is_api(req: Request) -> bool:
@@ -64,6 +68,7 @@ class Guard:
     def __init__(self, server: ServerSettings):
         self.allowed = {normalize_origin(o) for o in server.cors_origins if o.strip()}
         self.csp = content_security_policy(sorted(self.allowed))
+        self.ancestors = frame_ancestors(sorted(self.allowed))
         self.token = server.access_token or None
         self.user_header = server.trusted_user_header or None
 
@@ -111,7 +116,15 @@ class Guard:
 
     def add_headers(self, response: Response) -> None:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", self.csp)
+        csp = headers.get("Content-Security-Policy")
+        if csp is None:
+            headers["Content-Security-Policy"] = self.csp
+        elif "frame-ancestors" not in csp:  # a view's own policy (originals) keeps the framing rule
+            headers["Content-Security-Policy"] = f"{csp}; {self.ancestors}"
+        if not self.allowed:
+            # Browsers without CSP frame-ancestors (old IE on office desktops) understand this;
+            # with an allow-list it would also refuse the allowed portals, so it is left out.
+            headers["X-Frame-Options"] = "SAMEORIGIN"
         headers["X-Content-Type-Options"] = "nosniff"
         headers["Referrer-Policy"] = "same-origin"
         if is_api(request):

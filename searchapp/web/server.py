@@ -3,7 +3,8 @@
 waitress is a pure-Python, multi-threaded WSGI server that runs the same on
 Linux and Windows office machines; its thread count is ``server.threads``. The
 search index is opened once, before the first request, so a missing or
-incompatible index is reported at start-up rather than on the first search.
+incompatible index is reported at start-up; the server then keeps running and
+answers 503 with the reason until an indexing run fixes it (no restart needed).
 
 Python runs one thread at a time, so one process uses one core. Where the OS
 offers ``SO_REUSEPORT`` (Linux, macOS), ``server.processes`` (0 = one per core)
@@ -26,6 +27,11 @@ from pathlib import Path
 from searchapp.config import Settings
 from searchapp.errors import SearchappError
 
+#: waitress refuses these before the app sees the request. No route reads a body,
+#: and a request line plus headers past 64 KB is no browser's (waitress's defaults,
+#: 1 GB and 256 KB, would let one client make it buffer a gigabyte to disk).
+WAITRESS_LIMITS = {"max_request_body_size": 64 * 1024, "max_request_header_size": 64 * 1024}
+
 
 def display_url(host: str, port: int) -> str:
     """The URL to print: wildcard addresses are shown as localhost, IPv6 in brackets."""
@@ -40,9 +46,15 @@ def serve(settings: Settings, index_dir: Path | str, host: str, port: int, debug
     from searchapp.web.app import create_app
 
     app = create_app(settings, index_dir=index_dir)
-    documents = len(app.extensions["searchapp"].snapshot().docs)
     url = display_url(host, port)
-    print(f"searchapp: {documents} documents from {index_dir}", flush=True)
+    try:
+        documents = len(app.extensions["searchapp"].snapshot().docs)
+        print(f"searchapp: {documents} documents from {index_dir}", flush=True)
+    except SearchappError as exc:
+        # Keep serving: /healthz and every search answer 503 with the reason until an
+        # indexing run puts a usable index in place, which is then picked up.
+        print(f"searchapp: warning: {exc}", file=sys.stderr, flush=True)
+        print("searchapp: answering 503 until the index can be opened", file=sys.stderr, flush=True)
     print(f"searchapp: serving on {url}  (Ctrl-C to stop)", flush=True)
     if host in ("0.0.0.0", "::", ""):
         print("searchapp: listening on every network interface", file=sys.stderr, flush=True)
@@ -73,7 +85,7 @@ def _waitress(app, settings: Settings, **where) -> None:
     from waitress import serve as waitress_serve
 
     waitress_serve(app, threads=settings.server.threads, ident="searchapp", clear_untrusted_proxy_headers=True,
-                   **where)
+                   **WAITRESS_LIMITS, **where)
 
 
 def _listen(host: str, port: int, share: bool = True) -> socket.socket:

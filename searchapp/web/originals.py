@@ -1,0 +1,65 @@
+"""Which file ``/doc/<id>/original`` may send: the one that was indexed, and nothing else.
+
+The route never takes a path from the request: it looks the document up by id
+and sends the file the indexer read, recorded as an absolute, symlink-free path
+(``source``). Between indexing and the request that file can change, and what
+stands at that path may no longer be the document:
+
+* it may be gone, or a folder, a FIFO or a device now;
+* a symlink may now stand at the path or in one of its folders (pointing at
+  ``/etc/shadow``, or anywhere outside the corpus);
+* its size may differ: it was edited, or replaced by another file.
+
+In each case the answer is 404 until the next ``searchapp index`` has looked at
+it again. The file is opened without following a final symlink and checked
+through the open descriptor, so a swap between the check and the send cannot
+slip another file in.
+
+A symlink *inside* the corpus that points outside it is followed by the indexer
+(like any link an administrator put there); the document is then that target
+file, its text is searchable, and the original is served — it is exactly what
+was indexed. Keep such links out of the corpus to keep their targets private.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from typing import BinaryIO
+
+from searchapp.engine import Snapshot
+
+
+def indexed_size(snap: Snapshot, docnum: int) -> int | None:
+    """The file size the indexer recorded for the document's source file."""
+    with snap.lock:  # Whoosh readers share file positions between threads
+        fields = snap.searcher.stored_fields(docnum)
+    size = fields.get("size")
+    return size if isinstance(size, int) else None
+
+
+def open_indexed_file(snap: Snapshot, docnum: int) -> tuple[BinaryIO, os.stat_result] | None:
+    """The document's source file, opened for reading, if it is still the file that
+    was indexed; ``None`` otherwise. The caller closes it (``send_file`` does)."""
+    source = snap.docs[docnum].source
+    if not source or os.path.realpath(source) != source:
+        return None  # gone, or a link now stands at the path or in a folder on it
+    try:
+        fd = os.open(source, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    fh = os.fdopen(fd, "rb")
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_size != indexed_size(snap, docnum):
+        fh.close()
+        return None
+    return fh, st
+
+
+def is_available(snap: Snapshot, docnum: int) -> bool:
+    """Whether :func:`open_indexed_file` would send the original (for the page's link)."""
+    opened = open_indexed_file(snap, docnum)
+    if opened is None:
+        return False
+    opened[0].close()
+    return True
