@@ -95,6 +95,12 @@ class _Malformed(Exception):
     pass
 
 
+_WORD_RE = re.compile(r"""[^\s()"“”「」『』]+""")
+#: Deeper bracket nesting than any person types; beyond it the query is read as text
+#: (a recursive-descent parser must not be driven into a stack overflow).
+MAX_DEPTH = 32
+
+
 
 
 def _lex(text: str) -> list[tuple[str, str]]:
@@ -125,8 +131,9 @@ def _lex(text: str) -> list[tuple[str, str]]:
             tokens.append(("NOT", "-"))
             i += 1
             continue
-        m = re.compile(r"""[^\s()"“”「」『』]+""").match(text, i)
-        assert m is not None
+        m = _WORD_RE.match(text, i)
+        if m is None:  # a closing 」 or 』 with no opening one
+            raise _Malformed("引号不成对")
         word = m.group()
         i = m.end()
         if word in ("OR", "|", "或"):
@@ -142,6 +149,7 @@ class _Parser:
     def __init__(self, tokens: list[tuple[str, str]], filters: dict[str, list[str]]):
         self.tokens = tokens
         self.i = 0
+        self.depth = 0
         self.filters = filters
 
     def peek(self) -> str | None:
@@ -191,7 +199,11 @@ class _Parser:
     def atom(self) -> Node | None:
         kind, value = self.take()
         if kind == "(":
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise _Malformed("括号嵌套过深")
             node = self.expr()
+            self.depth -= 1
             if self.peek() != ")":
                 raise _Malformed("括号不成对")
             self.take()
