@@ -74,6 +74,11 @@ class Columns:
         index = {t: k for k, t in enumerate(themes)}
         self.themes = np.zeros((self.size, len(themes)), dtype=bool)
         self.length = np.zeros(self.size, dtype=np.int64)
+        #: Order of the stable document ids: ties between copies are broken by id, so
+        #: an incremental index shows the same copy as a clean one (docnums differ).
+        self.id_rank = np.zeros(self.size, dtype=np.int64)
+        for rank, d in enumerate(sorted(docs, key=lambda d: docs[d].id)):
+            self.id_rank[d] = rank
         for d, info in docs.items():
             self.year[d] = info.year or 0
             self.length[d] = info.length

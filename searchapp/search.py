@@ -248,13 +248,13 @@ class _Evaluator:
 
 
 def _collapse(cols: Columns, docs: np.ndarray) -> np.ndarray:
-    """Keep one document per near-duplicate cluster (the longest, then the first)."""
+    """Keep one document per near-duplicate cluster (the longest, then the smallest id)."""
     clusters = cols.cluster[docs]
     clustered = clusters >= 0
     if not clustered.any():
         return docs
     members = docs[clustered]
-    order = np.lexsort((members, -cols.length[members], cols.cluster[members]))
+    order = np.lexsort((cols.id_rank[members], -cols.length[members], cols.cluster[members]))
     _, first = np.unique(cols.cluster[members[order]], return_index=True)
     keep = members[order][first]
     return np.sort(np.concatenate([docs[~clustered], keep]))
@@ -269,13 +269,15 @@ def _copies(snap: Snapshot, matched: np.ndarray, docnum: int) -> list[int]:
     return [int(d) for d in same if d != docnum]
 
 
-def _facets(snap: Snapshot, matched: np.ndarray, filters: _Filters, limit: int) -> dict[str, Any]:
+def _facets(snap: Snapshot, matched: np.ndarray, filters: _Filters, limit: int, collapse: bool) -> dict[str, Any]:
     """Counts per facet value over the matched documents and every *other* facet's
-    filter (so choosing one value still shows the counts of its siblings)."""
+    filter (so choosing one value still shows the counts of its siblings), copies
+    folded the same way as the results."""
     cols = snap.columns
 
     def docs_for(facet: str) -> np.ndarray:
-        return filters.apply(matched, skip=facet) if filters.active() else matched
+        docs = filters.apply(matched, skip=facet) if filters.active() else matched
+        return _collapse(cols, docs) if collapse else docs
 
     def counted(codes: np.ndarray, names: list[str]) -> list[tuple[str, int]]:
         counts = np.bincount(codes, minlength=len(names))
@@ -465,11 +467,11 @@ def _search(index: SearchIndex, snap: Snapshot, request: SearchRequest, t0: floa
         filters = _Filters(snap.columns, filter_values["region"], [], filter_values["theme"], filter_values["type"])
     ev = _Evaluator(index, snap)
     matched = ev.eval(parsed.tree) if parsed.tree is not None else snap.all_docs
-    uncollapsed = matched
-    if request.collapse:
-        matched = _collapse(snap.columns, matched)
-    final = filters.apply(matched) if filters.active() else matched
-    facets = _facets(snap, matched, filters, settings.facet_limit) if request.facets else {}
+    # Filters first, then copies folded: a copy that passes a filter is found even
+    # when the copy that represents its group elsewhere does not pass.
+    filtered = filters.apply(matched) if filters.active() else matched
+    final = _collapse(snap.columns, filtered) if request.collapse else filtered
+    facets = _facets(snap, matched, filters, settings.facet_limit, request.collapse) if request.facets else {}
 
     total = int(final.size)
     pages = max(1, -(-total // size))
@@ -491,7 +493,7 @@ def _search(index: SearchIndex, snap: Snapshot, request: SearchRequest, t0: floa
         info = snap.docs[docnum]
         snips = make_snippets(snap.original_text(docnum), terms, n_snippets, settings.snippet_chars,
                               norm=snap.normalized(docnum)) if n_snippets else []
-        dups = _copies(snap, uncollapsed, docnum) if request.collapse else []
+        dups = _copies(snap, filtered, docnum) if request.collapse else []
         hits.append(Hit(
             id=info.id, path=info.path, title=info.title,
             region={"province": info.province or None, "city": info.city or None, "district": info.district or None},

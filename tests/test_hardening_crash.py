@@ -224,8 +224,6 @@ def test_run_dying_just_before_its_commit_leaves_the_previous_answers(tmp_path, 
     assert answers(settings, ['"履行"']) == before
 
 
-@pytest.mark.xfail(strict=True, reason="search._collapse breaks ties between equally long copies by docnum, "
-                   "which differs between an incremental and a clean index (bug reported)")
 def test_incremental_index_shows_the_same_copy_as_a_clean_one(tmp_path):
     docs = tmp_path / "docs"
     two_copies(docs)
@@ -243,9 +241,6 @@ def test_incremental_index_shows_the_same_copy_as_a_clean_one(tmp_path):
     assert shown(incremental) == shown(clean)
 
 
-@pytest.mark.xfail(strict=True, reason="search folds near-duplicate copies before applying filters: a copy that "
-                   "matches the filter disappears with its group when the group's representative does not (bug "
-                   "reported; with the docnum tie-break it also makes filtered totals differ between indexes)")
 def test_a_filter_finds_a_copy_whose_representative_it_excludes(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()
