@@ -12,6 +12,7 @@ request always sees one committed state.
 from __future__ import annotations
 
 import json
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -23,9 +24,9 @@ from whoosh import index as whoosh_index
 
 from searchapp import textstore
 from searchapp.config import Settings
-from searchapp.errors import IndexMissingError, SearchappError
+from searchapp.errors import IndexDamagedError, IndexMissingError, SearchappError
 from searchapp.normalize import normalize
-from searchapp.indexer import CLUSTERS_FILE, check_compatible, read_index_meta
+from searchapp.indexer import check_compatible, clusters_file, read_index_meta
 from searchapp.schema import INDEX_META
 
 #: Seconds between checks for a new commit.
@@ -139,7 +140,8 @@ class Snapshot:
         self.avg_length = float(live.mean()) if live.size else 1.0
         self.avg_title = (sum(len(t) for t in self.norm_titles) / len(self.docs)) if self.docs else 1.0
         try:
-            clusters = json.loads((index_dir / CLUSTERS_FILE).read_text(encoding="utf-8"))
+            generation = self.searcher.reader().generation()
+            clusters = json.loads(clusters_file(index_dir, generation).read_text(encoding="utf-8"))
         except FileNotFoundError:
             clusters = {}
         self.cluster_of: dict[int, str] = {self.by_id[i]: rep for i, rep in clusters.items() if i in self.by_id}
@@ -201,13 +203,23 @@ class SearchIndex:
         self.segmenter = Segmenter(settings.analysis.user_words)
         self.snapshot()  # fail early with a clear message
 
+    def _live_dir(self) -> Path:
+        """The index folder, or during the instant of a ``--rebuild`` swap (or after a
+        crash inside it) the previous index that stands beside it."""
+        if not (self.index_dir / INDEX_META).exists():
+            previous = self.index_dir.with_name(self.index_dir.name + ".previous")
+            if (previous / INDEX_META).exists():
+                return previous
+        return self.index_dir
+
     def _generation(self) -> tuple[str, int]:
-        meta = read_index_meta(self.index_dir)
+        live = self._live_dir()
+        meta = read_index_meta(live)
         if meta is None:
             raise IndexMissingError(
                 f"no search index at {self.index_dir}: run `searchapp index` first")
         try:
-            gen = whoosh_index.open_dir(str(self.index_dir)).latest_generation()
+            gen = whoosh_index.open_dir(str(live)).latest_generation()
         except Exception as exc:
             raise SearchappError(f"the index at {self.index_dir} cannot be opened ({exc}); "
                                  "run `searchapp index --rebuild`") from None
@@ -226,7 +238,7 @@ class SearchIndex:
             try:
                 gen = self._generation()
                 if self._snapshot is None or gen != self._snapshot.generation:
-                    check_compatible(self.index_dir, self.settings)
+                    check_compatible(self._live_dir(), self.settings)
                     self._snapshot = self._open(gen)
             except SearchappError:
                 if self._snapshot is None:
@@ -239,13 +251,13 @@ class SearchIndex:
         last_exc: Exception | None = None
         for _ in range(3):  # a commit may land while we open; retry once or twice
             try:
-                return Snapshot(self.index_dir, gen)
-            except (FileNotFoundError, KeyError, ValueError) as exc:
+                return Snapshot(self._live_dir(), gen)
+            except (FileNotFoundError, KeyError, ValueError, EOFError, struct.error, OSError) as exc:
                 last_exc = exc
                 time.sleep(0.05)
                 gen = self._generation()
-        raise SearchappError(f"the index at {self.index_dir} could not be opened ({last_exc}); "
-                             "run `searchapp index --rebuild`")
+        raise IndexDamagedError(f"the index at {self.index_dir} could not be opened ({type(last_exc).__name__}: "
+                                f"{last_exc}); run `searchapp index --rebuild`")
 
 
 __all__ = ["SearchIndex", "Snapshot", "DocInfo", "INDEX_META"]

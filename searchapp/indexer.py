@@ -48,7 +48,7 @@ from searchapp import textstore
 #: Keys are ``file_number * KEY_STRIDE + article``: a file's articles get keys
 #: without asking the main process.
 KEY_STRIDE = 1024
-CLUSTERS_FILE = "clusters.json"
+CLUSTERS_PREFIX = "clusters-"
 MIN_BATCH_BYTES = 1 * 1024 * 1024
 MAX_BATCH_BYTES = 16 * 1024 * 1024
 #: Above this many Whoosh segments, an incremental run merges the small ones.
@@ -380,8 +380,9 @@ def index_paths(settings: Settings, paths: list[Path] | None = None, *, rebuild:
                         p.name.startswith("_MAIN_") for p in index_dir.iterdir()):
                     raise IndexMismatchError(f"{index_dir} holds an index searchapp did not build; "
                                              "run `searchapp index --rebuild`")
-                return _rebuild(settings, paths, index_dir, progress, workers)
-            _create_index(index_dir, settings)
+            # A new index is built beside the folder and renamed into place, so a
+            # first run that dies leaves nothing half-made behind.
+            return _rebuild(settings, paths, index_dir, progress, workers)
         else:
             check_compatible(index_dir, settings)
         return _update(settings, paths, index_dir, progress, workers, fresh=False)
@@ -395,10 +396,23 @@ def _rebuild(settings: Settings, paths: list[Path], index_dir: Path, progress: P
     _create_index(building, settings)
     summary = _update(settings, paths, building, progress, workers, fresh=True)
     if index_dir.exists():
+        _carry_over(index_dir, building)
         index_dir.rename(previous)
     building.rename(index_dir)
     shutil.rmtree(previous, ignore_errors=True)
     return summary
+
+
+def _is_index_file(name: str) -> bool:
+    return (name.startswith(("_MAIN_", "MAIN_", "clusters")) or name in (INDEX_META, textstore.STORE_DIRNAME)
+            or name.endswith(".tmp"))
+
+
+def _carry_over(old: Path, new: Path) -> None:
+    """Move what is not ours (a README beside the index, say) into the rebuilt folder."""
+    for entry in old.iterdir():
+        if not _is_index_file(entry.name) and not (new / entry.name).exists():
+            shutil.move(str(entry), str(new / entry.name))
 
 
 def _load_state(ix) -> dict[str, dict[str, Any]]:
@@ -480,7 +494,8 @@ def _update(settings: Settings, paths: list[Path], index_dir: Path, progress: Pr
                 progress(done, len(tasks), done_bytes)
         summary.removed = len(gone)
         _delete_sources(writer, replaced + gone)
-        summary.duplicate_clusters, summary.duplicate_documents = _write_clusters(index_dir, state, gone)
+        summary.duplicate_clusters, summary.duplicate_documents = _write_clusters(
+            index_dir, state, gone, writer.generation)
         textstore.write_manifest(store_dir, manifest["segments"] + new_segments, next_file * KEY_STRIDE)
         changed = bool(summary.indexed or summary.updated or summary.removed)
         if changed:
@@ -493,6 +508,7 @@ def _update(settings: Settings, paths: list[Path], index_dir: Path, progress: Pr
         raise
     if changed:
         _compact_store(ix, store_dir)
+    _remove_old_clusters(index_dir, ix.latest_generation())
     with ix.searcher() as s:
         summary.total_documents = s.doc_count()
     summary.bytes_read = done_bytes
@@ -572,7 +588,14 @@ def _apply_result(res: TaskResult, state: dict[str, dict[str, Any]], replaced: l
                      "docs": [(p.doc.id, p.key, p.fingerprint) for p in res.docs]}
 
 
-def _write_clusters(index_dir: Path, state: dict[str, dict[str, Any]], gone: list[str]) -> tuple[int, int]:
+def clusters_file(index_dir: Path, generation: int) -> Path:
+    """Clusters belong to one Whoosh generation: a run that dies before its commit must
+    not regroup the previous generation's documents."""
+    return index_dir / f"{CLUSTERS_PREFIX}{generation}.json"
+
+
+def _write_clusters(index_dir: Path, state: dict[str, dict[str, Any]], gone: list[str],
+                    generation: int) -> tuple[int, int]:
     """Near-duplicate clusters over every live document: ``{doc id: representative id}``."""
     from searchapp.dedup import cluster
 
@@ -590,8 +613,16 @@ def _write_clusters(index_dir: Path, state: dict[str, dict[str, Any]], gone: lis
         groups.setdefault(rep, []).append(doc_id)
     multi = {rep: sorted(m) for rep, m in groups.items() if len(m) > 1}
     mapping = {doc_id: rep for rep, members in multi.items() for doc_id in members}
-    _write_json_atomic(index_dir / CLUSTERS_FILE, mapping)
+    _write_json_atomic(clusters_file(index_dir, generation), mapping)
     return len(multi), sum(len(m) for m in multi.values())
+
+
+def _remove_old_clusters(index_dir: Path, generation: int) -> None:
+    """Keep the clusters of this generation and the one before (a server may be opening it)."""
+    keep = {clusters_file(index_dir, generation).name, clusters_file(index_dir, generation - 1).name}
+    for path in index_dir.glob(f"{CLUSTERS_PREFIX}*.json"):
+        if path.name not in keep:
+            path.unlink(missing_ok=True)
 
 
 #: A store segment whose live share falls below this is rewritten with its live documents.

@@ -216,6 +216,10 @@ class Segment:
         self.bp_shift: np.ndarray = arrays["bp_shift"]
         self._vocab_words: np.ndarray = arrays["vocab_words"]
         self._vocab_df: np.ndarray = arrays["vocab_df"]
+        # A truncated or swapped text file would answer wrongly, silently: refuse it.
+        if len(self.norm) != int(self.norm_starts[-1]) or len(self.orig) != int(self.orig_starts[-1]):
+            self.close()
+            raise ValueError(f"text store segment {name} is damaged (file sizes do not match its index)")
         self._idx_map = idx
 
     def __len__(self) -> int:

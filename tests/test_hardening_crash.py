@@ -202,8 +202,6 @@ def two_copies(folder: Path, names: tuple[str, str] = ("a.txt", "b.txt")) -> Non
     (folder / names[1]).write_text(text + "\n乙本。\n", encoding="utf-8")
 
 
-@pytest.mark.xfail(strict=True, reason="indexer writes clusters.json before the Whoosh commit: a run dying in "
-                   "between leaves the previous documents with the next run's duplicate groups (bug reported)")
 def test_run_dying_just_before_its_commit_leaves_the_previous_answers(tmp_path, monkeypatch):
     import whoosh.writing
 
@@ -257,8 +255,6 @@ def test_a_filter_finds_a_copy_whose_representative_it_excludes(tmp_path):
     assert [Path(h.path).name for h in filtered.hits] == ["district.txt"]
 
 
-@pytest.mark.xfail(strict=True, reason="a first run killed right after creating the Whoosh index leaves a folder "
-                   "without searchapp-index.json that the next run refuses as a foreign index (bug reported)")
 def test_first_run_killed_early_does_not_block_the_next(tmp_path, monkeypatch):
     import whoosh.index
 
@@ -278,8 +274,6 @@ def test_first_run_killed_early_does_not_block_the_next(tmp_path, monkeypatch):
     assert summary.indexed == 2
 
 
-@pytest.mark.xfail(strict=True, reason="between the two renames of the --rebuild swap the index folder does not "
-                   "exist: SearchIndex (a server starting, a CLI search) fails until the next run (bug reported)")
 def test_index_opens_after_a_rebuild_killed_during_its_swap(tmp_path, monkeypatch):
     two_copies(tmp_path / "docs")
     settings = hardening_settings(tmp_path, tmp_path / "index")
