@@ -17,8 +17,10 @@ the folders, so the old index answers until the new one is complete.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import stat
 import os
 import shutil
 import sys
@@ -40,7 +42,7 @@ from searchapp.errors import IndexMismatchError, ReadError, SearchappError
 from searchapp.lock import IndexLock
 from searchapp.normalize import normalize
 from searchapp.pipeline import Document, prepare_file
-from searchapp.readers import is_supported
+from searchapp.readers import is_supported, supported_suffixes
 from searchapp.schema import INDEX_META, SCHEMA_VERSION, build_schema
 from searchapp.sidecar import SidecarError, read_manifest, sidecar_path
 from searchapp import textstore
@@ -129,7 +131,26 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[tuple[
                 p = Path(dirpath) / name
                 if is_supported(p):
                     add_file(p, str(p))
+                elif p.suffix.lower() in supported_suffixes():
+                    problems.append((str(p), _not_a_document(p)))
     return files, problems
+
+
+def _not_a_document(path: Path) -> str:
+    """Why a file with a report's name is not read (for the summary)."""
+    try:
+        st = path.stat()
+    except RuntimeError:  # pragma: no cover - some Pythons raise this for loops
+        return "symbolic link loop"
+    except OSError as exc:
+        if path.is_symlink():
+            return "symbolic link loop" if exc.errno == errno.ELOOP else "broken symbolic link"
+        return f"cannot read: {exc.strerror}"
+    if stat.S_ISDIR(st.st_mode):
+        return "a folder with a file's name"
+    kind = "FIFO" if stat.S_ISFIFO(st.st_mode) else "device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(
+        st.st_mode) else "socket" if stat.S_ISSOCK(st.st_mode) else "special file"
+    return f"not a regular file ({kind})"
 
 
 # ---------------------------------------------------------------- workers

@@ -183,8 +183,6 @@ def test_links_loops_fifos_devices_and_folders_are_not_indexed(bad_run):
     assert total(engine, '"截断测试甲"') == 1
 
 
-@pytest.mark.xfail(strict=True, reason="indexer.discover drops non-regular files silently: a FIFO, a link to a "
-                   "device, a symlink loop and a dangling link are not listed in the summary (bug reported)")
 def test_links_loops_fifos_and_devices_are_reported_in_the_summary(bad_run):
     for name in ("self.txt", "dangling.txt", "zero.txt", "fifo.txt"):
         assert name in bad_run["failed"], name
