@@ -71,7 +71,9 @@ class IndexingSettings:
         "Regular expressions matched against whole lines to remove as site chrome; "
         "null means the built-in list (see docs/config.md).", None)
     repair_mojibake: bool = _doc("Repair UTF-8 text that was mis-decoded as GBK upstream, when safe.", True)
-    max_file_mb: float = _doc("Files larger than this many MB are reported and skipped.", 200.0)
+    max_file_mb: float = _doc(
+        "Files larger than this many MB are reported and skipped (indexing one file takes about 60 bytes of "
+        "memory per byte of text, so 50 MB needs about 3 GB).", 50.0)
 
 
 @dataclass

@@ -147,7 +147,7 @@ def test_the_run_is_quick_and_every_good_file_is_indexed(bad_run):
     ("errorpage.pdf", "not a PDF"),
     ("truncated.pdf", "pdf"),
     ("locked.txt", "permission denied"),
-    ("huge.txt", "larger than indexing.max_file_mb (200 MB)"),
+    ("huge.txt", "larger than indexing.max_file_mb (50 MB)"),
 ])
 def test_unreadable_files_are_reported_with_a_reason(bad_run, name, reason):
     assert name in bad_run["failed"], f"{name} is not in the summary: {bad_run['failed']}"
