@@ -126,7 +126,6 @@ class Snapshot:
             self.docs[docnum] = info
             self.by_key[info.key] = docnum
             self.by_id[info.id] = docnum
-        self.all = frozenset(self.docs)
         self.columns = Columns(self.docs)
         self.all_docs = self.columns.live_docs
         #: Ranking columns by docnum: normalized length (characters) and normalized title.
@@ -170,12 +169,6 @@ class Snapshot:
         tf = np.concatenate(tf_parts)
         order = np.argsort(docnums, kind="stable")
         return docnums[order], tf[order]
-
-    def find(self, phrase: str) -> set[int]:
-        """Docnums of live documents whose normalized text contains ``phrase``."""
-        if not phrase:
-            return set(self.all)
-        return set(self.find_tf(phrase)[0].tolist())
 
     def original_text(self, docnum: int) -> str:
         return self.store.original_text(self.docs[docnum].key)
