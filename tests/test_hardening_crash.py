@@ -262,7 +262,9 @@ def test_first_run_killed_early_does_not_block_the_next(tmp_path, monkeypatch):
     assert summary.indexed == 2
 
 
-def test_index_opens_after_a_rebuild_killed_during_its_swap(tmp_path, monkeypatch):
+def rebuild_killed_during_its_swap(tmp_path: Path, monkeypatch) -> tuple:
+    """Index two copies, then kill a ``--rebuild`` between its two renames (the old
+    folder moved aside, the new one not yet in place). Returns (settings, answers before)."""
     two_copies(tmp_path / "docs")
     settings = hardening_settings(tmp_path, tmp_path / "index")
     index_paths(settings, [tmp_path / "docs"], workers=1)
@@ -278,25 +280,16 @@ def test_index_opens_after_a_rebuild_killed_during_its_swap(tmp_path, monkeypatc
     with pytest.raises(KeyboardInterrupt):
         index_paths(settings, [tmp_path / "docs"], rebuild=True, workers=1)
     monkeypatch.undo()
+    return settings, before
+
+
+def test_index_opens_after_a_rebuild_killed_during_its_swap(tmp_path, monkeypatch):
+    settings, before = rebuild_killed_during_its_swap(tmp_path, monkeypatch)
     assert answers(settings, ['"履行"']) == before
 
 
 def test_rebuild_killed_during_its_swap_is_finished_by_the_next_run(tmp_path, monkeypatch):
-    two_copies(tmp_path / "docs")
-    settings = hardening_settings(tmp_path, tmp_path / "index")
-    index_paths(settings, [tmp_path / "docs"], workers=1)
-    before = answers(settings, ['"履行"'])
-    real_rename = Path.rename
-
-    def die_on_second_rename(self, target):
-        if self.name.endswith(".building"):
-            raise KeyboardInterrupt
-        return real_rename(self, target)
-
-    monkeypatch.setattr(Path, "rename", die_on_second_rename)
-    with pytest.raises(KeyboardInterrupt):
-        index_paths(settings, [tmp_path / "docs"], rebuild=True, workers=1)
-    monkeypatch.undo()
+    settings, before = rebuild_killed_during_its_swap(tmp_path, monkeypatch)
     index_paths(settings, [tmp_path / "docs"], workers=1)
     assert answers(settings, ['"履行"']) == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("index")) == ["index"]
