@@ -14,7 +14,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -29,26 +28,19 @@ import pytest
 from searchapp.config import settings_from_dict
 from searchapp.indexer import index_paths
 
-CHROMIUM = Path("/usr/bin/chromium")
+from conftest import CHROMIUM, free_port, stop_process
+
 if not CHROMIUM.exists():
     pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 
 pytestmark = pytest.mark.browser
 
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--no-first-run"]
 VIEWPORT = {"width": 1366, "height": 768}
 SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"
 SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 TIMEOUT_MS = 10_000
 START_TIMEOUT_S = 30
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class _Portal:
@@ -158,7 +150,7 @@ def app_url(seeds_for_people, portals) -> Iterator[str]:
         "server:\n"
         "  threads: 4\n"
         f"  cors_origins: [{portals['allowed'].origin!r}]\n", encoding="utf-8")
-    port = _free_port()
+    port = free_port()
     log_path = work / "serve.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
@@ -185,22 +177,7 @@ def app_url(seeds_for_people, portals) -> Iterator[str]:
         portals["html"]["refused"] = _portal_html(url)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, timeout=30_000)
-        try:
-            yield b
-        finally:
-            b.close()
+        stop_process(proc)
 
 
 @pytest.fixture

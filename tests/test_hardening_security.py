@@ -111,9 +111,6 @@ def test_pages_and_api_escape_document_text(client, hostile):
 
 # -- escaping, in the browser ---------------------------------------------------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--no-first-run"]
 
 
 class Portal:
@@ -159,19 +156,6 @@ def live(hostile):
             yield server, portal
     finally:
         portal.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, timeout=30_000)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def visit(browser, url: str, bypass_csp: bool, action=None) -> dict:

@@ -28,6 +28,8 @@ from searchapp.config import Settings, settings_from_dict
 from searchapp.engine import SearchIndex
 from searchapp.search import SearchRequest, search
 
+from conftest import free_port, stop_process  # noqa: F401 - free_port is used by the hardening tests too
+
 SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"
 PYTHON = sys.executable
 #: Seconds a started server gets to answer /healthz.
@@ -40,12 +42,6 @@ def env_int(name: str, default: int) -> int:
     """An integer knob from the environment (e.g. SEARCHAPP_KILL_POINTS=200 for a soak)."""
     raw = os.environ.get(name, "").strip()
     return int(raw) if raw else default
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def write_config(folder: Path, index_dir: Path, **server: Any) -> Path:
@@ -156,12 +152,7 @@ def serving(config: Path, cwd: Path, threads: int | None = None) -> Iterator[Ser
             time.sleep(0.1)
         yield Server(url, proc, log)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        stop_process(proc)
 
 
 def get(url: str, headers: dict[str, str] | None = None, timeout: float = 10) -> tuple[int, dict[str, str], bytes]:

@@ -15,6 +15,7 @@ import time
 from searchapp.engine import SearchIndex
 from searchapp.lock import IndexLock
 from searchapp.search import SearchRequest, search
+from conftest import wait_until
 from test_hardening_support import PYTHON, bump_mtime, hardening_settings, make_corpus
 
 INTERVAL = "0.5"
@@ -22,12 +23,7 @@ WAIT_S = 20
 
 
 def eventually(predicate, seconds: float = WAIT_S) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
+    return wait_until(predicate, seconds, step=0.2)
 
 
 def test_watch_picks_up_changes_and_stops_cleanly(tmp_path):

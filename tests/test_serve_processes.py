@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,14 +16,10 @@ import pytest
 from searchapp.web.server import server_processes
 from searchapp.config import settings_from_dict
 
+from conftest import free_port, wait_until
+
 pytestmark = pytest.mark.skipif(server_processes(settings_from_dict({"server": {"processes": 2}})) < 2,
                                 reason="needs fork and SO_REUSEPORT (Linux/macOS)")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def children_of(pid: int) -> set[int]:
@@ -38,15 +33,6 @@ def children_of(pid: int) -> set[int]:
             if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
                 found.add(int(entry.name))
     return found
-
-
-def wait_for(predicate, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_two_processes_serve_and_a_killed_one_is_replaced(seeds_index, tmp_path):
@@ -66,15 +52,15 @@ def test_two_processes_serve_and_a_killed_one_is_replaced(seeds_index, tmp_path)
             return False
 
     try:
-        assert wait_for(healthy), "server did not come up"
-        assert wait_for(lambda: len(children_of(proc.pid)) == 2)
+        assert wait_until(healthy), "server did not come up"
+        assert wait_until(lambda: len(children_of(proc.pid)) == 2)
         for _ in range(20):  # many fresh connections, all answered
             with urllib.request.urlopen(url + "/api/search?q=%22%E6%95%99%E5%B8%88%E4%BA%A4%E6%B5%81%22", timeout=5) as r:
                 assert json.load(r)["total"] >= 4
         victim = min(children_of(proc.pid))
         os.kill(victim, signal.SIGKILL)
-        assert wait_for(lambda: victim not in children_of(proc.pid) and len(children_of(proc.pid)) == 2)
-        assert wait_for(healthy)
+        assert wait_until(lambda: victim not in children_of(proc.pid) and len(children_of(proc.pid)) == 2)
+        assert wait_until(healthy)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -93,7 +79,7 @@ def test_a_second_server_on_the_same_port_is_refused(seeds_index, tmp_path):
     cmd = [sys.executable, "-m", "searchapp", "--config", str(cfg), "serve", "--port", str(port)]
     first = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        assert wait_for(lambda: len(children_of(first.pid)) == 2)
+        assert wait_until(lambda: len(children_of(first.pid)) == 2)
         time.sleep(1.0)  # let the children bind
         second = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
         assert second.returncode != 0
