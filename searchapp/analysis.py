@@ -8,8 +8,9 @@ contract: one position per word, ``mode`` respected, offsets when asked.
 Words are jieba's (through ``rjieba``, a faithful Rust port that is about 25×
 faster) on the *normalized* text, so Traditional input segments as well as
 Simplified. Exact phrase recall does not depend on segmentation at all: that is
-the job of the character-gram channel in :mod:`searchapp.textstore`. Words serve
-ranking (BM25F), proximity and the facets' neighbours.
+the job of the character-gram channel in :mod:`searchapp.textstore`. Words are
+what an unquoted query requires (教师交流 → 教师, 交流), the indexed title field,
+and the vocabulary behind as-you-type suggestions.
 
 The analyzer's identity (:func:`analyzer_signature`) is recorded in the index; an
 index built with another one refuses to open rather than answer wrongly.
@@ -81,8 +82,8 @@ class ChineseTokenizer(Tokenizer):
     """Whoosh tokenizer: normalized jieba words, position 1 per word.
 
     ``value`` may be a ``str`` (normalized and segmented here) or a list of words
-    already produced by :meth:`Segmenter.words` (worker processes do the heavy
-    lifting at indexing time and hand the writer the words).
+    already produced by :meth:`Segmenter.words` (the indexer segments each title
+    once and hands the writer the words).
     """
 
     def __init__(self, user_words: Iterable[str] = ()):
