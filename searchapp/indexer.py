@@ -199,7 +199,7 @@ def _file_hash(data: bytes, sidecar: bytes, manifest_row: dict[str, Any] | None)
 
 def _run_task(task: Task, settings: Settings, segmenter: Segmenter) -> TaskResult:
     from searchapp.dedup import fingerprint
-    from searchapp.encoding import decode_bytes
+    from searchapp.readers.text import TEXT_SUFFIXES, text_from_bytes
 
     path = Path(task.path)
     res = TaskResult(path=task.path, display=task.display, status="failed")
@@ -215,11 +215,9 @@ def _run_task(task: Task, settings: Settings, segmenter: Segmenter) -> TaskResul
         if res.hash == task.known_hash:
             res.status = "unchanged"
             return res
-        raw_text = encoding = None
-        if path.suffix.lower() in (".txt", ".md", ".text", ".markdown"):
-            raw_text, encoding = decode_bytes(data)
-        prepared = prepare_file(path, task.display, settings, task.manifest_row, raw_text=raw_text,
-                                encoding=encoding)
+        raw = text_from_bytes(data) if path.suffix.lower() in TEXT_SUFFIXES else None
+        prepared = prepare_file(path, task.display, settings, task.manifest_row,
+                                raw_text=raw.text if raw else None, encoding=raw.encoding if raw else None)
     except ReadError as exc:
         res.reason = str(exc)
         return res

@@ -7,8 +7,16 @@ from pathlib import Path
 from searchapp.encoding import decode_bytes
 from searchapp.readers import RawText, register
 
+TEXT_SUFFIXES = (".txt", ".md", ".text", ".markdown")
 
-@register(".txt", ".md", ".text", ".markdown")
-def read_text(path: Path) -> RawText:
-    text, encoding = decode_bytes(path.read_bytes())
+
+def text_from_bytes(data: bytes) -> RawText:
+    """Decode the bytes of a text file (the indexer hashes them first, then decodes
+    them here instead of reading the file a second time)."""
+    text, encoding = decode_bytes(data)
     return RawText(text=text.replace("\r\n", "\n").replace("\r", "\n"), encoding=encoding)
+
+
+@register(*TEXT_SUFFIXES)
+def read_text(path: Path) -> RawText:
+    return text_from_bytes(path.read_bytes())
