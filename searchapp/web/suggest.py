@@ -9,16 +9,15 @@ Two kinds, both cheap enough to run on every keystroke (the widget debounces):
 * ``term``: the most widespread words that start with what was typed
   (教师 → 教师队伍, 教师交流), from the index's jieba vocabulary.
 
-Normalized titles are cached per index snapshot, so a re-index is picked up
-without a restart and a request never re-normalizes the whole collection.
+Normalized titles come from the index snapshot (computed once when it opens),
+so a re-index is picked up without a restart and a request never re-normalizes
+the whole collection.
 """
 
 from __future__ import annotations
 
 import bisect
 import heapq
-import threading
-import weakref
 from typing import Any
 
 from searchapp.engine import SearchIndex, Snapshot
@@ -30,28 +29,14 @@ MAX_TERMS_SCANNED = 20000
 DEFAULT_LIMIT = 8
 MAX_LIMIT = 20
 
-_titles: "weakref.WeakKeyDictionary[Snapshot, list[tuple[str, str, str]]]" = weakref.WeakKeyDictionary()
-_titles_lock = threading.Lock()
-
-
-def _normalized_titles(snap: Snapshot) -> list[tuple[str, str, str]]:
-    """(normalized title, title, id) for every document of the snapshot, computed once."""
-    cached = _titles.get(snap)
-    if cached is None:
-        with _titles_lock:
-            cached = _titles.get(snap)
-            if cached is None:
-                cached = [(normalize_query(info.title), info.title, info.id)
-                          for _, info in sorted(snap.docs.items()) if info.title]
-                _titles[snap] = cached
-    return cached
-
-
 def _title_matches(snap: Snapshot, needle: str, limit: int) -> list[tuple[str, str]]:
     starts: list[tuple[str, str]] = []
     contains: list[tuple[str, str]] = []
-    for norm, title, doc_id in _normalized_titles(snap):
-        pos = norm.find(needle)
+    for docnum, info in sorted(snap.docs.items()):
+        if not info.title:
+            continue
+        pos = snap.norm_titles[docnum].find(needle)
+        title, doc_id = info.title, info.id
         if pos == 0:
             starts.append((title, doc_id))
             if len(starts) >= limit:
