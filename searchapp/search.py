@@ -206,6 +206,14 @@ class _Evaluator:
         self.index = index
         self.snap = snap
         self.tf: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._words: dict[str, list[str]] = {}
+
+    def words(self, text: str) -> list[str]:
+        """:func:`chunk_words`, segmented once per query (matching, ranking and
+        highlighting all ask)."""
+        if text not in self._words:
+            self._words[text] = chunk_words(self.index, text)
+        return self._words[text]
 
     def find_tf(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         if text not in self.tf:
@@ -219,7 +227,7 @@ class _Evaluator:
         if isinstance(node, Phrase):
             return self.find(node.text)
         if isinstance(node, Plain):
-            words = chunk_words(self.index, node.text) or [node.text]
+            words = self.words(node.text) or [node.text]
             result = None
             for arr in sorted((self.find(w) for w in words), key=len):
                 result = arr if result is None else np.intersect1d(result, arr, assume_unique=True)
@@ -355,11 +363,11 @@ def _rank(index: SearchIndex, snap: Snapshot, ev: _Evaluator, parsed: ParsedQuer
     phrases, plains = positive_texts(parsed.tree)
     terms: list[str] = list(phrases)
     for text in plains:
-        terms.extend(chunk_words(index, text))
+        terms.extend(ev.words(text))
     scores = _bm25f(snap, ev, list(dict.fromkeys(terms)), docs, index.settings.search.title_boost)
     tiers = np.zeros(docs.size, dtype=np.float64)
     for text in plains:
-        words = chunk_words(index, text)
+        words = ev.words(text)
         if len(words) < 2:
             continue
         exact_docs, _ = ev.find_tf(text)
@@ -487,7 +495,7 @@ def _search(index: SearchIndex, snap: Snapshot, request: SearchRequest, t0: floa
                       for d, sc in zip(ranked[start:start + size], scores[start:start + size])]
 
     phrases, plains = positive_texts(parsed.tree)
-    terms = list(dict.fromkeys(phrases + plains + [w for t in plains for w in chunk_words(index, t)]))
+    terms = list(dict.fromkeys(phrases + plains + [w for t in plains for w in ev.words(t)]))
     hits = []
     for docnum, score in scored:
         info = snap.docs[docnum]
