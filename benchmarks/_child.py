@@ -12,7 +12,7 @@ stdout; progress goes to stderr.
     python benchmarks/_child.py cold    --index DIR --query Q
 
 Only searchapp's public API is used (``settings_from_dict``, ``index_paths``,
-``SearchIndex``, ``search``/``SearchRequest``, ``get_document``), plus
+``open_service``, ``search``/``SearchRequest``, ``get_document``), plus
 ``searchapp.normalize`` to compute the normalized truth the way
 ``benchmarks/phrase_recall.py`` does.
 """
@@ -81,7 +81,7 @@ def percentiles(lat_s: list[float]) -> dict[str, float]:
 
 def cmd_index(a: argparse.Namespace) -> None:
     """One indexing run; wall time around index_paths only (imports excluded), plus rusage."""
-    from searchapp.indexer import index_paths
+    from searchapp.indexing.run import index_paths
 
     paths = [Path(p) for p in json.loads(Path(a.paths_file).read_text(encoding="utf-8"))]
     settings = make_settings(a.index)
@@ -110,7 +110,7 @@ def cmd_index(a: argparse.Namespace) -> None:
 
 def _run_pass(engine, queries: list[str], make_request: Callable[[str], Any]) -> tuple[list[float], list[Any]]:
     """Time ``search`` (parse + match + facets + rank + snippets) for each query."""
-    from searchapp.search import search
+    from searchapp.query.service import search
 
     lat, responses = [], []
     for q in queries:
@@ -145,7 +145,8 @@ def _normalized_docs(engine, root: Path) -> dict[str, list[str]]:
     (an empty query lists every document; get_document returns its text as indexed,
     i.e. after cleaning and article splitting)."""
     from searchapp.normalize import normalize
-    from searchapp.search import SearchRequest, get_document, search
+    from searchapp.model import SearchRequest
+    from searchapp.query.service import get_document, search
 
     every = search(engine, SearchRequest(q="", size=ALL_HITS, snippets=0, facets=False, collapse=False))
     by_file: dict[str, list[str]] = {}
@@ -204,11 +205,12 @@ def _score(queries: list[str], got: list[set[str]], texts: dict[str, str],
 
 def cmd_queries(a: argparse.Namespace) -> None:
     """Latency passes (page of 10 + snippets + facets; unquoted; every hit) and recall."""
-    from searchapp.engine import SearchIndex
-    from searchapp.search import SearchRequest, search
+    from searchapp.query.service import open_service
+    from searchapp.model import SearchRequest
+    from searchapp.query.service import search
 
     queries = [line.strip() for line in Path(a.queries).read_text(encoding="utf-8").splitlines() if line.strip()]
-    engine = SearchIndex(make_settings(a.index))
+    engine = open_service(make_settings(a.index))
     # One untimed query outside the set: loads lazy state (dictionary, mapped files) so the
     # passes measure steady state; the first query of a new process is measured by `cold`.
     search(engine, SearchRequest(q='"教育"', size=10, snippets=3))
@@ -248,11 +250,12 @@ def cmd_queries(a: argparse.Namespace) -> None:
 
 def cmd_cold(a: argparse.Namespace) -> None:
     """A new process: import, open the index, first search, then the same search warm."""
-    from searchapp.engine import SearchIndex
-    from searchapp.search import SearchRequest, search
+    from searchapp.query.service import open_service
+    from searchapp.model import SearchRequest
+    from searchapp.query.service import search
 
     t_imported = time.perf_counter()
-    engine = SearchIndex(make_settings(a.index))
+    engine = open_service(make_settings(a.index))
     t_open = time.perf_counter()
     req = SearchRequest(q=f'"{a.query}"', size=10, snippets=3, facets=True)
     first = search(engine, req)

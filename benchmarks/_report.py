@@ -110,7 +110,7 @@ def cold_lines(r: dict[str, Any]) -> list[str]:
     out = []
     if c and "error" not in c:
         out.append(f"- new process, index files evicted from the page cache: imports {_f(c.get('import_s'), 2)} s, "
-                   f"`SearchIndex(settings)` {_f(c.get('open_s'), 3)} s, first search {_f(c.get('first_query_s'), 3)}"
+                   f"`open_service(settings)` {_f(c.get('open_s'), 3)} s, first search {_f(c.get('first_query_s'), 3)}"
                    f" s (open + first search {_f(c.get('open_plus_first_s'), 3)} s; "
                    f"{_f(c.get('since_process_start_s'), 2)} s after the interpreter started); "
                    f"the same search again {_f(c.get('second_query_ms'), 1)} ms.")

@@ -26,10 +26,11 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from searchapp.config import SAMPLES_DIR, settings_from_dict  # noqa: E402
-from searchapp.engine import SearchIndex  # noqa: E402
-from searchapp.indexer import index_paths  # noqa: E402
+from searchapp.query.service import open_service  # noqa: E402
+from searchapp.indexing.run import index_paths  # noqa: E402
 from searchapp.normalize import normalize, normalize_query  # noqa: E402
-from searchapp.search import SearchRequest, search  # noqa: E402
+from searchapp.model import SearchRequest
+from searchapp.query.service import search  # noqa: E402
 
 SHARED_BENCH = ROOT.parent / "shared" / "bench"
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
@@ -69,8 +70,8 @@ def main() -> None:
         index_s = time.perf_counter() - t0
         print(f"indexed {summary.total_documents} documents from {len(files)} files in {index_s:.1f} s "
               f"({len(summary.failed)} failed)", file=sys.stderr)
-    engine = SearchIndex(settings)
-    snap = engine.snapshot()
+    engine = open_service(settings)
+    snap = engine.backend.snapshot()
     by_file: dict[str, list[str]] = {}
     for docnum, info in snap.docs.items():
         rel = str(Path(info.source).relative_to(corpus.resolve()))

@@ -25,6 +25,7 @@ import click
 from searchapp import __version__
 from searchapp.config import Settings, describe_settings, load_settings
 from searchapp.errors import SearchappError, explain_index_failure
+from searchapp.model import FACETS, QueryError, SearchRequest
 
 #: Exit status of an indexing run stopped with Ctrl-C (the shell's convention for SIGINT).
 EXIT_INTERRUPTED = 130
@@ -71,10 +72,17 @@ def _check_opens(settings: Settings, index_dir: Path) -> None:
     """Open the index as the server will, so that a run which left files it did not
     touch damaged (an incremental run skips unchanged files) fails loudly here — in
     the nightly job's exit status — rather than on the first search."""
-    from searchapp.engine import SearchIndex
+    from searchapp.backend import open_backend
 
     with _using_index(index_dir):
-        SearchIndex(settings, index_dir).snapshot().close()
+        open_backend(settings, index_dir).close()
+
+
+def _facet_options(func: Any) -> Any:
+    """One repeatable option per facet of the registry (``--region``, ``--year`` …)."""
+    for facet in reversed(FACETS):
+        func = click.option(facet.flag, f"facet_{facet.name}", multiple=True, help=facet.help)(func)
+    return func
 
 
 class _Group(click.Group):
@@ -138,7 +146,8 @@ class _IndexRun:
         self.workers, self.as_json = workers, as_json
 
     def __call__(self, rebuild: bool) -> Any:
-        from searchapp.indexer import default_progress, index_paths
+        from searchapp.indexing.progress import default_progress
+        from searchapp.indexing.run import index_paths
 
         with _using_index(self.index_dir, writing=True):
             summary = index_paths(self.settings, self.paths, rebuild=rebuild, index_dir=self.index_dir,
@@ -225,10 +234,7 @@ def _html_to_terminal(html: str, color: bool) -> str:
 @main.command()
 @click.argument("query", required=False, default="")
 @click.option("--index", "index", default=None, help="Index folder (overrides index_dir of the config).")
-@click.option("--region", multiple=True, help="Region filter (province, city or district name); repeat for OR.")
-@click.option("--year", "years", multiple=True, help="Year (2008) or range (2007-2010); repeat for OR.")
-@click.option("--theme", multiple=True, help="Theme filter; repeat for OR.")
-@click.option("--type", "types", multiple=True, help="Document type filter (讲话, 汇报, 自查报告 …); repeat for OR.")
+@_facet_options
 @click.option("--sort", type=click.Choice(["relevance", "year"]), default="relevance", show_default=True)
 @click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--size", type=click.IntRange(min=1), default=None, help="Results per page (default: search.page_size).")
@@ -236,22 +242,20 @@ def _html_to_terminal(html: str, color: bool) -> str:
 @click.option("--queries", type=click.File("r", encoding="utf-8"), default=None,
               help="Read one query per line from this file ('-' for stdin); prints JSON Lines.")
 @click.pass_context
-def search(ctx: click.Context, query: str, index: str | None, region: tuple[str, ...], years: tuple[str, ...],
-           theme: tuple[str, ...], types: tuple[str, ...], sort: str, page: int, size: int | None, as_json: bool,
-           queries: Any) -> None:
+def search(ctx: click.Context, query: str, index: str | None, sort: str, page: int, size: int | None, as_json: bool,
+           queries: Any, **facet_values: tuple[str, ...]) -> None:
     """Search the index. QUERY: 教师交流, "教师交流", 教师 -民办, A OR B, region:荔湾区 year:2007-2010 …"""
-    from searchapp.engine import SearchIndex
-    from searchapp.search import QueryError, SearchRequest
-    from searchapp.search import search as run_search
+    from searchapp.query.service import open_service
+    from searchapp.query.service import search as run_search
 
     settings = _settings(ctx)
     index_dir = _index_dir(settings, index)
     with _using_index(index_dir):
-        engine = SearchIndex(settings, index_dir)
+        engine = open_service(settings, index_dir)
+    filters = {f.name: list(facet_values[f"facet_{f.name}"]) for f in FACETS if facet_values[f"facet_{f.name}"]}
 
     def request(q: str) -> Any:
-        return SearchRequest(q=q, regions=list(region), years=list(years), themes=list(theme), types=list(types),
-                             sort=sort, page=page, size=size)
+        return SearchRequest(q=q, filters=filters, sort=sort, page=page, size=size)
 
     with _using_index(index_dir):
         try:
@@ -282,12 +286,12 @@ def search(ctx: click.Context, query: str, index: str | None, region: tuple[str,
 @click.pass_context
 def stats(ctx: click.Context, index: str | None, as_json: bool) -> None:
     """Document count, facet values, index size and analyzer version."""
-    from searchapp.stats import index_stats
+    from searchapp.query.service import open_service
 
     settings = _settings(ctx)
     index_dir = _index_dir(settings, index)
     with _using_index(index_dir):
-        info = index_stats(settings, index_dir)
+        info = open_service(settings, index_dir).stats()
     if as_json:
         click.echo(_dump(info))
         return
@@ -295,7 +299,7 @@ def stats(ctx: click.Context, index: str | None, as_json: bool) -> None:
     click.echo(f"documents: {info['documents']} from {info['files']} files")
     click.echo(f"size: {info['size_bytes'] / 1e6:.1f} MB (text {info['text_bytes'] / 1e6:.1f} MB)")
     click.echo(f"analyzer: {info['analyzer']}")
-    for facet in ("province", "city", "district", "year", "theme", "type"):
+    for facet in info["facets"]:
         values = info["facets"][facet]
         shown = ", ".join(f"{v['value']} ({v['count']})" for v in values[:15])
         click.echo(f"{facet}: {shown or '-'}" + (" …" if len(values) > 15 else ""))

@@ -39,6 +39,7 @@ class Document:
     year: int | None = None
     themes: list[str] = field(default_factory=list)
     doctype: str | None = None
+    origin: str | None = None   # the site or folder the file came from (the origin facet)
     evidence: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -137,8 +138,11 @@ def _check_name(source: str) -> None:
 
 def prepare_file(path: Path, display_path: str, settings: Settings,
                  manifest_row: dict[str, Any] | None = None, raw_text: str | None = None,
-                 encoding: str | None = None) -> FileResult:
-    """Run the whole pipeline on one file. Raises :class:`ReadError` if unreadable."""
+                 encoding: str | None = None, origin: str | None = None) -> FileResult:
+    """Run the whole pipeline on one file. Raises :class:`ReadError` if unreadable.
+
+    ``origin`` is the collection the file belongs to (the folder under the indexed
+    root); by default the name of the file's folder."""
     from searchapp.clean import clean_text
     from searchapp.extract.title import extract_title
     from searchapp.split import split_articles
@@ -179,10 +183,11 @@ def prepare_file(path: Path, display_path: str, settings: Settings,
         normalized = normalize(part)
         norm = normalized.text
         fields = _extract(title, norm, settings)
+        fields["origin"] = origin if origin is not None else path.resolve().parent.name
         if overrides:
             if "title" in overrides and len(parts) == 1:
                 title = overrides["title"]
-            for key in ("province", "city", "district", "year", "themes"):
+            for key in ("province", "city", "district", "year", "themes", "origin"):
                 if key in overrides:
                     fields[key] = overrides[key]
             if "type" in overrides:
@@ -211,6 +216,7 @@ def file_result_to_json(result: FileResult) -> dict[str, Any]:
                 "year": d.year,
                 "themes": d.themes,
                 "type": d.doctype,
+                "origin": d.origin,
                 "evidence": d.evidence,
                 "text": d.text,
             }

@@ -2,7 +2,7 @@
 
 Sidecar values always win over extraction. Accepted keys: ``title``,
 ``province``, ``city``, ``district``, ``year``, ``themes`` (list, or a string
-separated by ``;``/``,``/``、``) and ``type``.
+separated by ``;``/``,``/``、``), ``type`` and ``origin`` (the site or collection).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-SIDECAR_KEYS = ("title", "province", "city", "district", "year", "themes", "type")
+SIDECAR_KEYS = ("title", "province", "city", "district", "year", "themes", "type", "origin")
 
 
 class SidecarError(ValueError):

@@ -12,8 +12,8 @@ from typing import Callable, Iterator
 import pytest
 
 from searchapp.config import Settings, settings_from_dict
-from searchapp.engine import SearchIndex
-from searchapp.indexer import index_paths
+from searchapp.query.service import SearchService, open_service
+from searchapp.indexing.run import index_paths
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEEDS = FIXTURES / "seeds"
@@ -37,9 +37,9 @@ def seeds_index(tmp_path_factory) -> tuple[Settings, Path]:
 
 
 @pytest.fixture(scope="session")
-def engine(seeds_index) -> SearchIndex:
+def engine(seeds_index) -> SearchService:
     settings, _ = seeds_index
-    return SearchIndex(settings)
+    return open_service(settings)
 
 
 @pytest.fixture
@@ -102,9 +102,9 @@ def file_prefix(path: str) -> str:
     return Path(path.split("#")[0]).name[:3]
 
 
-def ids_by_prefix(engine: SearchIndex) -> dict[str, list[str]]:
+def ids_by_prefix(engine: SearchService) -> dict[str, list[str]]:
     """Document ids of the index, grouped by the sample report they come from."""
     out: dict[str, list[str]] = {}
-    for info in engine.snapshot().docs.values():
+    for info in engine.backend.snapshot().docs.values():
         out.setdefault(file_prefix(info.path), []).append(info.id)
     return out

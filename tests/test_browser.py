@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from searchapp.config import settings_from_dict
-from searchapp.indexer import index_paths
+from searchapp.indexing.run import index_paths
 
 from conftest import CHROMIUM, free_port, stop_process
 

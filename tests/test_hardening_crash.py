@@ -21,9 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from searchapp.engine import SearchIndex
-from searchapp.indexer import index_paths
-from searchapp.search import SearchRequest, search
+from searchapp.query.service import open_service
+from searchapp.indexing.run import index_paths
+from searchapp.model import SearchRequest
+from searchapp.query.service import search
 from test_hardening_support import (PYTHON, answers, bump_mtime, cli, env_int, group_is_gone, hardening_settings,
                                     kill_group, make_corpus, seed_texts, start_cli, variant, write_config)
 
@@ -222,7 +223,7 @@ def test_incremental_index_shows_the_same_copy_as_a_clean_one(tmp_path):
     index_paths(clean, [docs], workers=1)
 
     def shown(settings) -> list[str]:
-        return [Path(h.path).name for h in search(SearchIndex(settings), SearchRequest(q='"履行"')).hits]
+        return [Path(h.path).name for h in search(open_service(settings), SearchRequest(q='"履行"')).hits]
 
     assert shown(incremental) == shown(clean)
 
@@ -237,9 +238,9 @@ def test_a_filter_finds_a_copy_whose_representative_it_excludes(tmp_path):
     (docs / "district.yaml").write_text("province: 广东省\ncity: 广州市\ndistrict: 荔湾区\n", encoding="utf-8")
     settings = hardening_settings(tmp_path, tmp_path / "index")
     index_paths(settings, [docs], workers=1)
-    engine = SearchIndex(settings)
+    engine = open_service(settings)
     assert search(engine, SearchRequest(q='"履行"')).total == 1  # one group: the copies are near-duplicates
-    filtered = search(engine, SearchRequest(q='"履行"', regions=["荔湾区"]))
+    filtered = search(engine, SearchRequest(q='"履行"', filters={"region": ["荔湾区"]}))
     assert [Path(h.path).name for h in filtered.hits] == ["district.txt"]
 
 

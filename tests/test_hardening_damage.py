@@ -32,8 +32,8 @@ import pytest
 from click.testing import CliRunner
 
 from searchapp.cli import main
-from searchapp.engine import SearchIndex
-from searchapp.indexer import index_paths
+from searchapp.query.service import open_service
+from searchapp.indexing.run import index_paths
 from searchapp.web import create_app
 from test_hardening_support import (answers, cli, cli_parallel, get, hardening_settings, make_corpus,
                                     permissions_enforced_preexec, serving, write_config)
@@ -133,7 +133,7 @@ def test_damage_met_while_answering_is_a_503_not_a_500(good):
     """The index opened fine, then the texts it shows were damaged (a disk error)."""
     work, _ = good
     index_dir = copy_index(good, "late-damage")
-    engine = SearchIndex(hardening_settings(work, index_dir))
+    engine = open_service(hardening_settings(work, index_dir))
     client = create_app(hardening_settings(work, index_dir), engine=engine).test_client()
     assert client.get("/api/search?q=教师交流").status_code == 200
     doc_id = client.get("/api/search?q=教师交流").get_json()["hits"][0]["id"]

@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from searchapp.engine import SearchIndex
-from searchapp.search import SearchRequest, search
+from searchapp.query.service import SearchService, open_service
+from searchapp.model import SearchRequest
+from searchapp.query.service import search
 from test_hardening_support import (PYTHON, SEEDS, cli, env_int, hardening_settings, permissions_enforced_preexec,
                                     seed_texts, write_config)
 
@@ -123,17 +124,17 @@ def bad_run(tmp_path_factory):
     summary = json.loads(proc.stdout)
     failed = {Path(f["path"]).name: f["reason"] for f in summary["failed"]}
     return {"work": work, "docs": docs, "summary": summary, "failed": failed, "findable": findable,
-            "seconds": seconds, "engine": SearchIndex(hardening_settings(work, work / "index")), "limits": limits}
+            "seconds": seconds, "engine": open_service(hardening_settings(work, work / "index")), "limits": limits}
 
 
-def total(engine: SearchIndex, q: str) -> int:
+def total(engine: SearchService, q: str) -> int:
     return search(engine, SearchRequest(q=q, size=1000, collapse=False)).total
 
 
 def test_the_run_is_quick_and_every_good_file_is_indexed(bad_run):
     assert bad_run["seconds"] < 60  # no hang on the FIFO, no endless read of /dev/zero
     engine = bad_run["engine"]
-    seeds = {info.source for info in engine.snapshot().docs.values() if Path(info.source).name[:3].isdigit()}
+    seeds = {info.source for info in engine.backend.snapshot().docs.values() if Path(info.source).name[:3].isdigit()}
     assert len(seeds) == 5
     assert total(engine, GOOD_PHRASE) >= 4
 
@@ -175,11 +176,11 @@ def test_a_one_megabyte_line_gives_short_snippets(bad_run):
 
 def test_links_loops_fifos_devices_and_folders_are_not_indexed(bad_run):
     engine = bad_run["engine"]
-    names = {Path(info.source).name for info in engine.snapshot().docs.values()}
+    names = {Path(info.source).name for info in engine.backend.snapshot().docs.values()}
     assert not names & {"self.txt", "dangling.txt", "zero.txt", "fifo.txt", "folder.txt", "locked.txt"}
     # The folder loop (loop/up -> ..) does not index the corpus twice.
-    sources = [info.source for info in engine.snapshot().docs.values()]
-    assert len(sources) == len(set(zip(sources, [i.id for i in engine.snapshot().docs.values()])))
+    sources = [info.source for info in engine.backend.snapshot().docs.values()]
+    assert len(sources) == len(set(zip(sources, [i.id for i in engine.backend.snapshot().docs.values()])))
     assert total(engine, '"截断测试甲"') == 1
 
 
@@ -255,5 +256,5 @@ def test_large_allowed_file_indexes_in_linear_time_and_bounded_memory(tmp_path):
     # Bounded memory: about 60 bytes per byte of text today (words, gram codes), far
     # from what would take down an office server.
     assert peak_mb < 300 + 100 * BIG_MB
-    engine = SearchIndex(hardening_settings(tmp_path, tmp_path / "index"))
+    engine = open_service(hardening_settings(tmp_path, tmp_path / "index"))
     assert total(engine, '"大文件末尾测试标记"') == 1

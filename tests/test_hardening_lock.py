@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from searchapp.indexer import index_paths
+from searchapp.indexing.run import index_paths
 from test_hardening_support import (answers, cli, hardening_settings, kill_group, make_corpus, start_cli,
                                     write_config)
 

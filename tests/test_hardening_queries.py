@@ -20,7 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from searchapp.search import QueryError, SearchRequest, get_document, search
+from searchapp.model import QueryError, SearchRequest
+from searchapp.query.service import get_document, search
 from searchapp.web import create_app
 from searchapp.web.suggest import suggest
 from test_hardening_support import env_int, raw_get, serving, write_config
@@ -75,7 +76,7 @@ def test_query_layer_answers_any_text(engine, q):
 @given(q=queries)
 def test_document_and_suggestions_take_any_text(engine, q):
     FUZZED["count"] += 2
-    doc_id = next(iter(engine.snapshot().docs.values())).id
+    doc_id = next(iter(engine.backend.snapshot().docs.values())).id
     doc = get_document(engine, doc_id, q)
     assert doc is not None and doc["matches"] >= 0
     assert "<script" not in doc["html"].replace("&lt;script", "")

@@ -26,8 +26,8 @@ from urllib.parse import quote
 
 import pytest
 
-from searchapp.engine import SearchIndex
-from searchapp.indexer import index_paths
+from searchapp.query.service import open_service
+from searchapp.indexing.run import index_paths
 from searchapp.web import create_app
 from test_hardening_support import get, hardening_settings, raw_get, serving, write_config
 
@@ -67,8 +67,8 @@ def hostile(tmp_path_factory):
     (docs / "victim.txt").write_text("将被替换的报告\n\n替换测试内容，长度与机密文件不同。\n", encoding="utf-8")
     settings = hardening_settings(work, work / "index")
     index_paths(settings, [docs], workers=1)
-    engine = SearchIndex(settings)
-    ids = {Path(info.source).name: info.id for info in engine.snapshot().docs.values()}
+    engine = open_service(settings)
+    ids = {Path(info.source).name: info.id for info in engine.backend.snapshot().docs.values()}
     return {"work": work, "docs": docs, "outside": outside, "settings": settings, "engine": engine, "ids": ids}
 
 

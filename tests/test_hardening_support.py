@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from searchapp.config import Settings, settings_from_dict
-from searchapp.engine import SearchIndex
-from searchapp.search import SearchRequest, search
+from searchapp.query.service import open_service
+from searchapp.model import SearchRequest
+from searchapp.query.service import search
 
 from conftest import free_port, stop_process  # noqa: F401 - free_port is used by the hardening tests too
 
@@ -231,7 +232,7 @@ def answers(settings: Settings, queries: Iterable[str], index_dir: Path | None =
     folding, so whether a group passes depends on its representative (both reported
     as bugs; see test_hardening_crash).
     """
-    engine = SearchIndex(settings, index_dir)
+    engine = open_service(settings, index_dir)
     out: dict[str, Any] = {}
     for q in queries:
         flat = search(engine, SearchRequest(q=q, size=BIG_PAGE, snippets=0, facets=False, collapse=False))
@@ -242,7 +243,7 @@ def answers(settings: Settings, queries: Iterable[str], index_dir: Path | None =
         r = search(engine, SearchRequest(q=q, size=BIG_PAGE, snippets=0, facets=False))
         groups = sorted(tuple(sorted([h.id, *h.duplicate_ids])) for h in r.hits)
         out[q] = (r.total, groups, flat_ids)
-    snap = engine.snapshot()
+    snap = engine.backend.snapshot()
     out["#documents"] = len(snap.docs)
     snap.close()
     return out

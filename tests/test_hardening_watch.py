@@ -12,9 +12,10 @@ import signal
 import subprocess
 import time
 
-from searchapp.engine import SearchIndex
-from searchapp.lock import IndexLock
-from searchapp.search import SearchRequest, search
+from searchapp.query.service import open_service
+from searchapp.backend.local.lock import IndexLock
+from searchapp.model import SearchRequest
+from searchapp.query.service import search
 from conftest import wait_until
 from test_hardening_support import PYTHON, bump_mtime, hardening_settings, make_corpus
 
@@ -36,7 +37,7 @@ def test_watch_picks_up_changes_and_stops_cleanly(tmp_path):
     try:
         assert eventually(lambda: (index_dir / "searchapp-index.json").exists()), "the first round never finished"
         time.sleep(1)
-        engine = SearchIndex(hardening_settings(tmp_path, index_dir))
+        engine = open_service(hardening_settings(tmp_path, index_dir))
 
         def total(q: str) -> int:
             return search(engine, SearchRequest(q=q, collapse=False)).total

@@ -8,17 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from searchapp.engine import SearchIndex
+from searchapp.query.service import open_service
 from searchapp.errors import IndexLockedError, IndexMismatchError
-from searchapp.indexer import index_paths
-from searchapp.lock import IndexLock
-from searchapp.search import SearchRequest, search
+from searchapp.indexing.run import index_paths
+from searchapp.backend.local.lock import IndexLock
+from searchapp.model import SearchRequest
+from searchapp.query.service import search
 
 from conftest import make_settings
 
 
 def ids_for(settings, q: str) -> set[str]:
-    return {h.path for h in search(SearchIndex(settings), SearchRequest(q=q, size=100)).hits}
+    return {h.path for h in search(open_service(settings), SearchRequest(q=q, size=100)).hits}
 
 
 def test_second_run_skips_unchanged_files(tmp_path, corpus):
@@ -59,8 +60,8 @@ def test_sidecar_yaml_sets_metadata_and_wins_over_extraction(tmp_path, corpus):
         "themes: [督导与考核]\ntype: 汇报\n", encoding="utf-8")
     settings = make_settings(tmp_path)
     index_paths(settings, [corpus])
-    engine = SearchIndex(settings)
-    response = search(engine, SearchRequest(regions=["岳麓区"], years=["2019"], size=10))
+    engine = open_service(settings)
+    response = search(engine, SearchRequest(filters={"region": ["岳麓区"], "year": ["2019"]}, size=10))
     assert response.total == 1
     hit = response.hits[0]
     assert hit.title == "某区履行教育职责汇报"
@@ -77,7 +78,7 @@ def test_changing_a_sidecar_reindexes_its_file(tmp_path, corpus):
     os.utime(side, (time.time() + 5, time.time() + 5))
     summary = index_paths(settings, [corpus])
     assert summary.updated == 1
-    assert search(SearchIndex(settings), SearchRequest(years=["2020"])).total == 1
+    assert search(open_service(settings), SearchRequest(filters={"year": ["2020"]})).total == 1
 
 
 def test_csv_manifest_from_config(tmp_path, corpus):
@@ -87,7 +88,7 @@ def test_csv_manifest_from_config(tmp_path, corpus):
                         encoding="utf-8")
     settings = make_settings(tmp_path, indexing={"manifest": "meta.csv"})
     index_paths(settings, [corpus])
-    response = search(SearchIndex(settings), SearchRequest(regions=["历下区"]))
+    response = search(open_service(settings), SearchRequest(filters={"region": ["历下区"]}))
     assert response.total == 1 and response.hits[0].year == 2018
     assert response.hits[0].themes == ["校园安全", "办学条件"]
 
@@ -114,12 +115,12 @@ def test_interrupted_run_leaves_previous_index_usable(tmp_path, corpus, monkeypa
     (corpus / "new.txt").write_text("新报告\n教师交流的新做法。", encoding="utf-8")
     (corpus / "002_6bd464c48aba9942.txt").unlink()
 
-    import searchapp.indexer as indexer
+    import searchapp.indexing.run as run
 
     def boom(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(indexer, "_write_clusters", boom)
+    monkeypatch.setattr(run, "_clusters", boom)
     with pytest.raises(KeyboardInterrupt):
         index_paths(settings, [corpus])
     monkeypatch.undo()
@@ -134,9 +135,9 @@ def test_interrupted_rebuild_keeps_the_old_index(tmp_path, corpus, monkeypatch):
     settings = make_settings(tmp_path)
     index_paths(settings, [corpus])
     before = ids_for(settings, '"教师交流"')
-    import searchapp.indexer as indexer
+    import searchapp.indexing.run as run
 
-    monkeypatch.setattr(indexer, "_write_clusters", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()))
+    monkeypatch.setattr(run, "_clusters", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()))
     with pytest.raises(KeyboardInterrupt):
         index_paths(settings, [corpus], rebuild=True)
     monkeypatch.undo()
@@ -158,11 +159,11 @@ def test_index_built_with_another_analyzer_refuses_to_open(tmp_path, corpus):
     index_paths(settings, [corpus])
     other = make_settings(tmp_path, analysis={"user_words": ["完全不同的词典"]})
     with pytest.raises(IndexMismatchError, match="--rebuild"):
-        SearchIndex(other)
+        open_service(other)
     with pytest.raises(IndexMismatchError, match="--rebuild"):
         index_paths(other, [corpus])
     index_paths(other, [corpus], rebuild=True)
-    assert SearchIndex(other).snapshot().docs
+    assert open_service(other).backend.snapshot().docs
 
 
 def test_parallel_workers_give_the_same_index_as_one_process(tmp_path, corpus):
@@ -178,7 +179,7 @@ def test_parallel_workers_give_the_same_index_as_one_process(tmp_path, corpus):
 
 
 def test_replaced_documents_do_not_grow_the_text_store_forever(tmp_path, corpus):
-    from searchapp import textstore
+    from searchapp.backend.local import textstore
 
     settings = make_settings(tmp_path)
     index_paths(settings, [corpus])
@@ -197,7 +198,7 @@ def test_replaced_documents_do_not_grow_the_text_store_forever(tmp_path, corpus)
 
 
 def test_a_mostly_replaced_store_segment_is_rewritten_with_its_live_documents(tmp_path, corpus):
-    from searchapp import textstore
+    from searchapp.backend.local import textstore
 
     settings = make_settings(tmp_path)
     index_paths(settings, [corpus])
@@ -212,14 +213,14 @@ def test_a_mostly_replaced_store_segment_is_rewritten_with_its_live_documents(tm
     assert first_segment not in segments and len(segments) == 2
     assert not (store / f"{first_segment}.norm").exists()
     # the untouched report is still found, with its text and highlights
-    response = search(SearchIndex(settings), SearchRequest(q='"南长区教育局"'))
+    response = search(open_service(settings), SearchRequest(q='"南长区教育局"'))
     assert response.total == 1 and "<mark>南长区教育局</mark>" in response.hits[0].snippets[0]
 
 
 def test_repeated_searches_are_cached_until_the_index_changes(tmp_path, corpus):
     settings = make_settings(tmp_path)
     index_paths(settings, [corpus])
-    engine = SearchIndex(settings)
+    engine = open_service(settings)
     first = search(engine, SearchRequest(q='"教师交流"'))
     again = search(engine, SearchRequest(q='"教师交流"'))
     assert not first.cached and again.cached
@@ -235,6 +236,6 @@ def test_repeated_searches_are_cached_until_the_index_changes(tmp_path, corpus):
 def test_cache_can_be_turned_off(tmp_path, corpus):
     settings = make_settings(tmp_path, search={"cache_size": 0})
     index_paths(settings, [corpus])
-    engine = SearchIndex(settings)
+    engine = open_service(settings)
     search(engine, SearchRequest(q="教育"))
     assert not search(engine, SearchRequest(q="教育")).cached

@@ -7,11 +7,12 @@ import random
 
 from searchapp.analysis import Segmenter
 from searchapp.normalize import normalize
-from searchapp.search import SearchRequest, search
+from searchapp.model import SearchRequest
+from searchapp.query.service import search
 
 
 def _normalized_texts(engine) -> dict[str, str]:
-    snap = engine.snapshot()
+    snap = engine.backend.snapshot()
     return {info.id: normalize(snap.original_text(d)).text for d, info in snap.docs.items()}
 
 

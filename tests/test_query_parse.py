@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings, strategies as st
 
-from searchapp.query_parse import And, Not, Or, Phrase, Plain, parse_query
+from searchapp.query.parse import And, Not, Or, Phrase, Plain, parse_query
 
 
 def test_plain_quoted_excluded_and_or():

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from searchapp.search import SearchRequest, search
+from searchapp.model import SearchRequest
+from searchapp.query.service import search
 
 
 def seed_numbers(response) -> list[str]:

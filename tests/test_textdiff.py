@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings, strategies as st
 
 from searchapp.normalize import normalize
-from searchapp.textdiff import decode_original, encode_original
+from searchapp.backend.local.textdiff import decode_original, encode_original
 
 from conftest import SEEDS
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from searchapp.search import SearchRequest, get_document, search
+from searchapp.model import SearchRequest
+from searchapp.query.service import get_document, search
 from searchapp.web import create_app
 
 from conftest import file_prefix, ids_by_prefix
@@ -79,7 +80,7 @@ def test_traditional_report_is_highlighted_in_traditional(client):
 
 def test_search_has_facets(client):
     facets = client.get("/api/search?q=教师交流").get_json()["facets"]
-    assert set(facets) == {"region", "year", "theme", "type"}
+    assert set(facets) == {"region", "year", "theme", "type", "origin"}
     assert facets["region"] and {"value", "path", "count", "children"} <= set(facets["region"][0])
     assert all({"value", "count"} <= set(y) for y in facets["year"])
 
@@ -147,7 +148,7 @@ def test_unknown_doc_is_404_with_the_error_shape(client):
 def test_facets_of_the_whole_index(client, engine):
     body = client.get("/api/facets").get_json()
     assert body["facets"] == search(engine, SearchRequest(q="", size=1, snippets=0)).to_dict()["facets"]
-    assert body["stats"]["documents"] == len(engine.snapshot().docs)
+    assert body["stats"]["documents"] == len(engine.backend.snapshot().docs)
     assert body["stats"]["files"] == 5
 
 
@@ -175,7 +176,7 @@ def test_suggest_respects_filters_limit_and_empty_input(client):
 def test_healthz(client, engine):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"ok": True, "documents": len(engine.snapshot().docs)}
+    assert response.get_json() == {"ok": True, "documents": len(engine.backend.snapshot().docs)}
 
 
 def test_openapi_describes_every_route(client):
@@ -184,7 +185,7 @@ def test_openapi_describes_every_route(client):
     for path in ("/api/search", "/api/doc/{id}", "/api/facets", "/api/suggest", "/api/openapi.json", "/healthz"):
         assert path in spec["paths"], path
     names = {p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}
-    assert names == {"q", "region", "year", "theme", "type", "sort", "page", "size"}
+    assert names == {"q", "region", "year", "theme", "type", "origin", "sort", "page", "size"}
     assert set(spec["components"]["schemas"]["Error"]["required"]) == ERROR_KEYS
 
 

@@ -13,8 +13,8 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from searchapp.config import settings_from_dict
-from searchapp.engine import SearchIndex
-from searchapp.indexer import index_paths
+from searchapp.query.service import open_service
+from searchapp.indexing.run import index_paths
 from searchapp.web import create_app
 
 from conftest import file_prefix, ids_by_prefix
@@ -49,9 +49,9 @@ def hostile(tmp_path_factory):
     settings = settings_from_dict({"index_dir": str(root / "index")}, base_dir=root)
     index_paths(settings, [corpus], workers=1)
     gone.unlink()
-    engine = SearchIndex(settings)
+    engine = open_service(settings)
     app = create_app(settings, engine=engine)
-    by_name = {Path(info.source).name: info.id for info in engine.snapshot().docs.values()}
+    by_name = {Path(info.source).name: info.id for info in engine.backend.snapshot().docs.values()}
     return app.test_client(), by_name, corpus
 
 
@@ -75,7 +75,7 @@ def _params(url: str) -> list[tuple[str, str]]:
 def test_home_page_lists_everything_with_a_search_box(client, engine):
     html = _html(client.get("/"))
     assert '<form class="searchbox"' in html and 'name="q"' in html
-    assert f"找到 <strong>{len(engine.snapshot().docs)}</strong> 篇报告" in html
+    assert f"找到 <strong>{len(engine.backend.snapshot().docs)}</strong> 篇报告" in html
     assert 'lang="zh-CN"' in html
 
 

@@ -13,7 +13,8 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from searchapp.errors import explain_index_failure
-from searchapp.search import SearchRequest, get_document, search
+from searchapp.model import SearchRequest
+from searchapp.query.service import get_document, search
 from searchapp.web.context import web_context
 from searchapp.web.errors import ApiError, public_message
 from searchapp.web.openapi import openapi_spec
@@ -48,7 +49,7 @@ def api_doc(doc_id: str) -> Response:
 @bp.get("/api/facets")
 def api_facets() -> Response:
     ctx = web_context()
-    facets = search(ctx.engine, SearchRequest(q="", size=1, snippets=0)).to_dict()["facets"]
+    facets = ctx.engine.facet_values()
     return jsonify({"facets": facets, "stats": ctx.stats()})
 
 
@@ -68,7 +69,7 @@ def api_openapi() -> Response:
 @bp.get("/healthz")
 def healthz() -> Response | tuple[Response, int]:
     try:
-        documents = len(web_context().snapshot().docs)
+        documents = web_context().engine.backend.info()["documents"]
     except Exception as exc:  # the probe must answer, not crash, when the index is gone
         explained = explain_index_failure(exc, web_context().index_dir, opening=True) or exc
         return jsonify({"ok": False, "error": f"index unavailable: {public_message(explained)}", "status": 503}), 503

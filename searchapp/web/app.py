@@ -1,6 +1,6 @@
 """The Flask application factory.
 
-``create_app`` wires the pieces and owns the one :class:`SearchIndex` of the
+``create_app`` wires the pieces and owns the one :class:`SearchService` of the
 process (tests pass ``engine=`` to share the session's index instead). The
 index refreshes itself when ``searchapp index`` commits, so the app never
 reopens it per request and never needs a restart after re-indexing. It is
@@ -19,7 +19,8 @@ from flask import Flask
 
 from searchapp import __version__
 from searchapp.config import Settings
-from searchapp.engine import SearchIndex
+from searchapp.model import FACET_NAMES
+from searchapp.query.service import SearchService
 from searchapp.web import errors
 from searchapp.web.api import bp as api_bp
 from searchapp.web.context import EXTENSION_KEY, WebContext
@@ -28,7 +29,7 @@ from searchapp.web.pages import bp as pages_bp
 from searchapp.web.security import Guard
 
 
-def create_app(settings: Settings, index_dir: Path | str | None = None, engine: SearchIndex | None = None) -> Flask:
+def create_app(settings: Settings, index_dir: Path | str | None = None, engine: SearchService | None = None) -> Flask:
     """A ready-to-serve app over ``index_dir`` (default: the configured index) or ``engine``.
 
     The index is not opened here but on the first request that needs it, so the app
@@ -40,6 +41,7 @@ def create_app(settings: Settings, index_dir: Path | str | None = None, engine: 
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.globals["version"] = __version__
+    app.jinja_env.globals["facet_names"] = FACET_NAMES
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
     app.extensions[EXTENSION_KEY] = WebContext.over(settings, Path(index_dir) if index_dir else None, engine)
 

@@ -19,7 +19,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from searchapp.errors import SearchappError, explain_index_failure
-from searchapp.search import QueryError
+from searchapp.model import QueryError
 
 log = logging.getLogger("searchapp.web")
 

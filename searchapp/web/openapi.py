@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from searchapp import __version__
+from searchapp.model import FACETS
 
 
 def _param(name: str, description: str, schema: dict[str, Any], repeat: bool = False) -> dict[str, Any]:
@@ -23,12 +24,7 @@ def _param(name: str, description: str, schema: dict[str, Any], repeat: bool = F
     return p
 
 
-_FILTERS = [
-    _param("region", "地区（省、市、区县名称或路径 广东省/广州市/荔湾区）；可重复，任一匹配即可。", {"type": "string"}, True),
-    _param("year", "年份 2008 或范围 2007-2010 / 2007-；可重复。", {"type": "string"}, True),
-    _param("theme", "主题；可重复。", {"type": "string"}, True),
-    _param("type", "文档类型（讲话、汇报、自查报告……）；可重复。", {"type": "string"}, True),
-]
+_FILTERS = [_param(f.name, f.api_help, {"type": "string"}, True) for f in FACETS]
 
 _SEARCH_PARAMS = [
     _param("q", "查询：教师交流、\"教师交流\"、教师 -民办、A OR B、region:荔湾区 year:2007-2010 …", {"type": "string"}),
@@ -120,6 +116,7 @@ def openapi_spec(server_url: str | None = None) -> dict[str, Any]:
                     "year": {"type": "integer", "nullable": True},
                     "themes": {"type": "array", "items": {"type": "string"}},
                     "type": {"type": "string", "nullable": True},
+                    "origin": {"type": "string", "nullable": True},
                     "score": {"type": "number", "nullable": True},
                     "snippets": {"type": "array", "items": {"type": "string"},
                                  "description": "HTML: escaped text with matches in <mark>"},
@@ -127,9 +124,7 @@ def openapi_spec(server_url: str | None = None) -> dict[str, Any]:
                     "duplicate_ids": {"type": "array", "items": {"type": "string"}}}},
                 "FacetCounts": {"type": "object", "properties": {
                     "region": {"type": "array", "items": {"$ref": "#/components/schemas/RegionNode"}},
-                    "year": {"type": "array", "items": value_count},
-                    "theme": {"type": "array", "items": value_count},
-                    "type": {"type": "array", "items": value_count}}},
+                    **{f.name: {"type": "array", "items": value_count} for f in FACETS if f.kind != "tree"}}},
                 "SearchResponse": {"type": "object", "properties": {
                     "query": {"type": "string"}, "understood": {"type": "string"},
                     "total": {"type": "integer"}, "took_ms": {"type": "number"},
@@ -148,6 +143,7 @@ def openapi_spec(server_url: str | None = None) -> dict[str, Any]:
                     "year": {"type": "integer", "nullable": True},
                     "themes": {"type": "array", "items": {"type": "string"}},
                     "type": {"type": "string", "nullable": True}, "encoding": {"type": "string", "nullable": True},
+                    "origin": {"type": "string", "nullable": True},
                     "length": {"type": "integer"}, "evidence": {"type": "object"},
                     "text": {"type": "string"}, "html": {"type": "string"}, "matches": {"type": "integer"},
                     "terms": {"type": "array", "items": {"type": "string"}},

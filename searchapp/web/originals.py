@@ -27,21 +27,13 @@ import os
 import stat
 from typing import BinaryIO
 
-from searchapp.engine import Snapshot
+from searchapp.model import DocRecord
 
 
-def indexed_size(snap: Snapshot, docnum: int) -> int | None:
-    """The file size the indexer recorded for the document's source file."""
-    with snap.lock:  # Whoosh readers share file positions between threads
-        fields = snap.searcher.stored_fields(docnum)
-    size = fields.get("size")
-    return size if isinstance(size, int) else None
-
-
-def open_indexed_file(snap: Snapshot, docnum: int) -> tuple[BinaryIO, os.stat_result] | None:
+def open_indexed_file(record: DocRecord) -> tuple[BinaryIO, os.stat_result] | None:
     """The document's source file, opened for reading, if it is still the file that
     was indexed; ``None`` otherwise. The caller closes it (``send_file`` does)."""
-    source = snap.docs[docnum].source
+    source = record.source
     if not source or os.path.realpath(source) != source:
         return None  # gone, or a link now stands at the path or in a folder on it
     try:
@@ -50,15 +42,15 @@ def open_indexed_file(snap: Snapshot, docnum: int) -> tuple[BinaryIO, os.stat_re
         return None
     fh = os.fdopen(fd, "rb")
     st = os.fstat(fd)
-    if not stat.S_ISREG(st.st_mode) or st.st_size != indexed_size(snap, docnum):
+    if not stat.S_ISREG(st.st_mode) or st.st_size != record.size:
         fh.close()
         return None
     return fh, st
 
 
-def is_available(snap: Snapshot, docnum: int) -> bool:
+def is_available(record: DocRecord) -> bool:
     """Whether :func:`open_indexed_file` would send the original (for the page's link)."""
-    opened = open_indexed_file(snap, docnum)
+    opened = open_indexed_file(record)
     if opened is None:
         return False
     opened[0].close()

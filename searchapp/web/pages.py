@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request, send_file, url_for
 
-from searchapp.search import QueryError
+from searchapp.model import QueryError
 from searchapp.web import originals
 from searchapp.web.api import document_dict, search_dict
 from searchapp.web.context import web_context
@@ -66,9 +66,8 @@ def doc_page(doc_id: str) -> Response:
     if doc is None:
         return page_error(404, "找不到这篇文档：它可能已从索引中删除。")
     back = SearchState(q=q).url(url_for("pages.search_page"))
-    snap = web_context().snapshot()
-    docnum = snap.by_id.get(doc_id)
-    original_exists = docnum is not None and originals.is_available(snap, docnum)
+    record = web_context().engine.backend.documents([doc_id]).get(doc_id)
+    original_exists = record is not None and originals.is_available(record)
     html = render_template("doc.html", doc=doc, q=q, back_url=back, region_label=region_label,
                            original_exists=original_exists, labels=FACET_LABELS)
     return Response(html, mimetype="text/html")
@@ -78,12 +77,10 @@ def doc_page(doc_id: str) -> Response:
 def doc_original(doc_id: str) -> Response:
     """The indexed source file, looked up by id only (never a path from the request),
     and only while it is still the file that was indexed (see :mod:`.originals`)."""
-    snap = web_context().snapshot()
-    docnum = snap.by_id.get(doc_id)
-    if docnum is None:
+    info = web_context().engine.backend.documents([doc_id]).get(doc_id)
+    if info is None:
         return page_error(404, "找不到这篇文档。")
-    info = snap.docs[docnum]
-    opened = originals.open_indexed_file(snap, docnum)
+    opened = originals.open_indexed_file(info)
     if opened is None:
         return page_error(404, "原始文件已不在原处，或在建立索引后被改动（可能已被移动、删除或替换）。")
     fh, st = opened

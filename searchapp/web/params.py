@@ -1,11 +1,11 @@
-"""Request parameters → :class:`~searchapp.search.SearchRequest`, and back to URLs.
+"""Request parameters → :class:`~searchapp.model.SearchRequest`, and back to URLs.
 
-Pages, the JSON API and the widget read the same GET parameters (``q``,
-``region``, ``year``, ``theme``, ``type`` — the filters may repeat — ``sort``,
+Pages, the JSON API and the widget read the same GET parameters (``q``, one per
+facet of :data:`searchapp.model.FACETS` — the filters may repeat — ``sort``,
 ``page``, ``size``), so one parser serves all of them and one URL builder keeps
 every page state in a canonical, shareable query string. Range checks (page ≥ 1,
 size ≤ max, known sort, valid years) are left to the query layer, which raises
-:class:`~searchapp.search.QueryError`; here we only refuse what cannot even be
+:class:`~searchapp.model.QueryError`; here we only refuse what cannot even be
 turned into a request (a page that is not a number).
 """
 
@@ -16,10 +16,10 @@ from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
-from searchapp.search import QueryError, SearchRequest
+from searchapp.model import FACET_NAMES, QueryError, SearchRequest
 
-#: Filter facets in URL order, with the GET parameter each one uses.
-FACETS = ("region", "year", "theme", "type")
+#: Filter facets in URL order; each one's GET parameter is its name.
+FACETS = FACET_NAMES
 #: Parameters that belong in a canonical search URL.
 CANONICAL = {"q", "sort", "page", "size", *FACETS}
 #: Parameters the year range form sends; folded into ``year=FROM-TO``.
@@ -63,6 +63,7 @@ class SearchState:
     year: list[str] = field(default_factory=list)
     theme: list[str] = field(default_factory=list)
     type: list[str] = field(default_factory=list)
+    origin: list[str] = field(default_factory=list)
     sort: str = "relevance"
     page: int = 1
     size: int | None = None
@@ -73,9 +74,10 @@ class SearchState:
         extra = _year_range(args)
         if extra and extra not in years:
             years.append(extra)
+        filters: dict[str, list[str]] = {name: _values(args, name) for name in FACETS}
+        filters["year"] = years
         return cls(
-            q=(args.get("q") or "").strip(),
-            region=_values(args, "region"), year=years, theme=_values(args, "theme"), type=_values(args, "type"),
+            q=(args.get("q") or "").strip(), **filters,
             sort=(args.get("sort") or "relevance").strip() or "relevance",
             page=parse_int(args, "page", 1),  # type: ignore[arg-type]
             size=parse_int(args, "size", None),
@@ -83,8 +85,8 @@ class SearchState:
 
     def request(self, **overrides: object) -> SearchRequest:
         """The query-layer request for this state."""
-        req = SearchRequest(q=self.q, regions=list(self.region), years=list(self.year), themes=list(self.theme),
-                            types=list(self.type), sort=self.sort, page=self.page, size=self.size)
+        req = SearchRequest(q=self.q, filters={name: list(getattr(self, name)) for name in FACETS if getattr(self, name)},
+                            sort=self.sort, page=self.page, size=self.size)
         for key, value in overrides.items():
             setattr(req, key, value)
         return req
@@ -131,7 +133,7 @@ class SearchState:
         return self.with_(**{facet: values})
 
     def without_filters(self) -> SearchState:
-        return self.with_(region=[], year=[], theme=[], type=[])
+        return self.with_(**{name: [] for name in FACETS})
 
     def has_filters(self) -> bool:
         return any(getattr(self, f) for f in FACETS)

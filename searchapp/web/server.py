@@ -48,7 +48,7 @@ def serve(settings: Settings, index_dir: Path | str, host: str, port: int, debug
     app = create_app(settings, index_dir=index_dir)
     url = display_url(host, port)
     try:
-        documents = len(app.extensions["searchapp"].snapshot().docs)
+        documents = app.extensions["searchapp"].engine.backend.info()["documents"]
         print(f"searchapp: {documents} documents from {index_dir}", flush=True)
     except SearchappError as exc:
         # Keep serving: /healthz and every search answer 503 with the reason until an

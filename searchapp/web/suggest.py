@@ -9,55 +9,24 @@ Two kinds, both cheap enough to run on every keystroke (the widget debounces):
 * ``term``: the most widespread words that start with what was typed
   (教师 → 教师队伍, 教师交流), from the index's jieba vocabulary.
 
-Normalized titles come from the index snapshot (computed once when it opens),
-so a re-index is picked up without a restart and a request never re-normalizes
-the whole collection.
+Both come from the backend (normalized titles and the word vocabulary are kept
+per index state), so a re-index is picked up without a restart and a request
+never re-normalizes the whole collection.
 """
 
 from __future__ import annotations
 
-import bisect
-import heapq
 from typing import Any
 
-from searchapp.engine import SearchIndex, Snapshot
+from searchapp.model import SearchRequest
 from searchapp.normalize import normalize_query
-from searchapp.search import SearchRequest, search
+from searchapp.query.service import SearchService
 
-#: Term dictionary entries examined per request (bounds the cost of a 1-character prefix).
-MAX_TERMS_SCANNED = 20000
 DEFAULT_LIMIT = 8
 MAX_LIMIT = 20
 
-def _title_matches(snap: Snapshot, needle: str, limit: int) -> list[tuple[str, str]]:
-    starts: list[tuple[str, str]] = []
-    contains: list[tuple[str, str]] = []
-    for docnum, info in sorted(snap.docs.items()):
-        if not info.title:
-            continue
-        pos = snap.norm_titles[docnum].find(needle)
-        title, doc_id = info.title, info.id
-        if pos == 0:
-            starts.append((title, doc_id))
-            if len(starts) >= limit:
-                break
-        elif pos > 0 and len(contains) < limit:
-            contains.append((title, doc_id))
-    return (starts + contains)[:limit]
 
-
-def _terms(snap: Snapshot, prefix: str, limit: int) -> list[str]:
-    """Indexed words starting with ``prefix``, most documents first."""
-    if not prefix:
-        return []
-    words, dfs = snap.store.vocabulary()
-    start = bisect.bisect_left(words, prefix)
-    end = min(start + MAX_TERMS_SCANNED, bisect.bisect_left(words, prefix + "\U0010ffff", lo=start))
-    best = heapq.nlargest(limit + 1, zip(dfs[start:end], words[start:end]))
-    return [w for _, w in best if w != prefix and len(w) > 1][:limit]
-
-
-def suggest(engine: SearchIndex, q: str, limit: int = DEFAULT_LIMIT,
+def suggest(engine: SearchService, q: str, limit: int = DEFAULT_LIMIT,
             filters: SearchRequest | None = None) -> dict[str, Any]:
     """``{"q", "suggestions": [{"text", "kind", "id"?}]}`` for the typed text ``q``.
 
@@ -69,14 +38,13 @@ def suggest(engine: SearchIndex, q: str, limit: int = DEFAULT_LIMIT,
     out: list[dict[str, Any]] = []
     if not needle:
         return {"q": q, "suggestions": out}
-    snap = engine.snapshot()
-    filtered = filters is not None and bool(filters.regions or filters.years or filters.themes or filters.types)
-    titles: list[tuple[str, str]] = [] if filtered else _title_matches(snap, needle, limit)
+    filtered = filters is not None and filters.has_filters()
+    titles: list[tuple[str, str]] = [] if filtered else engine.backend.titles_containing(needle, limit)
     if len(titles) < limit:
         base = filters or SearchRequest()
-        request = SearchRequest(q=q, regions=base.regions, years=base.years, themes=base.themes, types=base.types,
-                                size=min(limit, engine.settings.search.max_page_size), snippets=0, facets=False)
-        hits = search(engine, request).hits
+        request = SearchRequest(q=q, filters=base.filters, size=min(limit, engine.settings.search.max_page_size),
+                                snippets=0, facets=False)
+        hits = engine.search(request).hits
         # Hits whose title shows what was typed read as completions; the others still help.
         hits.sort(key=lambda h: needle not in normalize_query(h.title))
         titles.extend((h.title, h.id) for h in hits if h.title)
@@ -90,5 +58,5 @@ def suggest(engine: SearchIndex, q: str, limit: int = DEFAULT_LIMIT,
             break
     last_word = needle.split()[-1] if needle.split() else needle
     n_terms = max(2, limit // 2)
-    out.extend({"text": word, "kind": "term"} for word in _terms(snap, last_word, n_terms))
+    out.extend({"text": word, "kind": "term"} for word in engine.backend.terms_starting(last_word, n_terms))
     return {"q": q, "suggestions": out}

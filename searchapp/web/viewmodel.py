@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from searchapp.model import FACETS
 from searchapp.web.params import SearchState
 
-FACET_LABELS = {"region": "地区", "year": "年份", "theme": "主题", "type": "类型"}
+FACET_LABELS = {f.name: f.label for f in FACETS}
 SORT_LABELS = {"relevance": "相关度", "year": "年份（新→旧）"}
 
 
@@ -123,8 +124,9 @@ def search_page_model(state: SearchState, response: dict[str, Any]) -> dict[str,
     return {
         "region": region_nav(state, facets.get("region") or []),
         "years": year_options(state, facets.get("year") or []),
-        "themes": value_options(state.theme, facets.get("theme") or []),
-        "types": value_options(state.type, facets.get("type") or []),
+        # Checkbox lists, one per multi- or single-valued facet of the registry.
+        "value_facets": [(f.name, value_options(getattr(state, f.name), facets.get(f.name) or []))
+                         for f in FACETS if f.kind in ("multi", "single")],
         "chips": chips(state),
         "clear_url": state.without_filters().url(),
         "pagination": pagination(state, response["page"], response["pages"]),

@@ -40,7 +40,7 @@ from typing import Iterable, NamedTuple, Sequence
 import numpy as np
 
 from searchapp.normalize import Normalized
-from searchapp.textdiff import decode_original, encode_original
+from searchapp.backend.local.textdiff import decode_original, encode_original
 
 STORE_DIRNAME = "store"
 MANIFEST = "store.json"

@@ -22,12 +22,11 @@ from searchapp.normalize import Normalized, normalize
 MAX_ANCHORS = 15
 #: Matches considered when choosing fragments (a common word can occur thousands of times).
 MAX_SNIPPET_MATCHES = 300
-_TERM_WEIGHT: dict[str, float] = {}
 
 
 def _weight(term: str) -> float:
     """A window's worth grows faster than a term's length: a whole phrase beats its words apart."""
-    return _TERM_WEIGHT.setdefault(term, 10 * len(term) ** 1.5)
+    return 10 * len(term) ** 1.5
 
 
 @dataclass(frozen=True)
@@ -104,7 +103,7 @@ def snippets(original: str, terms: list[str], count: int = 3, width: int = 100,
             inside = [x for x in remaining[bisect_left(starts, a):bisect_left(starts, b)] if x.end <= b]
             if not inside:
                 continue
-            score = sum(_TERM_WEIGHT.get(t) or _weight(t) for t in {x.term for x in inside}) + len(inside)
+            score = sum(_weight(t) for t in {x.term for x in inside}) + len(inside)
             if best is None or score > best[0]:
                 best = (score, a, b)
         if best is None:

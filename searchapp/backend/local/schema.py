@@ -2,7 +2,7 @@
 
 Whoosh holds the metadata and stored fields of every document and the jieba
 words of its title (with positions). The body is indexed by the exact channel in
-:mod:`searchapp.textstore` (matching, ranking term frequencies, and the body's
+:mod:`searchapp.backend.local.textstore` (matching, ranking term frequencies, and the body's
 jieba vocabulary for suggestions), tied to Whoosh by the integer ``key``:
 indexing body words in Whoosh as well cost 40% of indexing time and a third of
 the index size for nothing the queries used.
@@ -15,7 +15,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from searchapp.analysis import chinese_analyzer
 
 #: Bumped when fields change; part of what an index must match to be opened.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 INDEX_META = "searchapp-index.json"
 
 
@@ -35,6 +35,7 @@ def build_schema(user_words: list[str] | tuple[str, ...]) -> Schema:
         year=NUMERIC(int, stored=True, sortable=True),
         themes=KEYWORD(stored=True, commas=True, vector=None),
         doctype=ID(stored=True),
+        origin=ID(stored=True),                  # the site or folder of the file (origin facet)
         hash=STORED(),                           # content hash of the file (and its sidecar)
         mtime=STORED(),
         size=STORED(),

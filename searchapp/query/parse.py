@@ -7,8 +7,8 @@
     -民办  -"民办教育"   exclude
     均衡 OR 督导        either (also |, 或)
     (A OR B) C          grouping
-    region:荔湾区  year:2008  year:2007-2010  theme:教师队伍  type:自查报告
-                        filters (also 地区: 年份: 主题: 类型:)
+    region:荔湾区  year:2008  year:2007-2010  theme:教师队伍  type:自查报告  origin:站点
+                        filters (also 地区: 年份: 主题: 类型: 来源:; see model.FACETS)
 
 Parsing never fails: input we cannot parse (unbalanced quotes or brackets,
 an operator alone) is read as plain text, and ``notes`` says so.
@@ -20,14 +20,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Union
 
+from searchapp.model import FIELD_ALIASES
 from searchapp.normalize import normalize_query
 
-FIELD_ALIASES = {
-    "region": "region", "地区": "region", "区域": "region", "district": "region",
-    "year": "year", "年份": "year", "年": "year",
-    "theme": "theme", "主题": "theme",
-    "type": "type", "类型": "type", "doctype": "type",
-}
 
 _QUOTES = {'"': '"', "“": "”", "「": "」", "『": "』", "”": "”"}
 

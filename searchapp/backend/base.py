@@ -1,0 +1,161 @@
+"""The two seams between searchapp and a search engine: :class:`Backend` (read) and
+:class:`Writer` (write).
+
+The query layer (:mod:`searchapp.query`) parses what users type and turns a
+request into a :class:`Plan`: the query tree with every unquoted chunk already
+split into its words, the filters already checked, the page wanted. A backend
+executes plans — matching, filtering, folding near-duplicate copies, counting
+facets, ranking — and hands back document ids; the query layer pages, fetches the
+documents and highlights them. The indexing run (:mod:`searchapp.indexing`)
+prepares documents and writes them only through a :class:`Writer`.
+
+So a second engine (a cluster, an in-memory test double) is one module behind
+these protocols: ``web/``, ``cli.py`` and ``query/`` do not change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Hashable, Iterable, Protocol, runtime_checkable
+
+from searchapp.model import DocRecord
+from searchapp.normalize import Normalized
+from searchapp.query.parse import Node
+
+
+@dataclass
+class Plan:
+    """A request the query layer has checked and analysed, ready to execute."""
+
+    tree: Node | None                                   # None: no text, every document matches
+    words: dict[str, list[str]]                         # unquoted chunk → the words it requires
+    filters: dict[str, list[Any]] = field(default_factory=dict)  # facet → values (year: (lo, hi) ranges)
+    sort: str = "relevance"
+    offset: int = 0
+    limit: int = 10
+    facets: bool = True
+    facet_limit: int = 50
+    collapse: bool = True
+    explain: bool = False
+
+
+@dataclass
+class RankedHit:
+    id: str
+    score: float | None
+    duplicate_ids: list[str] = field(default_factory=list)
+    explain: dict[str, float] | None = None
+
+
+@dataclass
+class Matches:
+    """What a backend answers for a plan.
+
+    ``facets`` maps a facet name to ``(value, count)`` pairs over the matches
+    (each facet counted with every *other* facet's filter applied); a tree facet's
+    values are tuples of the levels (``("广东省",)``, ``("广东省", "广州市")`` …).
+    """
+
+    total: int
+    hits: list[RankedHit]
+    facets: dict[str, list[tuple[Any, int]]] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """An opened index that answers plans. Implementations are safe to share between threads."""
+
+    def generation(self) -> Hashable:
+        """Changes whenever a new commit becomes visible (response caches key on it)."""
+
+    def execute(self, plan: Plan) -> Matches:
+        """Match, filter, fold copies, count facets, rank and cut the page."""
+
+    def documents(self, ids: Iterable[str]) -> dict[str, DocRecord]:
+        """The stored records of the given ids (unknown ids are left out)."""
+
+    def text(self, doc_id: str) -> tuple[str, Normalized] | None:
+        """The original text and its normalized form with the map back (for highlighting)."""
+
+    def copies(self, doc_id: str) -> list[str]:
+        """Ids of the document's near-duplicate copies."""
+
+    def titles_containing(self, needle: str, limit: int) -> list[tuple[str, str]]:
+        """(title, id) of documents whose normalized title contains ``needle``; prefixes first."""
+
+    def terms_starting(self, prefix: str, limit: int) -> list[str]:
+        """Indexed words starting with ``prefix``, most widespread first."""
+
+    def info(self, sizes: bool = False) -> dict[str, Any]:
+        """documents, files, analyzer, created; with ``sizes`` also size_bytes and text_bytes."""
+
+    def close(self) -> None:
+        ...
+
+
+@dataclass
+class SourceState:
+    """What the index remembers of one source file, to decide what a run must redo."""
+
+    hash: str | None
+    mtime: float | None
+    size: int | None
+    docs: list[tuple[str, int, int | None]] = field(default_factory=list)  # (id, key, fingerprint)
+
+
+@dataclass
+class PreparedDoc:
+    """A document ready to be written: text, metadata, title words, fingerprint."""
+
+    id: str
+    key: int
+    source: str
+    path: str
+    article: int
+    title: str
+    title_words: list[str]
+    text: str
+    norm: str
+    norm_map: tuple[list[int], list[int]]
+    fields: dict[str, Any]          # facet fields (see model.FACET_FIELDS)
+    evidence: dict[str, Any]
+    fingerprint: int | None
+    hash: str
+    mtime: float
+    size: int
+    encoding: str | None
+
+
+class BatchWriter(Protocol):
+    """Writes prepared documents in a worker process; what it returns is published by
+    :meth:`Writer.commit` (nothing is visible before)."""
+
+    def write(self, docs: list[PreparedDoc]) -> Any:
+        ...
+
+
+class Writer(Protocol):
+    """An open write transaction on an index (one at a time: the caller holds the lock)."""
+
+    def state(self) -> dict[str, SourceState]:
+        """Per source file (absolute path): its state at the last commit."""
+
+    def next_key(self) -> int:
+        """The first integer key not used by the index yet."""
+
+    def batch_writer(self) -> BatchWriter:
+        """A picklable writer for worker processes."""
+
+    def commit(self, batches: list[Any], delete_sources: list[str], clusters: dict[str, str],
+               next_key: int, fresh: bool) -> None:
+        """Publish the batches, delete the documents of ``delete_sources`` and record
+        the near-duplicate clusters, in one atomic step."""
+
+    def cancel(self) -> None:
+        ...
+
+    def document_count(self) -> int:
+        ...
+
+
+__all__ = ["Plan", "RankedHit", "Matches", "Backend", "SourceState", "PreparedDoc", "BatchWriter", "Writer"]

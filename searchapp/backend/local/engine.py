@@ -1,0 +1,226 @@
+"""Executing a plan on a local snapshot: exact matching, filters, folding copies,
+facet counts and ranking, all over NumPy arrays of docnums.
+
+Matching is exact and segmentation-independent: every quoted phrase, and every
+word of an unquoted chunk (the plan carries the chunk's words), is looked up in
+the text store's character-gram channel: a document matches 教师 when its text
+contains 教师, whatever the segmenter did with that document.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from searchapp.backend.base import Matches, Plan, RankedHit
+from searchapp.backend.local import ranking
+from searchapp.backend.local.snapshot import Columns, FacetColumn, Snapshot
+from searchapp.model import FACETS
+from searchapp.query.parse import And, Node, Not, Or, Phrase, Plain, positive_texts
+
+
+class Evaluator:
+    """Turns the parsed tree into sorted docnum arrays with the exact channel, each
+    term looked up once per query (matching and ranking both ask)."""
+
+    def __init__(self, snap: Snapshot, words: dict[str, list[str]]):
+        self.snap = snap
+        self.words = words
+        self.tf: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def find_tf(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        if text not in self.tf:
+            self.tf[text] = self.snap.find_tf(text)
+        return self.tf[text]
+
+    def find(self, text: str) -> np.ndarray:
+        return self.find_tf(text)[0]
+
+    def eval(self, node: Node) -> np.ndarray:
+        if isinstance(node, Phrase):
+            return self.find(node.text)
+        if isinstance(node, Plain):
+            words = self.words.get(node.text) or [node.text]
+            result = None
+            for arr in sorted((self.find(w) for w in words), key=len):
+                result = arr if result is None else np.intersect1d(result, arr, assume_unique=True)
+                if result.size == 0:
+                    break
+            return result
+        if isinstance(node, Not):
+            return np.setdiff1d(self.snap.all_docs, self.eval(node.node), assume_unique=True)
+        if isinstance(node, And):
+            pos = [i for i in node.items if not isinstance(i, Not)]
+            neg = [i.node for i in node.items if isinstance(i, Not)]
+            result = self.snap.all_docs
+            for item in sorted(pos, key=lambda i: 0 if isinstance(i, Phrase) else 1):
+                result = np.intersect1d(result, self.eval(item), assume_unique=True)
+                if result.size == 0:
+                    return result
+            for item in neg:
+                result = np.setdiff1d(result, self.eval(item), assume_unique=True)
+            return result
+        if isinstance(node, Or):
+            result = np.zeros(0, dtype=np.int64)
+            for item in node.items:
+                result = np.union1d(result, self.eval(item))
+            return result
+        raise TypeError(node)  # pragma: no cover
+
+
+def _name_ids(names: list[str], value: str) -> np.ndarray:
+    """Codes of the names a tree filter value selects: the exact name, or names it
+    begins (荔湾 → 荔湾区), so users need not type the suffix."""
+    return np.array([k for k, n in enumerate(names) if n and (n == value or (len(value) >= 2 and n.startswith(value)))],
+                    dtype=np.int32)
+
+
+def _tree_mask(col: FacetColumn, size: int, value: str) -> np.ndarray:
+    value = value.strip().strip("/")
+    if "/" in value:  # a path from the facet tree: 广东省/广州市/荔湾区
+        mask = np.ones(size, dtype=bool)
+        for (names, codes), part in zip(col.levels, value.split("/")):
+            mask &= codes == (names.index(part) if part in names else -1)
+        return mask
+    mask = np.zeros(size, dtype=bool)
+    for names, codes in col.levels:
+        ids = _name_ids(names, value)
+        if ids.size:
+            mask |= np.isin(codes, ids)
+    return mask
+
+
+def facet_mask(col: FacetColumn, size: int, values: list[Any]) -> np.ndarray:
+    """Documents with any of ``values`` (OR within a facet)."""
+    kind = col.facet.kind
+    mask = np.zeros(size, dtype=bool)
+    if kind == "tree":
+        for v in values:
+            mask |= _tree_mask(col, size, v)
+    elif kind == "range":
+        assert col.values is not None
+        for lo, hi in values:
+            mask |= (col.values >= lo) & (col.values <= hi) & (col.values > 0)
+    elif kind == "multi":
+        assert col.matrix is not None
+        idx = [col.names.index(v) for v in values if v in col.names]
+        if idx:
+            mask = col.matrix[:, idx].any(axis=1)
+    else:
+        names, codes = col.levels[0]
+        ids = [names.index(v) for v in values if v in names and v]
+        if ids:
+            mask = np.isin(codes, ids)
+    return mask
+
+
+class Filters:
+    """The plan's filters as boolean masks over docnums (one per facet)."""
+
+    def __init__(self, cols: Columns, filters: dict[str, list[Any]]):
+        self.masks = {name: facet_mask(cols.facets[name], cols.size, values)
+                      for name, values in filters.items() if values}
+
+    def active(self) -> bool:
+        return bool(self.masks)
+
+    def apply(self, docs: np.ndarray, skip: str | None = None) -> np.ndarray:
+        """The docnums of ``docs`` that pass every filter (but ``skip``'s)."""
+        keep = np.ones(docs.size, dtype=bool)
+        for name, mask in self.masks.items():
+            if name != skip:
+                keep &= mask[docs]
+        return docs[keep]
+
+
+def collapse(cols: Columns, docs: np.ndarray) -> np.ndarray:
+    """Keep one document per near-duplicate cluster (the longest, then the smallest id)."""
+    clusters = cols.cluster[docs]
+    clustered = clusters >= 0
+    if not clustered.any():
+        return docs
+    members = docs[clustered]
+    order = np.lexsort((cols.id_rank[members], -cols.length[members], cols.cluster[members]))
+    _, first = np.unique(cols.cluster[members[order]], return_index=True)
+    keep = members[order][first]
+    return np.sort(np.concatenate([docs[~clustered], keep]))
+
+
+def count_facet(col: FacetColumn, docs: np.ndarray) -> list[tuple[Any, int]]:
+    """``(value, count)`` over ``docs``; a tree facet's values are tuples of levels."""
+    kind = col.facet.kind
+    if kind == "range":
+        assert col.values is not None
+        counts = np.bincount(col.values[docs]) if docs.size else np.zeros(1, dtype=np.int64)
+        return [(y, int(counts[y])) for y in np.flatnonzero(counts).tolist() if y > 0]
+    if kind == "multi":
+        assert col.matrix is not None
+        counts = col.matrix[docs].sum(axis=0) if docs.size else np.zeros(len(col.names), dtype=np.int64)
+        return [(name, int(n)) for name, n in zip(col.names, counts) if n]
+    if kind == "single":
+        names, codes = col.levels[0]
+        counts = np.bincount(codes[docs], minlength=len(names))
+        return [(names[k], int(n)) for k, n in enumerate(counts) if k and n]
+    # tree: every prefix of every document's path
+    out: list[tuple[Any, int]] = []
+    stack = np.stack([codes[docs] for _names, codes in col.levels], axis=1) if docs.size else None
+    if stack is None:
+        return out
+    for depth in range(1, len(col.levels) + 1):
+        prefix = stack[:, :depth]
+        prefix = prefix[prefix[:, depth - 1] > 0]
+        if not prefix.size:
+            continue
+        uniq, counts = np.unique(prefix, axis=0, return_counts=True)
+        for row, n in zip(uniq.tolist(), counts.tolist()):
+            if all(row):
+                out.append((tuple(col.levels[i][0][c] for i, c in enumerate(row)), int(n)))
+    return out
+
+
+def facet_counts(cols: Columns, matched: np.ndarray, filters: Filters, collapsed: bool) -> dict[str, list]:
+    """Counts per facet value over the matched documents and every *other* facet's
+    filter (so choosing one value still shows the counts of its siblings), copies
+    folded the same way as the results."""
+    out = {}
+    for facet in FACETS:
+        docs = filters.apply(matched, skip=facet.name) if filters.active() else matched
+        if collapsed:
+            docs = collapse(cols, docs)
+        out[facet.name] = count_facet(cols.facets[facet.name], docs)
+    return out
+
+
+def execute(snap: Snapshot, plan: Plan, title_boost: float) -> Matches:
+    """Match, filter, fold copies, count facets, rank and cut the page."""
+    ev = Evaluator(snap, plan.words)
+    cols = snap.columns
+    matched = ev.eval(plan.tree) if plan.tree is not None else snap.all_docs
+    filters = Filters(cols, plan.filters)
+    # Filters first, then copies folded: a copy that passes a filter is found even
+    # when the copy that represents its group elsewhere does not pass.
+    filtered = filters.apply(matched) if filters.active() else matched
+    final = collapse(cols, filtered) if plan.collapse else filtered
+    facets = facet_counts(cols, matched, filters, plan.collapse) if plan.facets else {}
+    total = int(final.size)
+    start, stop = plan.offset, plan.offset + plan.limit
+    page: list[tuple[int, float | None]] = []
+    if start < total and plan.limit > 0:
+        if plan.sort == "year":
+            order = np.lexsort((final, -cols.year[final]))
+            page = [(int(d), None) for d in final[order][start:stop]]
+        else:
+            phrases, plains = positive_texts(plan.tree)
+            chunks = {text: plan.words.get(text, []) for text in plains}
+            ranked, scores = ranking.rank(snap, ev.find_tf, phrases, chunks, final, title_boost)
+            page = [(int(d), float(s)) for d, s in zip(ranked[start:stop], scores[start:stop])]
+    hits = []
+    for docnum, score in page:
+        dups: list[int] = []
+        if plan.collapse and cols.cluster[docnum] >= 0:
+            same = filtered[cols.cluster[filtered] == cols.cluster[docnum]]
+            dups = [int(d) for d in same if d != docnum]
+        hits.append(RankedHit(id=snap.docs[docnum].id, score=score,
+                              duplicate_ids=[snap.docs[d].id for d in dups]))
+    return Matches(total=total, hits=hits, facets=facets)

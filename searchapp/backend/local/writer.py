@@ -1,0 +1,255 @@
+"""Writing the local index: worker processes write immutable segments, one commit
+publishes them.
+
+Crash safety (an interrupted run leaves the previous index usable):
+1. workers write store segments under fresh names (invisible until named);
+2. the store manifest is replaced atomically, naming old *and* new segments;
+3. Whoosh commits (its own atomic table-of-contents switch);
+4. segments without live documents are dropped from the manifest and deleted.
+A crash before 3 leaves Whoosh at the previous generation, whose keys are all
+still in the store; a crash after 3 leaves at worst unused files, removed by the
+next run.
+
+Whoosh 2.7 has no public way to commit segments written by other processes, so
+this module (and only this one) uses its writer's internals; Whoosh is pinned.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from whoosh import index as whoosh_index
+from whoosh.writing import CLEAR, MERGE_SMALL, NO_MERGE, SegmentWriter
+
+from searchapp.analysis import Segmenter
+from searchapp.backend.base import PreparedDoc, SourceState
+from searchapp.backend.local import layout, textstore
+from searchapp.backend.local.schema import INDEX_META
+from searchapp.config import Settings
+from searchapp.errors import IndexMismatchError
+from searchapp.model import FACETS
+
+#: Above this many Whoosh segments, an incremental run merges the small ones.
+MAX_SEGMENTS = 24
+#: A store segment whose live share falls below this is rewritten with its live documents.
+COMPACT_BELOW = 0.5
+
+
+def stored_fields(doc: PreparedDoc) -> dict[str, Any]:
+    """The Whoosh fields of one document (facet fields as the registry declares them)."""
+    values: dict[str, Any] = {}
+    for facet in FACETS:
+        for name in facet.fields:
+            value = doc.fields.get(name)
+            if facet.kind == "multi":
+                values[name] = ",".join(value or ())
+            elif facet.kind == "range":
+                values[name] = value
+            else:
+                values[name] = value or ""
+    levels = [doc.fields.get(n) for n in ("province", "city", "district") if doc.fields.get(n)]
+    values["region"] = ",".join(levels + (["/".join(levels)] if levels else []))
+    return dict(
+        id=doc.id, key=doc.key, source=doc.source, path=doc.path, article=doc.article,
+        title=doc.title_words, _stored_title=doc.title, **values,
+        hash=doc.hash, mtime=doc.mtime, size=doc.size, length=len(doc.norm), encoding=doc.encoding,
+        fingerprint=doc.fingerprint, meta={"evidence": doc.evidence})
+
+
+@dataclass
+class SegmentNames:
+    """What one batch wrote: the store segment's name and Whoosh's segment object."""
+
+    store_segment: str
+    whoosh_segment: Any
+
+
+class LocalBatchWriter:
+    """Writes a batch's two segments (text store and Whoosh) in a worker process.
+    Picklable: it carries only the folder and the analysis settings."""
+
+    def __init__(self, index_dir: Path, user_words: list[str]):
+        self.index_dir = Path(index_dir)
+        self.user_words = list(user_words)
+        self._segmenter: Segmenter | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"index_dir": self.index_dir, "user_words": self.user_words, "_segmenter": None}
+
+    def write(self, docs: list[PreparedDoc]) -> SegmentNames | None:
+        if not docs:
+            return None
+        if self._segmenter is None:
+            self._segmenter = Segmenter(self.user_words)
+        stored = [textstore.StoredDoc(d.key, d.norm, d.text, *d.norm_map) for d in docs]
+        vocabulary: Counter[str] = Counter()
+        for d in docs:
+            vocabulary.update(set(self._segmenter.words(d.norm)))
+        store_segment = textstore.write_segment(self.index_dir / textstore.STORE_DIRNAME, stored, vocabulary)
+        ix = whoosh_index.open_dir(str(self.index_dir))
+        # No lock: this writer only creates a new segment; the main process, which
+        # holds the index lock, publishes it.
+        writer = SegmentWriter(ix, _lk=False, limitmb=128)
+        for d in docs:
+            writer.add_document(**stored_fields(d))
+        return SegmentNames(store_segment, writer._finalize_segment())
+
+
+class LocalWriter:
+    """One write transaction on the local index (the caller holds the index lock)."""
+
+    def __init__(self, index_dir: Path, settings: Settings):
+        self.index_dir = Path(index_dir)
+        self.settings = settings
+        self.store_dir = self.index_dir / textstore.STORE_DIRNAME
+        self.manifest = textstore.read_manifest(self.store_dir)
+        textstore.remove_orphans(self.store_dir, self.manifest["segments"])
+        self.ix = whoosh_index.open_dir(str(self.index_dir))
+        self._writer: SegmentWriter | None = None
+
+    def state(self) -> dict[str, SourceState]:
+        """Per source file: its hash, mtime, size and documents (id, key, fingerprint)."""
+        state: dict[str, SourceState] = {}
+        with self.ix.searcher() as s:
+            for f in s.all_stored_fields():
+                st = state.setdefault(f["source"], SourceState(f.get("hash"), f.get("mtime"), f.get("size")))
+                st.docs.append((f["id"], f["key"], f.get("fingerprint")))
+        return state
+
+    def next_key(self) -> int:
+        return int(self.manifest["next_key"])
+
+    def batch_writer(self) -> LocalBatchWriter:
+        return LocalBatchWriter(self.index_dir, self.settings.analysis.user_words)
+
+    def _main_writer(self) -> SegmentWriter:
+        if self._writer is None:
+            self._writer = self.ix.writer(limitmb=64)
+        return self._writer
+
+    def commit(self, batches: list[Any], delete_sources: list[str], clusters: dict[str, str],
+               next_key: int, fresh: bool) -> None:
+        """Publish the workers' segments with the deletions, in one Whoosh generation."""
+        writer = self._main_writer()
+        try:
+            self._delete_sources(writer, delete_sources)
+            layout.write_json_atomic(layout.clusters_file(self.index_dir, writer.generation), clusters)
+            written = [b for b in batches if b is not None]
+            textstore.write_manifest(self.store_dir, self.manifest["segments"] + [b.store_segment for b in written],
+                                     next_key)
+            mergetype = CLEAR if fresh else (MERGE_SMALL if len(writer.segments) > MAX_SEGMENTS else NO_MERGE)
+            final = writer._merge_segments(mergetype, None, None)
+            if writer._added:
+                final.append(writer._finalize_segment())
+            else:
+                writer._close_segment()
+            writer._commit_toc(final + [b.whoosh_segment for b in written])
+            writer._finish()
+        except BaseException:
+            writer.cancel()
+            raise
+        finally:
+            self._writer = None
+        self._compact_store()
+        layout.remove_old_clusters(self.index_dir, self.ix.latest_generation())
+
+    def cancel(self) -> None:
+        if self._writer is not None:
+            self._writer.cancel()
+            self._writer = None
+        layout.remove_old_clusters(self.index_dir, self.ix.latest_generation())
+
+    def document_count(self) -> int:
+        with self.ix.searcher() as s:
+            return s.doc_count()
+
+    @staticmethod
+    def _delete_sources(writer: SegmentWriter, sources: list[str]) -> None:
+        """Delete the documents of ``sources`` with one searcher (Whoosh's
+        delete_by_term opens a new one per call)."""
+        if not sources:
+            return
+        with writer.searcher() as searcher:
+            for source in sources:
+                for docnum in searcher.document_numbers(source=source):
+                    writer.delete_document(docnum)
+
+    def _compact_store(self) -> None:
+        """Reclaim the space of deleted and replaced documents in the text store.
+
+        Segments with no live document are dropped; segments less than half live are
+        rewritten with their live documents (same keys, so Whoosh is unaffected). The
+        manifest switch is atomic; searches holding the old files keep reading them.
+        """
+        with self.ix.searcher() as s:
+            live = {f["key"] for f in s.all_stored_fields()}
+        manifest = textstore.read_manifest(self.store_dir)
+        keep: list[str] = []
+        for name in manifest["segments"]:
+            seg = textstore.Segment(self.store_dir, name)
+            try:
+                keys = seg.keys.tolist()
+                alive = [i for i, k in enumerate(keys) if k in live]
+                if not alive:
+                    continue
+                if len(alive) >= COMPACT_BELOW * len(keys):
+                    keep.append(name)
+                    continue
+                docs = []
+                for i in alive:
+                    norm = seg.normalized(i)
+                    docs.append(textstore.StoredDoc(keys[i], norm.text, seg.original_text(i), *norm.breakpoints))
+                # The vocabulary's counts stay those of the old segment: close enough for suggestions.
+                keep.append(textstore.write_segment(self.store_dir, docs, seg.vocabulary()))
+            finally:
+                seg.close()
+        if keep != manifest["segments"]:
+            textstore.write_manifest(self.store_dir, keep, manifest["next_key"])
+            textstore.remove_orphans(self.store_dir, keep)
+
+
+
+
+class LocalIndexFolder:
+    """The write side's handle on an index folder: the lock, the rebuild swap, and
+    the transaction a run writes through."""
+
+    def __init__(self, settings: Settings, index_dir: Path):
+        self.settings = settings
+        self.index_dir = Path(index_dir)
+
+    @contextmanager
+    def transaction(self, rebuild: bool) -> Iterator[tuple[LocalWriter, bool]]:
+        """A writer on the index, and whether it starts empty. A new index is built
+        beside the folder and renamed into place when the run succeeds, so a run that
+        dies leaves the previous index (or nothing half-made) behind."""
+        from searchapp.backend.local.lock import IndexLock
+
+        index_dir = self.index_dir
+        with IndexLock(index_dir):
+            layout.recover_swap(index_dir)
+            if rebuild or not (index_dir / INDEX_META).exists():
+                if not rebuild and layout.holds_foreign_index(index_dir):
+                    raise IndexMismatchError(f"{index_dir} holds an index searchapp did not build; "
+                                             "run `searchapp index --rebuild`")
+                building = layout.sibling(index_dir, ".building")
+                previous = layout.sibling(index_dir, ".previous")
+                shutil.rmtree(building, ignore_errors=True)
+                layout.create_index(building, self.settings)
+                yield LocalWriter(building, self.settings), True
+                if index_dir.exists():
+                    layout.carry_over(index_dir, building)
+                    index_dir.rename(previous)
+                building.rename(index_dir)
+                shutil.rmtree(previous, ignore_errors=True)
+            else:
+                layout.check_compatible(index_dir, self.settings)
+                yield LocalWriter(index_dir, self.settings), False
+
+
+__all__ = ["LocalIndexFolder", "LocalWriter", "LocalBatchWriter", "stored_fields", "MAX_SEGMENTS"]

@@ -1,0 +1,28 @@
+"""The indexing run's progress bar (on a terminal only)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Callable
+
+Progress = Callable[[int, int, int], None]   # (files done, files total, bytes done)
+
+
+def default_progress(stream=sys.stderr) -> Progress | None:
+    """A one-line progress bar with files/s and MB/s, on a terminal only."""
+    if not stream.isatty():
+        return None
+    start = time.perf_counter()
+
+    def show(done: int, total: int, nbytes: int) -> None:
+        elapsed = max(time.perf_counter() - start, 1e-6)
+        width = 30
+        filled = int(width * done / total) if total else width
+        stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} files "
+                     f"{done / elapsed:6.1f} files/s {nbytes / elapsed / 1e6:6.2f} MB/s")
+        if done >= total:
+            stream.write("\n")
+        stream.flush()
+
+    return show

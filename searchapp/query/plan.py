@@ -1,0 +1,139 @@
+"""From a :class:`~searchapp.model.SearchRequest` to a checked, analysed
+:class:`~searchapp.backend.base.Plan`: parameters validated, the query parsed,
+filters from the request and from the query text merged, every unquoted chunk
+split into the words it requires, the terms to highlight listed.
+
+This is the only place that knows the rules of a request, so every backend gets
+the same plan for the same request.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from searchapp.analysis import Segmenter
+from searchapp.backend.base import Plan
+from searchapp.config import SearchSettings
+from searchapp.model import FACET_BY_NAME, FACETS, SORTS, QueryError, SearchRequest
+from searchapp.query.parse import ParsedQuery, Plain, parse_query, positive_texts
+
+#: Particles dropped from the required words of an unquoted chunk (the exact
+#: phrase tier still uses the whole chunk).
+STOPWORDS = frozenset("的 了 和 与 及 在 是 对 等 之 其 为 把 被 并".split())
+_YEAR_RANGE = re.compile(r"^\s*(\d{4})?\s*(?:-|–|~|到|至)\s*(\d{4})?\s*$")
+
+
+def parse_years(values: list[str]) -> list[tuple[int, int]]:
+    """``2008``, ``2007-2010``, ``2007-``, ``-2010`` → inclusive ranges."""
+    ranges = []
+    for v in values:
+        v = str(v).strip()
+        if re.fullmatch(r"\d{4}", v):
+            ranges.append((int(v), int(v)))
+            continue
+        m = _YEAR_RANGE.match(v)
+        if not m or not (m.group(1) or m.group(2)):
+            raise QueryError(f"year filter '{v}' is not a year (2008) or a range (2007-2010)")
+        lo = int(m.group(1)) if m.group(1) else 0
+        hi = int(m.group(2)) if m.group(2) else 9999
+        if lo > hi:
+            lo, hi = hi, lo
+        ranges.append((lo, hi))
+    return ranges
+
+
+def chunk_words(segmenter: Segmenter, text: str) -> list[str]:
+    """The required words of an unquoted chunk (jieba words, particles dropped)."""
+    words = segmenter.words(text)
+    kept = [w for w in words if w not in STOPWORDS] or words
+    return list(dict.fromkeys(kept))
+
+
+def _plains(node: Any) -> list[str]:
+    """Every unquoted chunk of the tree, under a NOT too (it is matched as well)."""
+    if node is None:
+        return []
+    if isinstance(node, Plain):
+        return [node.text]
+    inner = getattr(node, "items", None)
+    if inner is not None:
+        return [t for item in inner for t in _plains(item)]
+    child = getattr(node, "node", None)
+    return _plains(child)
+
+
+@dataclass
+class Planned:
+    """A plan and what the response reports about it."""
+
+    plan: Plan
+    parsed: ParsedQuery
+    size: int
+    snippets: int
+    filters: dict[str, list[str]]            # facet → the values as given (for the response)
+    notes: list[str] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)
+
+
+def _clean_values(facet: str, values: list[Any]) -> list[Any]:
+    if FACET_BY_NAME[facet].kind == "tree":
+        return [v for v in values if str(v).strip()]
+    return [str(v).strip() for v in values if str(v).strip()]
+
+
+def make_plan(request: SearchRequest, settings: SearchSettings, segmenter: Segmenter) -> Planned:
+    """Check ``request`` and turn it into a plan. Raises :class:`QueryError` for a
+    parameter that cannot be used (the API answers 400)."""
+    if request.sort not in SORTS:
+        raise QueryError(f"sort must be one of {', '.join(SORTS)}, got '{request.sort}'")
+    size = settings.page_size if request.size is None else request.size
+    if not 1 <= size <= settings.max_page_size:
+        raise QueryError(f"size must be between 1 and {settings.max_page_size}, got {size}")
+    if request.page < 1:
+        raise QueryError(f"page must be 1 or more, got {request.page}")
+    unknown = [name for name in request.filters if name not in FACET_BY_NAME]
+    if unknown:
+        raise QueryError(f"unknown filter {unknown[0]!r}; filters are {', '.join(FACET_BY_NAME)}")
+    n_snippets = settings.snippets if request.snippets is None else max(0, min(request.snippets, 10))
+
+    q = request.q or ""
+    notes: list[str] = []
+    if len(q) > settings.max_query_chars:
+        q = q[:settings.max_query_chars]
+        notes.append(f"查询过长，只使用了前 {settings.max_query_chars} 个字符")
+    parsed = parse_query(q)
+    notes.extend(parsed.notes)
+    given: dict[str, list[str]] = {}
+    for facet in FACETS:
+        values = [str(v) for v in request.filters.get(facet.name, [])] + parsed.filters.get(facet.name, [])
+        given[facet.name] = _clean_values(facet.name, values)
+    filters: dict[str, list[Any]] = {name: list(values) for name, values in given.items() if values}
+    if "year" in filters:
+        try:
+            filters["year"] = parse_years(filters["year"])
+        except QueryError as exc:
+            if any(str(y).strip() for y in request.filters.get("year", [])):
+                raise
+            notes.append(f"{exc}；已忽略该条件")  # a typo inside the query text is not fatal
+            del filters["year"]
+            given["year"] = []
+
+    words = {text: chunk_words(segmenter, text) for text in _plains(parsed.tree)}
+    phrases, plains = positive_texts(parsed.tree)
+    terms = list(dict.fromkeys(phrases + plains + [w for t in plains for w in words.get(t, [])]))
+    plan = Plan(tree=parsed.tree, words=words, filters=filters, sort=request.sort,
+                offset=(request.page - 1) * size, limit=size, facets=request.facets,
+                facet_limit=settings.facet_limit, collapse=request.collapse)
+    return Planned(plan=plan, parsed=parsed, size=size, snippets=n_snippets,
+                   filters={k: v for k, v in given.items() if v}, notes=notes, terms=terms)
+
+
+def highlight_terms(q: str, settings: SearchSettings, segmenter: Segmenter) -> list[str]:
+    """The terms a document page marks for the query ``q``."""
+    if not q:
+        return []
+    parsed = parse_query(q[:settings.max_query_chars])
+    phrases, plains = positive_texts(parsed.tree)
+    return list(dict.fromkeys(phrases + plains + [w for t in plains for w in chunk_words(segmenter, t)]))
