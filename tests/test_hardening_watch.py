@@ -10,12 +10,11 @@ from __future__ import annotations
 import random
 import signal
 import subprocess
-import time
+import threading
 
-from searchapp.query.service import open_service
 from searchapp.backend.local.lock import IndexLock
 from searchapp.model import SearchRequest
-from searchapp.query.service import search
+from searchapp.query.service import open_service, search
 from conftest import wait_until
 from test_hardening_support import PYTHON, bump_mtime, hardening_settings, make_corpus
 
@@ -27,6 +26,12 @@ def eventually(predicate, seconds: float = WAIT_S) -> bool:
     return wait_until(predicate, seconds, step=0.2)
 
 
+def collect(stream, lines: list[str]) -> None:
+    """Read a child's output line by line as it comes (the test polls ``lines``)."""
+    for line in stream:
+        lines.append(line)
+
+
 def test_watch_picks_up_changes_and_stops_cleanly(tmp_path):
     docs = tmp_path / "docs"
     make_corpus(docs, 6, random.Random(11))
@@ -34,9 +39,14 @@ def test_watch_picks_up_changes_and_stops_cleanly(tmp_path):
     proc = subprocess.Popen([PYTHON, "-m", "searchapp", "index", str(docs), "--index", str(index_dir),
                              "--watch", INTERVAL, "--workers", "1"], cwd=tmp_path, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    err_lines: list[str] = []
+    out_lines: list[str] = []
+    readers = [threading.Thread(target=collect, args=(stream, lines), daemon=True)
+               for stream, lines in ((proc.stderr, err_lines), (proc.stdout, out_lines))]
+    for reader in readers:
+        reader.start()
     try:
         assert eventually(lambda: (index_dir / "searchapp-index.json").exists()), "the first round never finished"
-        time.sleep(1)
         engine = open_service(hardening_settings(tmp_path, index_dir))
 
         def total(q: str) -> int:
@@ -55,14 +65,17 @@ def test_watch_picks_up_changes_and_stops_cleanly(tmp_path):
         # Another run holds the lock: the round is reported, the next one catches up.
         with IndexLock(index_dir, wait=10):
             (docs / "late.txt").write_text("晚到的报告\n\n监视模式测试标记丙。\n", encoding="utf-8")
-            time.sleep(2)
+            assert eventually(lambda: any("another indexing run" in line for line in err_lines)), \
+                "a round while the lock was held was not reported"
             assert total('"监视模式测试标记丙"') == 0
         assert eventually(lambda: total('"监视模式测试标记丙"') == 1)
     finally:
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
+        proc.wait(timeout=30)
+        for reader in readers:
+            reader.join(timeout=10)
+    err, out = "".join(err_lines), "".join(out_lines)
     assert proc.returncode == 0, err
-    assert "another indexing run" in err
     assert "stopped watching" in err and "Traceback" not in err
     assert "indexed 1" in out
 

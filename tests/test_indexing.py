@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from searchapp.query.service import open_service
+from searchapp.backend.local.lock import IndexLock
 from searchapp.errors import IndexLockedError, IndexMismatchError
 from searchapp.indexing.run import index_paths
-from searchapp.backend.local.lock import IndexLock
 from searchapp.model import SearchRequest
-from searchapp.query.service import search
+from searchapp.query.service import open_service, search
 
-from conftest import make_settings
+from conftest import make_settings, wait_until
 
 
 def ids_for(settings, q: str) -> set[str]:
@@ -228,9 +227,8 @@ def test_repeated_searches_are_cached_until_the_index_changes(tmp_path, corpus):
     assert not search(engine, SearchRequest(q='"教师交流"', page=2)).cached  # another request
     (corpus / "new.txt").write_text("新报告\n推进教师交流。", encoding="utf-8")
     index_paths(settings, [corpus])
-    time.sleep(0.6)  # the engine looks for a new commit at most every 0.5 s
-    after = search(engine, SearchRequest(q='"教师交流"'))
-    assert not after.cached and after.total == first.total + 1
+    # The backend looks for a new commit every half second; the cached answer must give way to it.
+    assert wait_until(lambda: search(engine, SearchRequest(q='"教师交流"')).total == first.total + 1, timeout=10)
 
 
 def test_cache_can_be_turned_off(tmp_path, corpus):

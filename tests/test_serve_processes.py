@@ -22,6 +22,16 @@ pytestmark = pytest.mark.skipif(server_processes(settings_from_dict({"server": {
                                 reason="needs fork and SO_REUSEPORT (Linux/macOS)")
 
 
+def port_accepts(port: int) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
 def children_of(pid: int) -> set[int]:
     found = set()
     for entry in Path("/proc").iterdir():
@@ -80,7 +90,7 @@ def test_a_second_server_on_the_same_port_is_refused(seeds_index, tmp_path):
     first = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         assert wait_until(lambda: len(children_of(first.pid)) == 2)
-        time.sleep(1.0)  # let the children bind
+        assert wait_until(lambda: port_accepts(port))  # the children have bound the port
         second = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
         assert second.returncode != 0
         assert "Traceback" not in second.stderr
