@@ -68,6 +68,13 @@ ANCHOR_WEIGHT = 2.0
 #: Texts shorter than this are scored as if they had this length, so a
 #: two-line snippet with one keyword is not "about" it.
 _MIN_LENGTH = 1500
+#: Keyword occurrences a theme needs in the body unless its title names it: one or
+#: two mentions are passing remarks, in an excerpt as in a long report.
+_MIN_HITS = 3
+#: A keyword repeated this often is a topic even if it is not an anchor (预算 ×8).
+_REPEATED = 3
+#: ...and weighing at least this.
+_REPEATED_MIN_WEIGHT = 1.5
 #: Keywords this short are matched as whole jieba words, not as substrings.
 _WORD_MATCH_MAX_LEN = 2
 #: Score added per unit of keyword weight found in the title (best keyword per theme,
@@ -301,11 +308,15 @@ def score_themes(
         weight = sum(n * w for n, w in found.values())
         score = weight / per_thousand + _title_bonus([w for _, w in in_title.values()])
         anchors = [k for k, (n, w) in found.items() if w >= ANCHOR_WEIGHT]
+        titled = any(w >= ANCHOR_WEIGHT for _, w in in_title.values())
+        hits = sum(n for n, _ in found.values())
         specific = bool(
             found
+            and (hits >= _MIN_HITS or titled)
             and (any(found[k][0] >= 2 for k in anchors)
                  or (anchors and len(found) >= 2)
-                 or any(w >= ANCHOR_WEIGHT for _, w in in_title.values()))
+                 or any(n >= _REPEATED and w >= _REPEATED_MIN_WEIGHT for n, w in found.values())
+                 or titled)
         )
         out.append(ThemeEvidence(theme=theme, score=round(score, 3),
                                  keywords={k: n for k, (n, _) in sorted(found.items(), key=lambda kv: -kv[1][0])},
