@@ -14,8 +14,8 @@ is scored:
   matches do not swallow each other: 优质均衡发展 counts for both 优质均衡 and
   均衡发展. Only a keyword *nested* in a longer keyword of the same theme is
   dropped (教育督导 does not also count as 督导). Keywords of one or two characters
-  are common substrings, so they count only where jieba's words start and end
-  with them: 保教 does not match inside 确保/教育, 体育 not inside 教育/体育局.
+  are common substrings, so they do not count where a jieba word crosses their
+  edge: 保教 does not match inside 确保/教育, 中考 not inside 集中/考试.
 * **Score.** The summed weight of a theme's matches per 1,000 characters (texts
   shorter than 1,500 characters count as 1,500), plus a bonus for keywords in the
   title, which names what a report is about more reliably than any count.
@@ -213,21 +213,45 @@ def _automaton(key: _Key) -> ahocorasick.Automaton:
     return automaton
 
 
+# jieba segments each run of these characters on its own (its "han" blocks), so the
+# words around a match are those of the run that holds it.
+_JIEBA_BLOCK = re.compile(r"[\u4e00-\u9fd5a-zA-Z0-9+#&._%\-]+")
+
+
 class _WordBounds:
-    """Where jieba's words start and end in a text, computed only if a short keyword needs it."""
+    """jieba's words around short keyword matches, segmenting only the runs that hold one."""
 
     def __init__(self, text: str):
         self.text = text
-        self._bounds: tuple[set[int], set[int]] | None = None
+        self._runs: dict[int, tuple[int, list[tuple[int, int]]]] = {}  # run start -> (run end, words)
 
-    def aligned(self, start: int, stop: int) -> bool:
-        if self._bounds is None:
-            from searchapp.analysis import Segmenter
+    def _words_at(self, pos: int) -> list[tuple[int, int]]:
+        for run_start, (run_end, words) in self._runs.items():
+            if run_start <= pos < run_end:
+                return words
+        from searchapp.analysis import Segmenter
 
-            tokens = Segmenter().tokens(self.text)
-            self._bounds = ({a for _, a, _ in tokens}, {b for _, _, b in tokens})
-        starts, stops = self._bounds
-        return start in starts and stop in stops
+        lo = pos
+        while lo > 0 and _JIEBA_BLOCK.match(self.text, lo - 1, lo):
+            lo -= 1
+        run = _JIEBA_BLOCK.match(self.text, lo)
+        hi = run.end() if run else pos + 1
+        words = [(lo + a, lo + b) for _, a, b in Segmenter().tokens(self.text[lo:hi])]
+        self._runs[lo] = (hi, words)
+        return words
+
+    def _word_of(self, pos: int) -> tuple[int, int]:
+        for a, b in self._words_at(pos):
+            if a <= pos < b:
+                return a, b
+        return pos, pos + 1
+
+    def straddles(self, start: int, stop: int) -> bool:
+        """Whether a word crosses an edge of ``text[start:stop]``: 保教 in 确保/教育 does;
+        预算 in 年度预算 (inside one word) and 双减 in 双/减 (whole words) do not."""
+        first_start, first_stop = self._word_of(start)
+        last_start, last_stop = self._word_of(stop - 1)
+        return (first_start < start and first_stop < stop) or (last_start > start and last_stop > stop)
 
 
 def _theme_hits(text: str, automaton: ahocorasick.Automaton) -> dict[str, dict[str, tuple[int, float]]]:
@@ -236,7 +260,7 @@ def _theme_hits(text: str, automaton: ahocorasick.Automaton) -> dict[str, dict[s
     bounds = _WordBounds(text)
     for end, (keyword, values) in automaton.iter(text):
         start, stop = end - len(keyword) + 1, end + 1
-        if len(keyword) <= _WORD_MATCH_MAX_LEN and not bounds.aligned(start, stop):
+        if len(keyword) <= _WORD_MATCH_MAX_LEN and bounds.straddles(start, stop):
             continue
         for theme, weight in values:
             spans.setdefault(theme, []).append((start, stop, keyword, weight))
