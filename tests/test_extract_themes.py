@@ -125,6 +125,17 @@ def test_generic_words_alone_are_not_a_theme():
     assert assign_themes("年终考核，整改落实，评估验收，问责追责。" * 50) == []
 
 
+def test_documents_not_about_education_get_no_builtin_theme():
+    # A property-management regulation says 维修 and 收费 throughout; it is not a
+    # report on school buildings or fees. A taxonomy of one's own has no such gate.
+    law = "业主大会决定共用部位的维修和更新改造，物业服务收费应当公示，维修资金专户存储。" * 20
+    assert assign_themes(law) == []
+    own = {"物业": {"维修": 2.0, "收费": 2.0}}
+    assert names(assign_themes(law, own)) == ["物业"]
+    school = law + "全县中小学校舍维修由教育局统筹，学校收费接受学生家长监督。" * 20
+    assert "办学条件" in names(assign_themes(school))
+
+
 def test_unrelated_text_has_no_theme():
     assert assign_themes("今天天气晴朗，市民纷纷外出踏青。" * 100) == []
 
@@ -200,7 +211,7 @@ def test_honour_lists_are_not_evidence():
 
 
 def test_the_title_weighs_more_than_the_body():
-    body = "全镇召开会议，部署春季开学工作，做好辍学学生劝返。" + "会议强调要压实责任。" * 40
+    body = "全镇中小学召开会议，部署春季开学工作，做好辍学学生劝返。" + "会议强调学校要压实责任，教师要关心学生。" * 40
     plain = dict(assign_themes(body))
     titled = dict(assign_themes(body, title="某镇控辍保学工作汇报"))
     assert "控辍保学" not in plain

@@ -19,6 +19,10 @@ is scored:
 * **Score.** The summed weight of a theme's matches per 1,000 characters (texts
   shorter than 1,500 characters count as 1,500), plus a bonus for keywords in the
   title, which names what a report is about more reliably than any count.
+* **Education only.** The built-in themes are given only to documents about
+  education (education words such as 学校, 教师, 学生 at least 4 per 1,000
+  characters): a law on property management says 维修 45 times without being
+  about 办学条件. A taxonomy from config.yaml has no such gate.
 * **Mainly about.** A theme is assigned when its score reaches ``min_score``, it
   has at least a quarter of the best theme's score, and its evidence is specific:
   a strong keyword (weight ≥ ANCHOR_WEIGHT) repeated, or a strong keyword with a
@@ -46,6 +50,7 @@ __all__ = [
     "ANCHOR_WEIGHT",
     "DEFAULT_MIN_SCORE",
     "DEFAULT_TAXONOMY",
+    "EDUCATION_CONTEXT",
     "THEME_ABOUT",
     "ThemeEvidence",
     "assign_themes",
@@ -117,17 +122,37 @@ def validate_taxonomy(obj: object) -> dict[str, dict[str, float]]:
     return out
 
 
-def _load_default(path: Path = TAXONOMY_FILE) -> tuple[dict[str, dict[str, float]], dict[str, str]]:
-    """Read the built-in taxonomy file: (theme → keywords, theme → what it covers)."""
+@dataclass(frozen=True)
+class Context:
+    """Words that say a document is about the taxonomy's field at all, and how dense they must be."""
+
+    words: tuple[str, ...]
+    min_per_thousand: float
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return _context_pattern(self.words)
+
+
+@lru_cache(maxsize=4)
+def _context_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+
+
+def _load_default(path: Path = TAXONOMY_FILE) -> tuple[dict[str, dict[str, float]], dict[str, str], Context]:
+    """Read the built-in taxonomy file: (theme → keywords, theme → what it covers, education context)."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    taxonomy = validate_taxonomy({theme: entry["keywords"] for theme, entry in data.items()})
-    about = {theme.strip(): str(entry.get("about", "")) for theme, entry in data.items()}
-    return taxonomy, about
+    entries = data["themes"]
+    taxonomy = validate_taxonomy({theme: entry["keywords"] for theme, entry in entries.items()})
+    about = {theme.strip(): str(entry.get("about", "")) for theme, entry in entries.items()}
+    context = Context(tuple(data["context"]["words"]), float(data["context"]["min_per_thousand"]))
+    return taxonomy, about, context
 
 
-DEFAULT_TAXONOMY, THEME_ABOUT = _load_default()
-"""Default themes for education reports: theme -> {keyword or phrase: weight}, and
-what each covers. Edit ``searchapp/data/themes.yaml``, not this module."""
+DEFAULT_TAXONOMY, THEME_ABOUT, EDUCATION_CONTEXT = _load_default()
+"""Default themes for education reports: theme -> {keyword or phrase: weight}, what
+each covers, and the words that make a document an education document (the built-in
+themes are given only to those). Edit ``searchapp/data/themes.yaml``, not this module."""
 
 
 def taxonomy_markdown(taxonomy: Mapping[str, Mapping[str, float]] | None = None,
@@ -298,6 +323,15 @@ class ThemeEvidence:
                 "title": self.title_keywords}
 
 
+def _is_about_education(body: str, length: int) -> bool:
+    """Whether the built-in education themes apply: education words dense enough.
+
+    Laws, news bulletins and government work reports on everything else use the
+    taxonomy's ordinary words (维修, 预算, 卫生, 脱贫) without being education reports."""
+    found = len(EDUCATION_CONTEXT.pattern.findall(body))
+    return found >= EDUCATION_CONTEXT.min_per_thousand * max(length, 1) / 1000.0
+
+
 def _title_bonus(weights: list[float]) -> float:
     ranked = sorted(weights, reverse=True)
     return _TITLE_BONUS * (ranked[0] + 0.5 * sum(ranked[1:])) if ranked else 0.0
@@ -318,10 +352,12 @@ def score_themes(
     """
     if not text:
         return []
+    builtin = taxonomy is None or taxonomy is DEFAULT_TAXONOMY
     automaton = _automaton(_freeze(DEFAULT_TAXONOMY if taxonomy is None else taxonomy))
     body = matching_text(text)
     head = matching_text(title) if title else ""
     length = sum(1 for ch in body if not ch.isspace())
+    in_field = not builtin or _is_about_education(body, length)
     per_thousand = max(length, _MIN_LENGTH) / 1000.0
     body_hits = _theme_hits(body, automaton)
     title_hits = _theme_hits(head, automaton) if head else {}
@@ -346,7 +382,7 @@ def score_themes(
                                  keywords={k: n for k, (n, _) in sorted(found.items(), key=lambda kv: -kv[1][0])},
                                  title_keywords=sorted(in_title), specific=specific))
     out.sort(key=lambda e: (-e.score, e.theme))
-    if max_themes > 0:
+    if max_themes > 0 and in_field:
         qualified = [e for e in out if e.specific]
         top = qualified[0].score if qualified else 0.0
         kept = [e for e in qualified if e.score >= min_score and e.score >= top * _MIN_SHARE_OF_TOP]
