@@ -190,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         from searchapp.config import settings_from_dict
 
         data = yaml.safe_load(args.taxonomy.read_text(encoding="utf-8"))
+        data = data.get("themes", data) if isinstance(data.get("themes"), dict) else data
         flat = {t: (v["keywords"] if isinstance(v, dict) and "keywords" in v else v) for t, v in data.items()}
         settings = settings_from_dict({"themes": flat})
     s, predicted = run(shared, renames, settings)
