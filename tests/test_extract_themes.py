@@ -56,9 +56,9 @@ TEACHER_REPORT = (
 
 def test_seed_004_is_about_balanced_development():
     # "关于我区义务教育高位均衡发展工作的情况汇报": 高位均衡/均衡发展 throughout.
-    result = assign_themes(seed("004"))
-    assert result[0][0] == "均衡发展"
-    assert result[0][1] > 2 * result[1][1]
+    result = score_themes(seed("004"))
+    assert result[0].theme == "均衡发展" and result[0].assigned
+    assert result[0].score > 2 * result[1].score  # far ahead of the runner-up
 
 
 def test_seed_002_speech_leads_with_party_building():

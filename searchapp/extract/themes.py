@@ -179,9 +179,11 @@ _SITE_NAME = re.compile(r"[\u4e00-\u9fff]{2,8}(?:网站|网|文库|范文站)(?!
 # Networks that end in 网 but are report vocabulary, not site names.
 _NETWORK_WORDS = ("互联网", "局域网", "城域网", "校园网", "宽带网", "物联网", "电网", "光纤网", "因特网")
 # Separators of list items: enumeration commas, spaces, bars and navigation arrows.
-_LIST_SEP = re.compile(r"[、,，;；|｜/>»\s]+")
+# Clause commas are not among them: prose is a run of short clauses too.
+_LIST_SEP = re.compile(r"[、;；|｜/>»\s]+")
+_CLAUSE_COMMA = re.compile(r"[,，]")
 _LIST_MIN_ITEMS = 5
-_LIST_MAX_MEDIAN = 10
+_LIST_MAX_MEDIAN = 12
 
 
 def _strip_gloss(match: re.Match[str]) -> str:
@@ -194,10 +196,10 @@ def _strip_site_name(match: re.Match[str]) -> str:
 
 def _is_list_line(line: str) -> bool:
     """An honour roll or a navigation trail: many short items and no sentence."""
-    if "。" in line:
+    if "。" in line or line.rstrip().endswith((".", ";", "；")):
         return False
     items = [item for item in _LIST_SEP.split(line) if item]
-    if len(items) < _LIST_MIN_ITEMS:
+    if len(items) < _LIST_MIN_ITEMS or len(_CLAUSE_COMMA.findall(line)) * 2 >= len(items):
         return False
     lengths = sorted(len(item) for item in items)
     return lengths[len(lengths) // 2] <= _LIST_MAX_MEDIAN
