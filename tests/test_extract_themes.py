@@ -210,6 +210,13 @@ def test_honour_lists_are_not_evidence():
     assert "学前教育" in names(assign_themes(report + roll.replace("、", "举办开放日。")))
 
 
+def test_prose_lines_are_not_taken_for_lists():
+    # A line cut off before its full stop is still a run of clauses, not an honour roll.
+    line = "全县新建幼儿园五所,改扩建幼儿园八所,公办园覆盖所有乡镇,普惠性幼儿园占比提高,入园难得到缓解"
+    assert matching_text(line) == line
+    assert matching_text("首页>政务公开>教育动态>学前教育>正文") == ""
+
+
 def test_the_title_weighs_more_than_the_body():
     body = "全镇中小学召开会议，部署春季开学工作，做好辍学学生劝返。" + "会议强调学校要压实责任，教师要关心学生。" * 40
     plain = dict(assign_themes(body))
