@@ -24,10 +24,13 @@ is scored:
   characters): a law on property management says 维修 45 times without being
   about 办学条件. A taxonomy from config.yaml has no such gate.
 * **Mainly about.** A theme is assigned when its score reaches ``min_score``, it
-  has at least a quarter of the best theme's score, and its evidence is specific:
-  a strong keyword (weight ≥ ANCHOR_WEIGHT) repeated, or a strong keyword with a
-  second keyword, or a strong keyword in the title. Generic words alone (考核,
-  经费, 党员) never make a theme.
+  has at least a quarter of the best theme's score, it is mentioned at least three
+  times (or its strong keyword is in the title: one or two mentions are passing
+  remarks), and its evidence is specific: a strong keyword (weight ≥
+  ANCHOR_WEIGHT) repeated, or a strong keyword with a second keyword, or an
+  ordinary keyword (≥ 1.5) three times (a budget review says 预算 throughout), or a
+  strong keyword in the title. So one strong repeated keyword is enough (教师队伍
+  seven times), but generic words alone (考核, 经费, 党员) never make a theme.
 
 :func:`score_themes` returns every candidate with its evidence (for
 ``searchapp inspect``); :func:`assign_themes` the assigned (theme, score) pairs.
