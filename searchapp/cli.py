@@ -332,6 +332,11 @@ def inspect(ctx: click.Context, file: Path, as_json: bool) -> None:
         click.echo(f"  year: {art['year'] or '-'}   evidence: {'; '.join(art['evidence'].get('year', []))}")
         themes = art["evidence"].get("themes", {})
         click.echo(f"  themes: {', '.join(f'{t} {s}' for t, s in themes.items()) or '-'}")
+        for theme, ev in art["evidence"].get("theme_keywords", {}).items():
+            mark = "+" if ev["assigned"] else " "
+            words = ", ".join(f"{k}×{n}" for k, n in ev["keywords"].items())
+            title = f"; title: {', '.join(ev['title'])}" if ev["title"] else ""
+            click.echo(f"    {mark} {theme} {ev['score']}: {words}{title}")
         click.echo(f"  type: {art['type'] or '-'}")
         text = art["text"]
         click.echo("  text: " + (text[:300] + " …" if len(text) > 300 else text).replace("\n", "\n        "))
@@ -353,7 +358,7 @@ def serve(ctx: click.Context, index: str | None, host: str | None, port: int | N
 
 
 @main.command("config")
-@click.option("--markdown", is_flag=True, help="Print the settings reference as a Markdown table (docs/config.md).")
+@click.option("--markdown", is_flag=True, help="Print the settings reference and the built-in themes as Markdown tables (docs/config.md).")
 @click.pass_context
 def config_cmd(ctx: click.Context, markdown: bool) -> None:
     """List every setting with its current value and meaning."""
@@ -364,6 +369,10 @@ def config_cmd(ctx: click.Context, markdown: bool) -> None:
             shown = "(built-in list)" if isinstance(default, list) and len(default) > 4 else json.dumps(
                 default, ensure_ascii=False)
             click.echo(f"| `{key}` | {shown} | {help_text} |")
+        from searchapp.extract.themes import taxonomy_markdown
+
+        click.echo("\n## Built-in themes\n")
+        click.echo(taxonomy_markdown())
         return
     for key, default, help_text in describe_settings():
         value: Any = settings

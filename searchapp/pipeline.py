@@ -70,13 +70,14 @@ def doc_id(source: str, article: int) -> str:
 def _extract(title: str, norm_text: str, settings: Settings) -> dict[str, Any]:
     from searchapp.extract.doctype import detect_type
     from searchapp.extract.region import extract_region
-    from searchapp.extract.themes import assign_themes
+    from searchapp.extract.themes import score_themes
     from searchapp.extract.year import extract_year
 
     norm_title = normalize(title).text
     year = extract_year(norm_title, norm_text)
     region = extract_region(norm_title, norm_text, year.year)
-    themes = assign_themes(norm_text, settings.themes)
+    candidates = score_themes(norm_text, settings.themes, title=norm_title)
+    themes = [(e.theme, e.score) for e in candidates if e.assigned]
     return {
         "year": year.year,
         "province": region.province,
@@ -88,6 +89,8 @@ def _extract(title: str, norm_text: str, settings: Settings) -> dict[str, Any]:
             "year": year.evidence,
             "region": region.evidence,
             "themes": {t: round(s, 3) for t, s in themes},
+            # keywords behind the assigned themes and the best near misses
+            "theme_keywords": {e.theme: e.as_json() for i, e in enumerate(candidates) if e.assigned or i < 5},
         },
     }
 

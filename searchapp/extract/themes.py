@@ -1,150 +1,96 @@
 """Tag a report with the education themes it is mainly about.
 
-Each theme is a set of weighted keywords and phrases. A document's score for a
-theme is the weight of the theme's keywords found in it per 1,000 characters, so
-a 20,000-character report that mentions 幼儿园 once scores next to nothing for
-学前教育, while a short note about kindergartens scores high. A theme is assigned
-when its score reaches ``min_score``, at least two different keywords of it
-occur (one repeated word is not a topic), one of them is specific to the theme
-(weight ≥ ANCHOR_WEIGHT), and it is not dwarfed by the document's main theme.
+A theme is a set of weighted keywords (the default taxonomy is the data file
+``searchapp/data/themes.yaml``; config.yaml ``themes:`` replaces it). How a report
+is scored:
 
-All keywords of a taxonomy go into one Aho-Corasick automaton (pyahocorasick),
-built once per distinct taxonomy and cached, so tagging is one pass over the
-text whatever the number of keywords. Overlapping keywords of the same theme
-count once, for the longest ("教育督导" does not also count as "督导").
+* **Matching input.** Only the report's own words count. Before matching, this
+  module strips what is not report prose, as a small local step on its own copy of
+  the text (the indexed text is not changed): pinyin glosses after characters
+  (学(xué)前教育 → 学前教育, left on pages served with ruby text), site names
+  (…素材网, …文库) and list lines (honour rolls, navigation trails: five or more
+  short items and no sentence).
+* **Matches.** All keywords go into one Aho-Corasick automaton. Overlapping
+  matches do not swallow each other: 优质均衡发展 counts for both 优质均衡 and
+  均衡发展. Only a keyword *nested* in a longer keyword of the same theme is
+  dropped (教育督导 does not also count as 督导). Keywords of one or two characters
+  are common substrings, so they do not count where a jieba word crosses their
+  edge: 保教 does not match inside 确保/教育, 中考 not inside 集中/考试.
+* **Score.** The summed weight of a theme's matches per 1,000 characters (texts
+  shorter than 1,500 characters count as 1,500), plus a bonus for keywords in the
+  title, which names what a report is about more reliably than any count.
+* **Education only.** The built-in themes are given only to documents about
+  education (education words such as 学校, 教师, 学生 at least 4 per 1,000
+  characters): a law on property management says 维修 45 times without being
+  about 办学条件. A taxonomy from config.yaml has no such gate.
+* **Mainly about.** A theme is assigned when its score reaches ``min_score``, it
+  has at least a quarter of the best theme's score, it is mentioned at least three
+  times (or its strong keyword is in the title: one or two mentions are passing
+  remarks), and its evidence is specific: a strong keyword (weight ≥
+  ANCHOR_WEIGHT) repeated, or a strong keyword with a second keyword, or an
+  ordinary keyword (≥ 1.5) three times (a budget review says 预算 throughout), or a
+  strong keyword in the title. So one strong repeated keyword is enough (教师队伍
+  seven times), but generic words alone (考核, 经费, 党员) never make a theme.
 
-Users edit the taxonomy in config.yaml and reindex, so ``assign_themes`` takes it
-as an argument; ``validate_taxonomy`` checks what a config file provides.
-Keywords must be in Simplified Chinese, like the normalized text they are
-matched against.
+:func:`score_themes` returns every candidate with its evidence (for
+``searchapp inspect``); :func:`assign_themes` the assigned (theme, score) pairs.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from numbers import Real
+from pathlib import Path
 
 import ahocorasick
+import yaml
 
-__all__ = ["ANCHOR_WEIGHT", "DEFAULT_MIN_SCORE", "DEFAULT_TAXONOMY", "assign_themes", "validate_taxonomy"]
+__all__ = [
+    "ANCHOR_WEIGHT",
+    "DEFAULT_MIN_SCORE",
+    "DEFAULT_TAXONOMY",
+    "EDUCATION_CONTEXT",
+    "THEME_ABOUT",
+    "ThemeEvidence",
+    "assign_themes",
+    "matching_text",
+    "score_themes",
+    "taxonomy_markdown",
+    "validate_taxonomy",
+]
 
-#: Default threshold: weighted keyword hits per 1,000 characters.
+#: Where the built-in taxonomy lives (theme → about, keywords).
+TAXONOMY_FILE = Path(__file__).resolve().parents[1] / "data" / "themes.yaml"
+
+#: Default threshold: weighted keyword hits per 1,000 characters (title bonus included).
 DEFAULT_MIN_SCORE = 2.0
-
 #: A theme must score at least this share of the document's best theme.
 _MIN_SHARE_OF_TOP = 0.25
-#: Distinct keywords a theme needs before it counts as a topic of the document.
-_MIN_DISTINCT_KEYWORDS = 2
 #: Keywords weighing at least this are specific to their theme ("anchors"); a
-#: theme needs one, so generic words alone (考核, 党员, 消防) never tag a law
-#: or a news bulletin with an education theme.
+#: theme needs one, so generic words alone never tag a report.
 ANCHOR_WEIGHT = 2.0
 #: Texts shorter than this are scored as if they had this length, so a
 #: two-line snippet with one keyword is not "about" it.
 _MIN_LENGTH = 1500
+#: Keyword occurrences a theme needs in the body unless its title names it: one or
+#: two mentions are passing remarks, in an excerpt as in a long report.
+_MIN_HITS = 3
+#: A keyword repeated this often is a topic even if it is not an anchor (预算 ×8).
+_REPEATED = 3
+#: ...and weighing at least this.
+_REPEATED_MIN_WEIGHT = 1.5
+#: Keywords this short are matched as whole jieba words, not as substrings.
+_WORD_MATCH_MAX_LEN = 2
+#: Score added per unit of keyword weight found in the title (best keyword per theme,
+#: plus half of each further one).
+_TITLE_BONUS = 1.0
 
-# fmt: off
-DEFAULT_TAXONOMY: dict[str, dict[str, float]] = {
-    "均衡发展": {
-        "均衡发展": 2.0, "优质均衡": 2.5, "基本均衡": 2.5, "义务教育均衡": 3.0, "县域义务教育": 2.0,
-        "均衡配置": 1.5, "均衡化": 1.5, "教育公平": 1.5, "城乡一体化": 1.5, "城乡差距": 1.5,
-        "校际差距": 2.0, "薄弱学校": 1.5, "集团化办学": 1.5, "学区制": 1.5, "结对帮扶": 1.0,
-        "城乡统筹": 1.0, "差异系数": 2.0, "择校": 1.0, "名校": 0.5, "教育资源": 0.5,
-        "发展基本均衡县": 3.0, "高位均衡": 2.5,
-    },
-    "教师队伍": {
-        "教师队伍": 2.0, "师资": 1.0, "师资队伍": 1.5, "教师培训": 1.5, "教师交流": 2.0,
-        "交流轮岗": 2.0, "支教": 1.0, "特岗教师": 1.5, "教师招聘": 1.5, "骨干教师": 1.0,
-        "名师": 1.0, "师德师风": 1.5, "师德": 1.0, "继续教育": 1.0, "国培": 1.5,
-        "教师编制": 1.5, "绩效工资": 1.0, "教师待遇": 1.5, "职称": 1.0, "乡村教师": 1.5,
-        "代课教师": 1.0, "青年教师": 1.0, "学科带头人": 1.0, "校长队伍": 1.0, "教师工资": 1.5,
-    },
-    "经费投入": {
-        "教育经费": 2.0, "经费投入": 1.5, "教育投入": 1.5, "财政性教育经费": 2.0, "三个增长": 2.0,
-        "生均公用经费": 2.0, "教育费附加": 2.0, "预算内": 1.0, "转移支付": 1.0, "专项资金": 1.0,
-        "经费保障": 1.5, "足额拨付": 1.5, "拨款": 1.0, "助学金": 1.0, "两免一补": 1.5,
-        "免除学杂费": 1.5, "资助": 0.5, "投入资金": 1.0, "筹措资金": 1.0, "教育收费": 1.0,
-        "经费管理": 1.0, "经费": 0.3,
-    },
-    "办学条件": {
-        "办学条件": 2.0, "校舍": 1.5, "标准化学校": 2.0, "标准化建设": 1.5, "改扩建": 1.5,
-        "教学楼": 1.0, "运动场": 1.0, "塑胶跑道": 1.5, "实验室": 1.0, "功能室": 1.5,
-        "仪器设备": 1.0, "教学设备": 1.0, "危房改造": 1.5, "全面改薄": 2.0, "薄弱学校改造": 1.5,
-        "布局调整": 1.5, "寄宿制": 1.0, "学校建设": 1.0, "基础设施": 1.0, "图书": 0.5,
-        "装备": 0.5, "新建学校": 1.5,
-    },
-    "学前教育": {
-        "学前教育": 2.5, "幼儿园": 1.5, "幼儿": 1.0, "保育": 2.0, "保育员": 2.0, "幼儿园教师": 2.0,
-        "学龄前儿童": 2.0, "托幼": 2.0, "在园幼儿": 1.5, "入园": 1.5, "入园难": 2.0,
-        "普惠性": 2.0, "公办园": 2.0, "民办园": 1.5, "学前三年": 2.0, "毛入园率": 2.0,
-        "幼儿教师": 1.5, "保教": 1.5, "小学化": 1.5, "学前教育三年行动计划": 3.0, "托育": 1.0,
-        "幼教": 1.5, "中心幼儿园": 1.5,
-    },
-    "职业教育": {
-        "职业教育": 2.5, "职业学校": 2.0, "中职": 2.0, "中等职业": 2.0, "高职": 1.5, "职教": 2.0,
-        "职业技术": 1.5, "技工": 1.0, "产教融合": 2.0, "校企合作": 2.0, "实训": 1.5,
-        "技能大赛": 1.5, "双师型": 2.0, "职业培训": 1.5, "现代学徒制": 2.0, "订单培养": 1.5,
-        "技能人才": 1.0,
-    },
-    "素质教育与课程": {
-        "素质教育": 2.0, "课程改革": 2.0, "新课程": 1.5, "课改": 1.5, "课堂教学": 1.0, "德育": 1.5,
-        "美育": 1.5, "劳动教育": 1.5, "艺术教育": 1.5, "阳光体育": 1.5, "综合实践": 1.5,
-        "减负": 1.5, "课业负担": 1.5, "校本课程": 1.5, "社团": 1.0, "核心素养": 1.5,
-        "教学质量": 1.0, "教学改革": 1.0, "学生体质": 1.5, "心理健康教育": 1.5, "双减": 2.0,
-        "课后服务": 1.5, "立德树人": 1.0, "书香校园": 1.0,
-    },
-    "党建与廉政": {
-        "党风廉政": 2.5, "党建": 1.5, "党的建设": 1.5, "廉政": 1.5, "廉洁": 1.5, "从严治党": 2.0,
-        "主体责任": 1.0, "一岗双责": 2.0, "三严三实": 2.0, "两学一做": 2.0, "民主生活会": 1.5,
-        "党员": 1.0, "党组织": 1.0, "党支部": 1.5, "反腐": 2.0, "作风建设": 1.5, "八项规定": 2.0,
-        "四风": 1.5, "廉政风险": 2.0, "主题教育": 1.0, "民主集中制": 1.5, "意识形态": 1.0,
-    },
-    "督导与考核": {
-        "督导": 1.5, "教育督导": 2.5, "督导评估": 2.5, "督学": 2.0, "责任督学": 2.5, "督查": 1.0,
-        "考核": 1.0, "责任考核": 2.0, "自查": 1.0, "自评": 1.0, "履行教育职责": 2.5,
-        "履职": 1.5, "目标责任": 1.5, "整改": 1.0, "挂牌督导": 2.5, "专项督导": 2.0,
-        "督导室": 2.0, "问责": 1.0, "考核指标": 1.5, "评估": 0.5,
-    },
-    "校园安全": {
-        "校园安全": 2.5, "安全教育": 1.5, "安全工作": 1.5, "安全隐患": 1.0, "隐患排查": 1.0,
-        "校舍安全": 2.0, "食品安全": 1.5, "交通安全": 1.5, "消防": 1.5, "防溺水": 2.0,
-        "溺水": 1.5, "校车": 2.0, "应急预案": 1.5, "应急演练": 1.5, "疏散演练": 1.5,
-        "平安校园": 2.0, "周边环境": 1.5, "校园欺凌": 2.0, "安保": 1.5, "安全事故": 1.0,
-        "学生安全": 2.0, "学校安全": 2.0, "校园周边": 2.0,
-        "安全管理": 1.0,
-    },
-    "教育信息化": {
-        "教育信息化": 3.0, "信息化": 1.0, "信息技术": 1.5, "三通两平台": 3.0, "宽带网络": 1.5,
-        "班班通": 2.5, "多媒体": 1.5, "电子白板": 2.0, "数字化": 1.0, "智慧校园": 2.0,
-        "智慧教育": 2.0, "在线教育": 1.5, "网络学习空间": 2.0, "远程教育": 1.5, "计算机": 1.0,
-        "录播": 1.5, "互联网+": 1.5, "教育云": 2.0, "资源平台": 1.5,
-    },
-    "入学与招生": {
-        "招生": 1.5, "入学": 1.5, "划片招生": 2.5, "就近入学": 2.5, "免试入学": 2.0, "入学率": 1.5,
-        "随迁子女": 2.0, "进城务工人员子女": 2.0, "流动人口子女": 1.5, "控辍保学": 2.0,
-        "辍学": 1.5, "巩固率": 1.5, "中考": 1.5, "高考": 1.5, "招生计划": 1.5, "学位": 1.0,
-        "适龄儿童": 1.5, "升学率": 1.0, "指标到校": 2.0, "阳光招生": 2.0, "留守儿童": 1.0,
-        "招生考试": 2.0, "招生工作": 2.0, "招生简章": 2.0, "新生入学": 2.0,
-    },
-    "民办教育": {
-        "民办教育": 2.5, "民办学校": 2.0, "民办教育促进法": 2.5, "社会力量办学": 2.0, "举办者": 1.0,
-        "营利性": 1.5, "非营利性": 1.5, "办学许可证": 2.0, "校外培训机构": 2.0, "民办": 0.5,
-    },
-    "特殊教育": {
-        "特殊教育": 2.5, "特殊教育学校": 2.0, "随班就读": 2.5, "送教上门": 2.5,
-        "残疾儿童": 2.0, "残疾少年儿童": 2.0, "资源教室": 2.0, "培智": 2.0, "聋哑": 1.5,
-        "孤独症": 2.0,
-    },
-}
-"""Default themes for education reports: theme -> {keyword or phrase: weight}.
 
-Weights say how specific a phrase is for its theme: 2-3 for phrases that only
-occur when the theme is discussed (学前教育三年行动计划), 1-1.5 for common
-words of the field (幼儿园), below 1 for words that also appear in passing.
-"""
-# fmt: on
+# --- the taxonomy ---------------------------------------------------------------
 
 
 def validate_taxonomy(obj: object) -> dict[str, dict[str, float]]:
@@ -179,6 +125,102 @@ def validate_taxonomy(obj: object) -> dict[str, dict[str, float]]:
     return out
 
 
+@dataclass(frozen=True)
+class Context:
+    """Words that say a document is about the taxonomy's field at all, and how dense they must be."""
+
+    words: tuple[str, ...]
+    min_per_thousand: float
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return _context_pattern(self.words)
+
+
+@lru_cache(maxsize=4)
+def _context_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+
+
+def _load_default(path: Path = TAXONOMY_FILE) -> tuple[dict[str, dict[str, float]], dict[str, str], Context]:
+    """Read the built-in taxonomy file: (theme → keywords, theme → what it covers, education context)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    entries = data["themes"]
+    taxonomy = validate_taxonomy({theme: entry["keywords"] for theme, entry in entries.items()})
+    about = {theme.strip(): str(entry.get("about", "")) for theme, entry in entries.items()}
+    context = Context(tuple(data["context"]["words"]), float(data["context"]["min_per_thousand"]))
+    return taxonomy, about, context
+
+
+DEFAULT_TAXONOMY, THEME_ABOUT, EDUCATION_CONTEXT = _load_default()
+"""Default themes for education reports: theme -> {keyword or phrase: weight}, what
+each covers, and the words that make a document an education document (the built-in
+themes are given only to those). Edit ``searchapp/data/themes.yaml``, not this module."""
+
+
+def taxonomy_markdown(taxonomy: Mapping[str, Mapping[str, float]] | None = None,
+                      about: Mapping[str, str] | None = None) -> str:
+    """The taxonomy as a Markdown table (theme, what it covers, keywords by weight), for docs/config.md."""
+    taxonomy = DEFAULT_TAXONOMY if taxonomy is None else taxonomy
+    about = THEME_ABOUT if about is None else about
+    lines = ["| theme | covers | keywords (weight) |", "|---|---|---|"]
+    for theme, keywords in taxonomy.items():
+        ranked = sorted(keywords.items(), key=lambda kw: (-kw[1], kw[0]))
+        shown = "、".join(f"{k} {w:g}" for k, w in ranked)
+        lines.append(f"| {theme} | {about.get(theme, '')} | {shown} |")
+    return "\n".join(lines)
+
+
+# --- the matching input ---------------------------------------------------------------
+
+# A pinyin gloss after a character: 学(xué), 汇报(bào). Lowercase letters with at
+# least one tone mark or ü, so an ordinary "(abc)" or "(2019)" is kept.
+_GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])[(（][a-zü\u00e0-\u01dc\u0300-\u036f]{1,7}[)）]")
+_TONE = re.compile(r"[\u00e0-\u01dc\u0300-\u036fü]")
+# A site name: a few characters ending in 网/网站/文库 not followed by more Chinese.
+_SITE_NAME = re.compile(r"[\u4e00-\u9fff]{2,8}(?:网站|网|文库|范文站)(?![\u4e00-\u9fff+])")
+# Networks that end in 网 but are report vocabulary, not site names.
+_NETWORK_WORDS = ("互联网", "局域网", "城域网", "校园网", "宽带网", "物联网", "电网", "光纤网", "因特网")
+# Separators of list items: enumeration commas, spaces, bars and navigation arrows.
+# Clause commas are not among them: prose is a run of short clauses too.
+_LIST_SEP = re.compile(r"[、;；|｜/>»\s]+")
+_CLAUSE_COMMA = re.compile(r"[,，]")
+_LIST_MIN_ITEMS = 5
+_LIST_MAX_MEDIAN = 12
+
+
+def _strip_gloss(match: re.Match[str]) -> str:
+    return "" if _TONE.search(match.group(0)) else match.group(0)
+
+
+def _strip_site_name(match: re.Match[str]) -> str:
+    return match.group(0) if match.group(0).endswith(_NETWORK_WORDS) else " "
+
+
+def _is_list_line(line: str) -> bool:
+    """An honour roll or a navigation trail: many short items and no sentence."""
+    if "。" in line or line.rstrip().endswith((".", ";", "；")):
+        return False
+    items = [item for item in _LIST_SEP.split(line) if item]
+    if len(items) < _LIST_MIN_ITEMS or len(_CLAUSE_COMMA.findall(line)) * 2 >= len(items):
+        return False
+    lengths = sorted(len(item) for item in items)
+    return lengths[len(lengths) // 2] <= _LIST_MAX_MEDIAN
+
+
+def matching_text(text: str) -> str:
+    """The text that theme keywords are matched against.
+
+    A local step of this module, independent of the cleaning stage: pinyin glosses
+    removed, site names and list lines blanked (honour rolls and site furniture name
+    topics the report is not about)."""
+    text = _GLOSS.sub(_strip_gloss, text)
+    text = _SITE_NAME.sub(_strip_site_name, text)
+    return "\n".join("" if _is_list_line(line) else line for line in text.split("\n"))
+
+
+# --- matching ---------------------------------------------------------------------------
+
 _Key = tuple[tuple[str, tuple[tuple[str, float], ...]], ...]
 
 
@@ -189,42 +231,168 @@ def _freeze(taxonomy: Mapping[str, Mapping[str, float]]) -> _Key:
 
 @lru_cache(maxsize=16)
 def _automaton(key: _Key) -> ahocorasick.Automaton:
-    """One automaton for all keywords; each keyword maps to its (theme, weight, length) list."""
-    entries: dict[str, list[tuple[str, float, int]]] = {}
+    """One automaton for all keywords; each keyword maps to (keyword, ((theme, weight), ...))."""
+    entries: dict[str, list[tuple[str, float]]] = {}
     for theme, keywords in key:
         for keyword, weight in keywords:
-            entries.setdefault(keyword, []).append((theme, weight, len(keyword)))
+            entries.setdefault(keyword, []).append((theme, weight))
     automaton = ahocorasick.Automaton()
     for keyword, values in entries.items():
-        automaton.add_word(keyword, tuple(values))
+        automaton.add_word(keyword, (keyword, tuple(values)))
     automaton.make_automaton()
     return automaton
 
 
-def _theme_hits(text: str, automaton: ahocorasick.Automaton) -> dict[str, tuple[float, set[str], bool]]:
-    """Weighted, leftmost-longest keyword hits per theme.
+# jieba segments each run of these characters on its own (its "han" blocks), so the
+# words around a match are those of the run that holds it.
+_JIEBA_BLOCK = re.compile(r"[\u4e00-\u9fd5a-zA-Z0-9+#&._%\-]+")
 
-    Returns theme -> (total weight, distinct keywords seen, whether an anchor was seen).
-    """
-    spans: dict[str, list[tuple[int, int, float]]] = {}
-    for end, values in automaton.iter(text):
-        for theme, weight, length in values:
-            spans.setdefault(theme, []).append((end - length + 1, end + 1, weight))
-    out: dict[str, tuple[float, set[str], bool]] = {}
+
+class _WordBounds:
+    """jieba's words around short keyword matches, segmenting only the runs that hold one."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self._runs: dict[int, tuple[int, list[tuple[int, int]]]] = {}  # run start -> (run end, words)
+
+    def _words_at(self, pos: int) -> list[tuple[int, int]]:
+        for run_start, (run_end, words) in self._runs.items():
+            if run_start <= pos < run_end:
+                return words
+        from searchapp.analysis import Segmenter
+
+        lo = pos
+        while lo > 0 and _JIEBA_BLOCK.match(self.text, lo - 1, lo):
+            lo -= 1
+        run = _JIEBA_BLOCK.match(self.text, lo)
+        hi = run.end() if run else pos + 1
+        words = [(lo + a, lo + b) for _, a, b in Segmenter().tokens(self.text[lo:hi])]
+        self._runs[lo] = (hi, words)
+        return words
+
+    def _word_of(self, pos: int) -> tuple[int, int]:
+        for a, b in self._words_at(pos):
+            if a <= pos < b:
+                return a, b
+        return pos, pos + 1
+
+    def straddles(self, start: int, stop: int) -> bool:
+        """Whether a word crosses an edge of ``text[start:stop]``: 保教 in 确保/教育 does;
+        预算 in 年度预算 (inside one word) and 双减 in 双/减 (whole words) do not."""
+        first_start, first_stop = self._word_of(start)
+        last_start, last_stop = self._word_of(stop - 1)
+        return (first_start < start and first_stop < stop) or (last_start > start and last_stop > stop)
+
+
+def _theme_hits(text: str, automaton: ahocorasick.Automaton) -> dict[str, dict[str, tuple[int, float]]]:
+    """theme -> keyword -> (occurrences, weight), nested same-theme matches dropped."""
+    spans: dict[str, list[tuple[int, int, str, float]]] = {}
+    bounds = _WordBounds(text)
+    for end, (keyword, values) in automaton.iter(text):
+        start, stop = end - len(keyword) + 1, end + 1
+        if len(keyword) <= _WORD_MATCH_MAX_LEN and bounds.straddles(start, stop):
+            continue
+        for theme, weight in values:
+            spans.setdefault(theme, []).append((start, stop, keyword, weight))
+    out: dict[str, dict[str, tuple[int, float]]] = {}
     for theme, found in spans.items():
-        found.sort(key=lambda s: (s[0], -(s[1] - s[0])))
-        total = 0.0
-        seen: set[str] = set()
-        anchored = False
-        covered_to = -1
-        for start, stop, weight in found:
-            if start < covered_to:
-                continue  # inside a longer keyword of the same theme
-            total += weight
-            seen.add(text[start:stop])
-            anchored = anchored or weight >= ANCHOR_WEIGHT
-            covered_to = stop
-        out[theme] = (total, seen, anchored)
+        found.sort(key=lambda s: (s[0], -s[1]))
+        counts: dict[str, tuple[int, float]] = {}
+        reach = -1
+        for start, stop, keyword, weight in found:
+            if stop <= reach:
+                continue  # inside a longer keyword of the same theme that starts no later
+            reach = stop
+            n, _ = counts.get(keyword, (0, weight))
+            counts[keyword] = (n + 1, weight)
+        out[theme] = counts
+    return out
+
+
+# --- scoring -------------------------------------------------------------------------------
+
+
+@dataclass
+class ThemeEvidence:
+    """Why a theme scored what it did for one document."""
+
+    theme: str
+    score: float
+    keywords: dict[str, int] = field(default_factory=dict)      # body keyword -> occurrences
+    title_keywords: list[str] = field(default_factory=list)
+    specific: bool = False      # the evidence includes a strong keyword used as a topic
+    assigned: bool = False
+
+    def as_json(self) -> dict[str, object]:
+        return {"score": self.score, "assigned": self.assigned, "keywords": self.keywords,
+                "title": self.title_keywords}
+
+
+def _is_about_education(body: str, length: int) -> bool:
+    """Whether the built-in education themes apply: education words dense enough.
+
+    Laws, news bulletins and government work reports on everything else use the
+    taxonomy's ordinary words (维修, 预算, 卫生, 脱贫) without being education reports."""
+    found = len(EDUCATION_CONTEXT.pattern.findall(body))
+    return found >= EDUCATION_CONTEXT.min_per_thousand * max(length, 1) / 1000.0
+
+
+def _title_bonus(weights: list[float]) -> float:
+    ranked = sorted(weights, reverse=True)
+    return _TITLE_BONUS * (ranked[0] + 0.5 * sum(ranked[1:])) if ranked else 0.0
+
+
+def score_themes(
+    text: str,
+    taxonomy: Mapping[str, Mapping[str, float]] | None = None,
+    *,
+    title: str = "",
+    max_themes: int = 3,
+    min_score: float = DEFAULT_MIN_SCORE,
+) -> list[ThemeEvidence]:
+    """Every theme with any evidence in ``text``, best first, the assigned ones marked.
+
+    ``text`` and ``title`` should be normalized (Simplified). Scores are rounded to
+    3 places; ties are broken by theme name so the result is deterministic.
+    """
+    if not text:
+        return []
+    builtin = taxonomy is None or taxonomy is DEFAULT_TAXONOMY
+    automaton = _automaton(_freeze(DEFAULT_TAXONOMY if taxonomy is None else taxonomy))
+    body = matching_text(text)
+    head = matching_text(title) if title else ""
+    length = sum(1 for ch in body if not ch.isspace())
+    in_field = not builtin or _is_about_education(body, length)
+    per_thousand = max(length, _MIN_LENGTH) / 1000.0
+    body_hits = _theme_hits(body, automaton)
+    title_hits = _theme_hits(head, automaton) if head else {}
+    out: list[ThemeEvidence] = []
+    for theme in sorted(set(body_hits) | set(title_hits)):
+        found = body_hits.get(theme, {})
+        in_title = title_hits.get(theme, {})
+        weight = sum(n * w for n, w in found.values())
+        score = weight / per_thousand + _title_bonus([w for _, w in in_title.values()])
+        anchors = [k for k, (n, w) in found.items() if w >= ANCHOR_WEIGHT]
+        titled = any(w >= ANCHOR_WEIGHT for _, w in in_title.values())
+        hits = sum(n for n, _ in found.values())
+        specific = bool(
+            found
+            and (hits >= _MIN_HITS or titled)
+            and (any(found[k][0] >= 2 for k in anchors)
+                 or (anchors and len(found) >= 2)
+                 or any(n >= _REPEATED and w >= _REPEATED_MIN_WEIGHT for n, w in found.values())
+                 or titled)
+        )
+        out.append(ThemeEvidence(theme=theme, score=round(score, 3),
+                                 keywords={k: n for k, (n, _) in sorted(found.items(), key=lambda kv: -kv[1][0])},
+                                 title_keywords=sorted(in_title), specific=specific))
+    out.sort(key=lambda e: (-e.score, e.theme))
+    if max_themes > 0 and in_field:
+        qualified = [e for e in out if e.specific]
+        top = qualified[0].score if qualified else 0.0
+        kept = [e for e in qualified if e.score >= min_score and e.score >= top * _MIN_SHARE_OF_TOP]
+        for e in kept[:max_themes]:
+            e.assigned = True
     return out
 
 
@@ -232,28 +400,15 @@ def assign_themes(
     text: str,
     taxonomy: Mapping[str, Mapping[str, float]] | None = None,
     *,
+    title: str = "",
     max_themes: int = 3,
     min_score: float = DEFAULT_MIN_SCORE,
 ) -> list[tuple[str, float]]:
     """The themes ``text`` is mainly about, as (theme, score), best first.
 
-    ``text`` should be normalized (Simplified). ``taxonomy`` defaults to
-    DEFAULT_TAXONOMY; pass a validated one from the config otherwise. The
-    score is weighted keyword hits per 1,000 characters, rounded to 3 places;
-    ties are broken by theme name so the result is deterministic.
+    ``taxonomy`` defaults to DEFAULT_TAXONOMY; pass a validated one from the
+    config otherwise. See :func:`score_themes` for the evidence behind them.
     """
-    if not text or max_themes <= 0:
-        return []
-    automaton = _automaton(_freeze(DEFAULT_TAXONOMY if taxonomy is None else taxonomy))
-    per_thousand = max(len(text), _MIN_LENGTH) / 1000.0
-    scored = [
-        (theme, round(weight / per_thousand, 3))
-        for theme, (weight, seen, anchored) in _theme_hits(text, automaton).items()
-        if anchored and len(seen) >= _MIN_DISTINCT_KEYWORDS
-    ]
-    if not scored:
-        return []
-    top = max(score for _, score in scored)
-    kept = [(t, s) for t, s in scored if s >= min_score and s >= top * _MIN_SHARE_OF_TOP]
-    kept.sort(key=lambda ts: (-ts[1], ts[0]))
-    return kept[:max_themes]
+    return [(e.theme, e.score)
+            for e in score_themes(text, taxonomy, title=title, max_themes=max_themes, min_score=min_score)
+            if e.assigned]
