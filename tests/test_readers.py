@@ -278,3 +278,14 @@ def test_page_numbers_letter_spacing_and_kangxi_radicals_are_cleaned():
     pages = ["第 1 页 共 2 页\n通  知\n各学校要加强学\u2f63安全教育，", "学生安全无小事。\n- 2 -"]
 
     assert pdf_reader.clean_pdf_text(pages) == "通知\n各学校要加强学生安全教育，学生安全无小事。"
+
+
+def test_a_trafilatura_crash_is_logged_and_the_page_still_read(monkeypatch, caplog):
+    def crash(html):
+        raise RuntimeError("odd markup")
+
+    monkeypatch.setattr(html_reader, "_extract_with_trafilatura", crash)
+    with caplog.at_level("WARNING"):
+        text = html_reader.html_to_text("<html><body><p>教师交流的做法和成效总结如下。</p></body></html>")
+    assert "教师交流" in text
+    assert any("trafilatura failed" in r.getMessage() for r in caplog.records)

@@ -442,7 +442,9 @@ def html_to_text(html: str) -> str:
     """The report text of a decoded page: see the module docstring."""
     try:
         text = _clean_lines(_extract_with_trafilatura(html))
-    except Exception:  # noqa: BLE001 - a parser crash on odd markup must not lose the page
+    except Exception as exc:  # noqa: BLE001 - a parser crash on odd markup must not lose the page
+        logging.getLogger(__name__).warning(
+            "trafilatura failed on a page (%s: %s); reading it with the simple tag stripper", type(exc).__name__, exc)
         text = ""
     if not text:
         text = _clean_lines(strip_tags(html))
