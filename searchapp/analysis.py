@@ -2,15 +2,15 @@
 
 We never use jieba's bundled Whoosh ``ChineseAnalyzer``: it stores character
 offsets as token positions, adds overlapping sub-words and runs an English
-stemmer, which breaks phrase queries. Our tokenizer honours Whoosh's Token
-contract: one position per word, ``mode`` respected, offsets when asked.
+stemmer, which breaks phrase queries. Nothing is posted to Whoosh by words any
+more (matching uses the exact channel), so there is no Whoosh tokenizer here.
 
 Words are jieba's (through ``rjieba``, a faithful Rust port that is about 25×
 faster) on the *normalized* text, so Traditional input segments as well as
 Simplified. Exact phrase recall does not depend on segmentation at all: that is
-the job of the character-gram channel in :mod:`searchapp.textstore`. Words are
-what an unquoted query requires (教师交流 → 教师, 交流), the indexed title field,
-and the vocabulary behind as-you-type suggestions.
+the job of the character-gram channel in :mod:`searchapp.backend.local.textstore`.
+Words are what an unquoted query requires (教师交流 → 教师, 交流) and the vocabulary
+behind as-you-type suggestions.
 
 The analyzer's identity (:func:`analyzer_signature`) is recorded in the index; an
 index built with another one refuses to open rather than answer wrongly.
@@ -22,9 +22,7 @@ import hashlib
 import re
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
-from typing import Iterable, Iterator, Sequence
-
-from whoosh.analysis import Token, Tokenizer
+from typing import Iterable, Sequence
 
 from searchapp.normalize import NORMALIZER_VERSION, normalize
 
@@ -76,55 +74,3 @@ class Segmenter:
     def tokens(self, normalized_text: str) -> list[tuple[str, int, int]]:
         """``(word, start, end)`` with offsets into ``normalized_text``."""
         return [(w, a, b) for w, a, b in self._seg.tokenize(normalized_text) if _WORDLIKE.search(w)]
-
-
-class ChineseTokenizer(Tokenizer):
-    """Whoosh tokenizer: normalized jieba words, position 1 per word.
-
-    ``value`` may be a ``str`` (normalized and segmented here) or a list of words
-    already produced by :meth:`Segmenter.words` (the indexer segments each title
-    once and hands the writer the words).
-    """
-
-    def __init__(self, user_words: Iterable[str] = ()):
-        self.segmenter = Segmenter(user_words)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, ChineseTokenizer) and other.segmenter.user_words == self.segmenter.user_words
-
-    def __getstate__(self) -> dict:
-        return {"user_words": self.segmenter.user_words}
-
-    def __setstate__(self, state: dict) -> None:
-        self.segmenter = Segmenter(state["user_words"])
-
-    def __call__(self, value, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
-                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
-                 mode: str = "", **kwargs) -> Iterator[Token]:
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        if isinstance(value, str):
-            if chars:
-                norm = normalize(value)
-                triples = [(w, norm.to_original(a), norm.to_original(b - 1) + 1)
-                           for w, a, b in self.segmenter.tokens(norm.text)]
-            else:
-                triples = [(w, 0, 0) for w in self.segmenter.words(normalize(value).text)]
-        else:
-            triples = [(w, 0, 0) for w in value]
-        for i, (word, a, b) in enumerate(triples):
-            token.text = word
-            token.boost = 1.0
-            token.stopped = False
-            if keeporiginal:
-                token.original = word
-            if positions:
-                token.pos = start_pos + i
-            if chars:
-                token.startchar = start_char + a
-                token.endchar = start_char + b
-            yield token
-
-
-def chinese_analyzer(user_words: Iterable[str] = ()) -> ChineseTokenizer:
-    """The analyzer of the ``content`` and ``title`` fields."""
-    return ChineseTokenizer(user_words)

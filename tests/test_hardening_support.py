@@ -252,8 +252,10 @@ def answers(settings: Settings, queries: Iterable[str], index_dir: Path | None =
 # ------------------------------------------------------------------ load client
 
 def load_client(url: str, queries: list[str], threads: int, seconds: float, out: Path) -> None:
-    """Hit ``url`` (``/api/search?q=…&size=…``) from ``threads`` threads for ``seconds``;
-    write one JSON line per request: start, end, status, total, hits, ids distinct, error.
+    """Hit ``url`` (``/api/search?q=…&size=…``) from ``threads`` threads for ``seconds``,
+    or until a file named like ``out`` with the suffix ``.stop`` appears (the test says
+    when it is done, however slow the machine is); write one JSON line per request:
+    start, end, status, total, hits, ids distinct, error.
 
     Runs in its own process (``python tests/test_hardening_support.py load …``), so the
     server is loaded from outside as a real client would; stdlib only, bounded in time.
@@ -262,12 +264,13 @@ def load_client(url: str, queries: list[str], threads: int, seconds: float, out:
     from urllib.parse import quote
 
     deadline = time.time() + seconds
+    stop = out.with_suffix(".stop")
     records: list[dict[str, Any]] = []
     lock = threading.Lock()
 
     def worker(n: int) -> None:
         i = n
-        while time.time() < deadline:
+        while time.time() < deadline and not stop.exists():
             q = queries[i % len(queries)]
             i += 1
             rec: dict[str, Any] = {"q": q, "start": time.time()}

@@ -105,7 +105,7 @@ class SourceState:
 
 @dataclass
 class PreparedDoc:
-    """A document ready to be written: text, metadata, title words, fingerprint."""
+    """A document ready to be written: text, metadata, fingerprint."""
 
     id: str
     key: int
@@ -113,7 +113,6 @@ class PreparedDoc:
     path: str
     article: int
     title: str
-    title_words: list[str]
     text: str
     norm: str
     norm_map: tuple[list[int], list[int]]

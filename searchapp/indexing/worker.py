@@ -13,12 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from searchapp.analysis import Segmenter
 from searchapp.backend.base import BatchWriter, PreparedDoc
 from searchapp.config import Settings
 from searchapp.errors import ReadError
 from searchapp.model import FACET_FIELDS
-from searchapp.normalize import normalize
 from searchapp.sidecar import sidecar_path
 
 #: Texts shorter than this get no near-duplicate fingerprint (too little to compare).
@@ -72,16 +70,6 @@ class BatchJob:
     def __init__(self, settings: Settings, writer: BatchWriter):
         self.settings = settings
         self.writer = writer
-        self._segmenter: Segmenter | None = None
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"settings": self.settings, "writer": self.writer, "_segmenter": None}
-
-    @property
-    def segmenter(self) -> Segmenter:
-        if self._segmenter is None:
-            self._segmenter = Segmenter(self.settings.analysis.user_words)
-        return self._segmenter
 
     def __call__(self, tasks: list[Task]) -> BatchOutcome:
         results: list[TaskResult] = []
@@ -140,7 +128,7 @@ class BatchJob:
             key = task.key_base + i
             out.append(PreparedDoc(
                 id=doc.id, key=key, source=source, path=doc.path, article=doc.article, title=doc.title,
-                title_words=self.segmenter.words(normalize(doc.title).text), text=doc.text, norm=doc.norm,
+                text=doc.text, norm=doc.norm,
                 norm_map=doc.norm_map, fields={name: getattr(doc, name) for name in FACET_FIELDS},
                 evidence=doc.evidence, fingerprint=fp, hash=res.hash, mtime=res.mtime, size=res.size,
                 encoding=res.encoding))

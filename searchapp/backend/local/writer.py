@@ -52,11 +52,9 @@ def stored_fields(doc: PreparedDoc) -> dict[str, Any]:
                 values[name] = value
             else:
                 values[name] = value or ""
-    levels = [doc.fields.get(n) for n in ("province", "city", "district") if doc.fields.get(n)]
-    values["region"] = ",".join(levels + (["/".join(levels)] if levels else []))
     return dict(
         id=doc.id, key=doc.key, source=doc.source, path=doc.path, article=doc.article,
-        title=doc.title_words, _stored_title=doc.title, **values,
+        title=doc.title, **values,
         hash=doc.hash, mtime=doc.mtime, size=doc.size, length=len(doc.norm), encoding=doc.encoding,
         fingerprint=doc.fingerprint, meta={"evidence": doc.evidence})
 
