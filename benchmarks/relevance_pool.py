@@ -71,7 +71,7 @@ def title_match(corpus: rs.Corpus, query: str, table: dict[str, list[str]], size
     for p in corpus.paths:
         title = corpus.titles[p]
         cover = sum(any(a in title for a in c) for c in concepts)
-        if cover:
+        if cover >= min(2, len(concepts)):  # one generic word (学生) alone is not a title match
             scored.append((-(3 * (whole in title) + cover), len(title), p))
     return [p for *_, p in sorted(scored)[:size]]
 
