@@ -29,10 +29,10 @@ def _clean(s: str) -> str:
 
 
 def terms_for(query: str, table: dict[str, list[str]]) -> list[str]:
-    """What to look for, most specific first: the query's parts, its words, then alternative wordings."""
+    """What to look for, most specific first: the query's parts, alternative wordings, then single words."""
     q = rs.t2s(query)
     terms: list[str] = []
-    for t in q.split() + rs.query_words(query) + alternatives_for(query, table):
+    for t in q.split() + alternatives_for(query, table) + rs.query_words(query):
         if t not in terms and len(t) >= 2 or (t not in terms and len(q) <= 2):
             terms.append(t)
     return terms
@@ -74,8 +74,9 @@ def describe(corpus: rs.Corpus, path: str, query: str, table: dict[str, list[str
     text = corpus.texts[path]
     terms = terms_for(query, table)
     counts = " ".join(f"{t}×{text.count(t)}" for t in terms if t in text)
-    lines = [f"## {path} | {corpus.titles[path]} | {len(text)} chars | {counts or 'no term'}",
-             f"   head: {_clean(text[:head])}"]
+    lines = [f"## {path} | {corpus.titles[path]} | {len(text)} chars | {counts or 'no term'}"]
+    if head:
+        lines.append(f"   head: {_clean(text[:head])}")
     lines += [f"   {w}" for w in windows(text, terms, n, width)]
     return "\n".join(lines)
 
