@@ -4,7 +4,8 @@
 
 Systems: (a) searchapp through its CLI JSON, (b) tantivy BM25 over rjieba tokens of t2s text (OR of the
 words), (c) the naive Whoosh + jieba build, (d) exact string (documents containing every space-separated
-part of the query verbatim, after t2s; most occurrences first), (e) title match (query words or their
+part of the query verbatim, after t2s; most occurrences first), (d') the same where each part may
+appear as one of its alternative wordings, (e) title match (query words or their
 alternatives in the title), (f) BM25 with the query's alternative wordings (benchmarks/relevance/
 pool_synonyms.tsv, incl. Taiwan terms) at a lower weight. One JSON line per (query, document) with the
 systems and ranks that brought it in. Only for building and extending the judged set; scoring is
@@ -60,19 +61,36 @@ def exact(corpus: rs.Corpus, query: str, size: int) -> list[str]:
     return [p for _, p in sorted(scored)[:size]]
 
 
+def exact_alternatives(corpus: rs.Corpus, query: str, table: dict[str, list[str]], size: int) -> list[str]:
+    """Like exact(), but each part may also appear as one of its alternative wordings (课后照顾 for 课后服务)."""
+    groups = []
+    for part in rs.t2s(query).split():
+        alts = [part] + table.get(part, [])
+        alts += [a for w in rs.query_words(part) if w != part for a in table.get(w, [])]
+        groups.append(alts)
+    scored = []
+    for p in corpus.paths:
+        t = corpus.texts[p]
+        counts = [sum(t.count(a) for a in g) for g in groups]
+        if all(counts):
+            scored.append((-sum(counts), p))
+    return [p for _, p in sorted(scored)[:size]]
+
+
 def title_match(corpus: rs.Corpus, query: str, table: dict[str, list[str]], size: int) -> list[str]:
     """Titles holding the query's words (or an alternative): whole query first, then word coverage, shorter first."""
     q = rs.t2s(query)
     whole = q.replace(" ", "")
     concepts = [[w] + table.get(w, []) for w in rs.query_words(query)]
-    for part in q.split():
-        concepts.append([part] + table.get(part, []))
+    parts = [[part] + table.get(part, []) for part in q.split()]
     scored = []
     for p in corpus.paths:
         title = corpus.titles[p]
-        cover = sum(any(a in title for a in c) for c in concepts)
-        if cover >= min(2, len(concepts)):  # one generic word (学生) alone is not a title match
-            scored.append((-(3 * (whole in title) + cover), len(title), p))
+        cover = sum(any(a in title for a in c) for c in concepts + parts)
+        whole_part = any(any(a in title for a in c) for c in parts)
+        # one generic word (学生) alone is not a title match; a whole part or its alternative is
+        if cover >= min(2, len(concepts)) or whole_part:
+            scored.append((-(3 * (whole in title) + 2 * whole_part + cover), len(title), p))
     return [p for *_, p in sorted(scored)[:size]]
 
 
@@ -104,7 +122,8 @@ def main() -> None:
     for q, sa_top in zip(queries, sa):
         text = q["text"]
         runs = {"searchapp": sa_top, "tantivy": tv.search(text, a.depth), "naive": nv.search(text, a.depth),
-                "exact": exact(corpus, text, a.depth), "title": title_match(corpus, text, table, a.depth),
+                "exact": exact(corpus, text, a.depth),
+                "exact_alt": exact_alternatives(corpus, text, table, a.depth), "title": title_match(corpus, text, table, a.depth),
                 "synonyms": synonym_bm25(tv, text, table, a.depth)}
         pool: dict[str, dict[str, int]] = {}
         for name, top in runs.items():
