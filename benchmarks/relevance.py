@@ -1,7 +1,7 @@
 """Relevance of the first results (issue 10): searchapp and its BM25 peers on our judged set, in one run.
 
     python benchmarks/relevance.py [--corpus DIR] [--index DIR] [--reindex] [--only searchapp,tantivy,naive]
-                                   [--json] [--per-query/--no-per-query]
+                                   [--json] [--no-per-query] [--show QID ...]
 
 Prints nDCG@10 (exponential gain 2^g−1 over grades 0–3), MRR (first result graded ≥2) and recall@100
 (of the documents graded ≥2) per query, per query kind and overall, for each system:
@@ -116,6 +116,25 @@ def render(res: dict, per_query: bool) -> str:
     return "\n".join(out)
 
 
+def show_query(qid: str, queries: list[dict], grades: dict[str, dict[str, int]],
+               runs: dict[str, list[list[str]]], titles: dict[str, str]) -> str:
+    """One query in detail: each system's top 10 with grades, then where each relevant document ranks."""
+    i = next(n for n, q in enumerate(queries) if q["id"] == qid)
+    g = grades.get(qid, {})
+    out = [f"{qid} {queries[i]['text']} ({queries[i]['kind']})"]
+    for name, ranked in runs.items():
+        out.append(f"-- {name} top 10")
+        for r, p in enumerate(ranked[i][:10], 1):
+            out.append(f"  {r:2} [{g.get(p, '?')}] {p} {titles.get(p, '')[:40]}")
+    out.append("-- relevant documents (grade ≥ 2): rank per system (– = not in top 100)")
+    for p, gr in sorted(g.items(), key=lambda kv: -kv[1]):
+        if gr >= m.RELEVANT:
+            ranks = " ".join(f"{name} {ranked[i].index(p) + 1 if p in ranked[i] else '–':>3}"
+                             for name, ranked in runs.items())
+            out.append(f"  [{gr}] {p} {titles.get(p, '')[:30]:30} {ranks}")
+    return "\n".join(out)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", type=Path, default=rs.default_corpus(),
@@ -126,6 +145,8 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=rs.DEFAULT_WORK, help="peers' indexes and caches")
     ap.add_argument("--only", default=",".join(SYSTEMS), help="comma list of searchapp,tantivy,naive")
     ap.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    ap.add_argument("--show", metavar="QID", action="append", default=[],
+                    help="also print this query's top 10 per system with grades, and the ranks of its relevant documents")
     ap.add_argument("--no-per-query", dest="per_query", action="store_false", help="only per kind and overall")
     a = ap.parse_args()
     if a.corpus is None or not a.corpus.is_dir():
@@ -142,6 +163,11 @@ def main() -> None:
         print(json.dumps(res, ensure_ascii=False, indent=1))
     else:
         print(render(res, a.per_query))
+    if a.show:
+        titles = rs.load_corpus(a.corpus, a.work).titles
+        for qid in a.show:
+            print()
+            print(show_query(qid, queries, grades, runs, titles))
 
 
 if __name__ == "__main__":
