@@ -56,3 +56,18 @@ def test_recall_at_k_counts_relevant_documents_found_in_the_top_k() -> None:
 def test_mean_skips_undefined_values() -> None:
     assert m.mean([1.0, None, 0.5]) == pytest.approx(0.75)
     assert m.mean([None]) is None
+
+
+def test_score_reports_per_query_per_kind_and_overall_means() -> None:
+    import relevance
+    queries = [{"id": "a", "text": "甲", "kind": "topic"}, {"id": "b", "text": "乙", "kind": "short"}]
+    grades = {"a": {"x": 3, "y": 0}, "b": {"z": 2}}
+    runs = {"sys": [["x", "y"], ["u", "z"]]}   # a: ideal; b: relevant doc second, after an unjudged one
+    res = relevance.score(queries, grades, runs)
+    a, b = res["per_query"]
+    assert a["sys"]["ndcg10"] == pytest.approx(1.0) and a["sys"]["mrr"] == 1.0
+    assert b["sys"]["ndcg10"] == pytest.approx(1 / math.log2(3))
+    assert b["sys"]["mrr"] == pytest.approx(0.5) and b["sys"]["unjudged_top10"] == 1
+    assert res["per_kind"]["short"]["sys"]["mrr"] == pytest.approx(0.5)
+    assert res["overall"]["sys"]["mrr"] == pytest.approx(0.75)
+    assert res["overall"]["sys"]["recall100"] == pytest.approx(1.0)
