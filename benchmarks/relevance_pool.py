@@ -1,6 +1,6 @@
 """Build the judging pool of the relevance set: top N of six systems per query, so no one system defines it.
 
-    python benchmarks/relevance_pool.py [--corpus DIR] [--index DIR] [--depth 15] [--out POOL.jsonl]
+    python benchmarks/relevance_pool.py [--corpus DIR] [--index DIR] [--depth 20] [--out POOL.jsonl]
 
 Systems: (a) searchapp through its CLI JSON, (b) tantivy BM25 over rjieba tokens of t2s text (OR of the
 words), (c) the naive Whoosh + jieba build, (d) exact string (documents containing every space-separated
@@ -108,7 +108,7 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=rs.default_corpus())
     ap.add_argument("--index", type=Path, default=Path("/tmp/relidx"), help="searchapp index folder")
     ap.add_argument("--work", type=Path, default=rs.DEFAULT_WORK)
-    ap.add_argument("--depth", type=int, default=15)
+    ap.add_argument("--depth", type=int, default=20)
     ap.add_argument("--out", type=Path, default=rs.DEFAULT_WORK / "pool.jsonl")
     a = ap.parse_args()
     log = lambda m: print(m, file=sys.stderr)  # noqa: E731
