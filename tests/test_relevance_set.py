@@ -30,7 +30,7 @@ def test_every_judgment_names_a_known_query_a_grade_and_a_reason() -> None:
         assert r["qid"] in ids
         assert r["grade"] in (0, 1, 2, 3)
         assert r["reason"].strip()
-        assert "/" not in r["doc"] or not r["doc"].startswith("/")  # corpus-relative
+        assert not r["doc"].startswith("/")  # corpus-relative, stable across engines
 
 
 def test_every_query_has_a_relevant_document_so_its_figures_are_defined() -> None:
