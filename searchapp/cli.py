@@ -29,6 +29,11 @@ from searchapp.model import FACETS, QueryError, SearchRequest
 
 #: Exit status of an indexing run stopped with Ctrl-C (the shell's convention for SIGINT).
 EXIT_INTERRUPTED = 130
+#: Exit status of ``index`` when some files could not be read (the others were indexed).
+EXIT_FILES_FAILED = 3
+#: Exit status of ``index`` when nothing could be indexed (no readable file found) and the
+#: index holds no document: a cron job with a wrong path notices.
+EXIT_NOTHING_INDEXED = 4
 #: Shortest interval of ``searchapp index --watch`` (each round walks the whole corpus).
 MIN_WATCH_SECONDS = 0.5
 
@@ -120,6 +125,8 @@ def index(ctx: click.Context, paths: tuple[Path, ...], index: str | None, rebuil
     """Index PATHS (files or folders; default: indexing.sources, else the bundled sample reports).
 
     Incremental: new and changed files are indexed, deleted files removed, unchanged files skipped.
+    Exit status: 0 done; 3 some files failed (the rest indexed); 4 nothing could be indexed;
+    1 the index could not be written; 130 interrupted.
     """
     settings = _settings(ctx)
     index_dir = _index_dir(settings, index)
@@ -134,6 +141,20 @@ def index(ctx: click.Context, paths: tuple[Path, ...], index: str | None, rebuil
                    "Run `searchapp index` again to finish.", err=True)
         ctx.exit(EXIT_INTERRUPTED)
     _print_summary(summary, as_json)
+    ctx.exit(index_exit_status(summary))
+
+
+def index_exit_status(summary: Any) -> int:
+    """0 when every file was indexed (or unchanged); :data:`EXIT_NOTHING_INDEXED` when
+    the index holds nothing and some path or file failed; :data:`EXIT_FILES_FAILED`
+    when some files failed and the others were indexed (README: exit codes)."""
+    if summary.failed and not summary.total_documents:
+        return EXIT_NOTHING_INDEXED
+    if summary.failed:
+        return EXIT_FILES_FAILED
+    if not summary.total_documents:
+        return EXIT_NOTHING_INDEXED
+    return 0
 
 
 class _IndexRun:
@@ -212,7 +233,7 @@ def _hit_lines(hit: dict[str, Any], n: int, color: bool) -> list[str]:
              + (f" | {hit['duplicates']} similar copies" if hit["duplicates"] else "")]
     for snip in hit["snippets"]:
         text = _html_to_terminal(snip, color)
-        lines.append(f"   … {text}")
+        lines.append(f"   {text}")
     return lines
 
 

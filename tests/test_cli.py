@@ -100,3 +100,32 @@ def test_default_index_uses_config_and_bundled_samples(tmp_path):
     assert (tmp_path / "myindex").is_dir()
     data = json.loads(run("search", '"教师交流"', "--json", cwd=tmp_path).stdout)
     assert data["total"] >= 4
+
+
+def test_index_exit_status_tells_a_cron_job_what_happened(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "good.txt").write_text("一份报告\n\n教师交流工作有序推进。", encoding="utf-8")
+    (docs / "empty.txt").write_text("", encoding="utf-8")
+    wrong = run("index", str(tmp_path / "no-such-folder"), "--index", str(tmp_path / "ix1"), cwd=tmp_path,
+                check=False)
+    assert wrong.returncode == 4 and "no such file or folder" in wrong.stderr
+    partial = run("index", str(docs), "--index", str(tmp_path / "ix2"), cwd=tmp_path, check=False)
+    assert partial.returncode == 3 and "empty.txt" in partial.stderr
+    (docs / "empty.txt").unlink()
+    assert run("index", str(docs), "--index", str(tmp_path / "ix2"), cwd=tmp_path, check=False).returncode == 0
+
+
+def test_search_output_has_one_ellipsis_per_cut(cli_index):
+    proc = run("search", "教师交流", "--index", str(cli_index / "ix"), cwd=cli_index)
+    assert "… …" not in proc.stdout and "…" in proc.stdout
+
+
+def test_progress_bar_says_how_long_is_left():
+    from searchapp.indexing.progress import time_left
+
+    assert time_left(10, 40, 10.0) == "30 s left"
+    assert time_left(10, 40, 30.0) == "2 min left"
+    assert time_left(1, 100, 60.0) == "1.6 h left"
+    assert time_left(1, 11, 60.0) == "10 min left"
+    assert time_left(40, 40, 30.0) == ""
