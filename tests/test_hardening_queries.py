@@ -133,7 +133,7 @@ def assert_answer(response, url: str) -> None:
     assert response.status_code in DOCUMENTED, (url[:200], response.status_code, response.data[:300])
     if response.status_code != 200 and response.mimetype == "application/json":
         body = response.get_json()
-        assert set(body) == {"ok", "error", "status"} and body["status"] == response.status_code
+        assert set(body) == {"ok", "error", "code", "message", "status"} and body["status"] == response.status_code
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 

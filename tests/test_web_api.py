@@ -18,11 +18,13 @@ import pytest
 from searchapp.search import SearchRequest, get_document, search
 from searchapp.web import create_app
 
+from searchapp.web.viewmodel import add_headings, tidy_snippet
+
 from conftest import file_prefix, ids_by_prefix
 
 ALLOWED = "http://portal.example.test:8000"
 OTHER = "http://evil.example.test"
-ERROR_KEYS = {"ok", "error", "status"}
+ERROR_KEYS = {"ok", "error", "code", "message", "status"}
 
 
 def _with_server(settings, **server):
@@ -62,8 +64,12 @@ def test_search_quoted_phrase_finds_the_four_reports(client):
 
 
 def test_search_is_exactly_the_query_layer_dict(client, engine):
+    """The query layer's dict, plus each hit's distinguishing ``heading`` and tidied snippets."""
     body = client.get('/api/search?q="教师交流"&size=3&sort=year').get_json()
     expected = search(engine, SearchRequest(q='"教师交流"', size=3, sort="year")).to_dict()
+    for hit in expected["hits"]:
+        hit["snippets"] = [tidy_snippet(s) for s in hit["snippets"]]
+    add_headings(expected["hits"])
     for per_call in ("took_ms", "cached"):  # properties of the call, not of the answer
         body.pop(per_call), expected.pop(per_call)
     assert body == expected

@@ -19,13 +19,23 @@ from searchapp.web.errors import ApiError, public_message
 from searchapp.web.openapi import openapi_spec
 from searchapp.web.params import SearchState, parse_int
 from searchapp.web.suggest import DEFAULT_LIMIT, suggest
+from searchapp.web.viewmodel import add_headings, tidy_snippet
 
 bp = Blueprint("api", __name__)
 
 
 def search_dict(state: SearchState, **overrides: Any) -> dict[str, Any]:
-    """One search as a dict — the single code path behind pages, API and widget."""
-    return search(web_context().engine, state.request(**overrides)).to_dict()
+    """One search as a dict — the single code path behind pages, API and widget.
+
+    Each hit gains a ``heading`` (its title made distinguishable from the other hits,
+    see :func:`~searchapp.web.viewmodel.heading`), and snippets lose the tags and
+    Markdown signs that plain-text sources carry, with adjacent highlights joined."""
+    response = search(web_context().engine, state.request(**overrides)).to_dict()
+    hits = response["hits"]
+    for hit in hits:
+        hit["snippets"] = [tidy_snippet(s) for s in hit["snippets"]]
+    add_headings(hits)
+    return response
 
 
 def document_dict(doc_id: str, q: str) -> dict[str, Any] | None:

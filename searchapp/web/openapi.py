@@ -65,7 +65,7 @@ def openapi_spec(server_url: str | None = None) -> dict[str, Any]:
             "title": "searchapp API",
             "version": __version__,
             "description": "Search Chinese government and education reports. All responses are UTF-8 JSON "
-                           "(Chinese is not escaped). Errors: {\"ok\": false, \"error\": \"...\", \"status\": 400}.",
+                           "(Chinese is not escaped). Errors: {\"ok\": false, \"error\": \"...\", \"code\": \"bad_page\", \"message\": \"页码…\", \"status\": 400}.",
         },
         "paths": {
             "/api/search": {"get": {
@@ -109,13 +109,21 @@ def openapi_spec(server_url: str | None = None) -> dict[str, Any]:
                           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
             },
             "schemas": {
-                "Error": {"type": "object", "required": ["ok", "error", "status"],
-                          "properties": {"ok": {"type": "boolean", "enum": [False]}, "error": {"type": "string"},
+                "Error": {"type": "object", "required": ["ok", "error", "code", "message", "status"],
+                          "properties": {"ok": {"type": "boolean", "enum": [False]},
+                                         "error": {"type": "string", "description": "English detail (as logged)"},
+                                         "code": {"type": "string", "description": "Stable machine-readable code: "
+                                                  "bad_page, bad_size, bad_sort, bad_year, bad_number, not_found, "
+                                                  "unauthorized, forbidden, too_many_values, uri_too_long, "
+                                                  "unavailable, internal, …"},
+                                         "message": {"type": "string", "description": "The same, in Chinese"},
                                          "status": {"type": "integer"}}},
                 "Region": region,
                 "RegionNode": region_node,
                 "Hit": {"type": "object", "properties": {
                     "id": {"type": "string"}, "path": {"type": "string"}, "title": {"type": "string"},
+                    "heading": {"type": "string", "description": "The title made distinguishable from the other "
+                                "hits (year and issuing body, or the file name)"},
                     "region": {"$ref": "#/components/schemas/Region"},
                     "year": {"type": "integer", "nullable": True},
                     "themes": {"type": "array", "items": {"type": "string"}},
