@@ -23,7 +23,10 @@ from searchapp.engine import SearchIndex
 from searchapp.web import errors
 from searchapp.web.api import bp as api_bp
 from searchapp.web.context import EXTENSION_KEY, WebContext
+from searchapp.web.export import bp as export_bp
+from searchapp.web.feeds import bp as feeds_bp
 from searchapp.web.limits import install as install_limits
+from searchapp.web.origins import install as install_origins
 from searchapp.web.pages import bp as pages_bp
 from searchapp.web.security import Guard
 
@@ -44,9 +47,12 @@ def create_app(settings: Settings, index_dir: Path | str | None = None, engine: 
     app.extensions[EXTENSION_KEY] = WebContext.over(settings, Path(index_dir) if index_dir else None, engine)
 
     install_limits(app, settings, errors.error_response)  # before anything else: cheap refusals first
+    install_origins(app, settings)  # before the Guard (see origins.install)
     guard = Guard(settings.server)
     guard.install(app, errors.error_response)
     errors.install(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(export_bp)
+    app.register_blueprint(feeds_bp)
     return app

@@ -19,7 +19,9 @@ from searchapp.web.api import document_dict, search_dict
 from searchapp.web.context import web_context
 from searchapp.web.errors import ApiError, page_error
 from searchapp.web.evidence import evidence_sections
+from searchapp.web.export import EXPORT_LIMIT
 from searchapp.web.messages import chinese, note_zh
+from searchapp.web.origins import refused_frame_page
 from searchapp.web.params import SearchState, is_canonical, parse_int
 from searchapp.web.security import SANDBOX_CSP
 from searchapp.web.twins import vary_on_accept, wants_json_twin
@@ -42,6 +44,7 @@ def _render_search(state: SearchState, template: str, status: int = 200, **extra
         error, status = chinese(400, str(exc)), 400
     model = search_page_model(state, response, copy_lookup=_copy_lookup) if response else None
     html = render_template(template, state=state, r=response, m=model, error=error, note_zh=note_zh,
+                           export_limit=EXPORT_LIMIT,
                            labels=FACET_LABELS, region_label=region_label, **extra)
     return Response(html, status=status, mimetype="text/html")
 
@@ -164,6 +167,9 @@ def _charset(encoding: str | None) -> str | None:
 @bp.get("/embed")
 def embed_page() -> Response:
     """The iframe widget: a compact, server-rendered search box (works without JavaScript)."""
+    refused = refused_frame_page()
+    if refused is not None:
+        return refused
     args = request.args
     size = parse_int(args, "size", EMBED_DEFAULT_SIZE)
     state = SearchState.from_args(args).with_(size=size)

@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import PurePath
 from typing import Any
 
+from searchapp.web.charts import region_bars, year_histogram
 from searchapp.web.params import SearchState
 
 FACET_LABELS = {"region": "地区", "year": "年份", "theme": "主题", "type": "类型"}
@@ -144,10 +145,13 @@ def search_page_model(state: SearchState, response: dict[str, Any],
     ``copy_lookup(id)`` → (title, path) names the near-duplicate copies of a hit."""
     facets = response.get("facets") or {}
     lookup = copy_lookup or (lambda _id: None)
+    region = region_nav(state, facets.get("region") or [])
     return {
+        "year_chart": year_histogram(state, facets.get("year") or []),
+        "region_chart": region_bars(region["entries"]),
         "copies": {h["id"]: copies(h.get("duplicate_ids") or [], lookup) for h in response.get("hits") or []},
         "sizes": size_options(state, response["size"]),
-        "region": region_nav(state, facets.get("region") or []),
+        "region": region,
         "years": year_options(state, facets.get("year") or []),
         "themes": value_options(state.theme, facets.get("theme") or []),
         "types": value_options(state.type, facets.get("type") or []),
