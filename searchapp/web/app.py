@@ -28,6 +28,7 @@ from searchapp.web.feeds import bp as feeds_bp
 from searchapp.web.limits import install as install_limits
 from searchapp.web.origins import install as install_origins
 from searchapp.web.pages import bp as pages_bp
+from searchapp.web.rawurl import install as accept_raw_utf8_urls
 from searchapp.web.security import Guard
 
 
@@ -36,6 +37,7 @@ def create_app(settings: Settings, index_dir: Path | str | None = None, engine: 
 
     The index is not opened here but on the first request that needs it, so the app
     can start (and say what is wrong on ``/healthz``) before an index exists."""
+    accept_raw_utf8_urls()  # curl's unencoded 教师 in a URL: percent-encoded as a browser would
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # raw UTF-8 Chinese, as the CLI prints
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the query layer's field order
