@@ -4,7 +4,8 @@ The extractors record why they chose a year, region, type and themes as short
 English notes (``searchapp inspect`` prints them as they are). The page shows the
 same notes translated by the phrase table below, built from the shapes those
 notes take (``province 江苏省: …(score 38.2 vs 北京市 3.2)``), so names, numbers
-and quoted text pass through untouched. Phrases are replaced longest first.
+and quoted text pass through untouched. Phrases are replaced in table order:
+whole sentences first, then longer phrases, then single words.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ _PHRASES: list[tuple[str, str]] = [
     (r"urban area", "市辖区"),
     (r"common parent", "共同上级"),
 ]
-_COMPILED = [(re.compile(p), r) for p, r in sorted(_PHRASES, key=lambda pr: -len(pr[0]))]
+_COMPILED = [(re.compile(p), r) for p, r in _PHRASES]
 _ROLE_COUNT = re.compile(r"(\d+) (" + "|".join(_ROLES) + r")\b")
 
 

@@ -46,7 +46,7 @@ _RULES: list[tuple[re.Pattern[str], str, object]] = [
     (re.compile(r"size must be between 1 and (\d+), got (.+)"), "bad_size",
      lambda m: f"每页条数必须在 1 到 {m[1]} 之间（收到「{m[2]}」）。"),
     (re.compile(r"sort must be one of (.+), got '(.*)'"), "bad_sort",
-     lambda m: f"排序方式只能是 relevance（相关度）或 year（年份），收到「{m[2]}」。"),
+     lambda m: f"排序方式只能是「相关度」（relevance）或「年份」（year），收到「{m[2]}」。"),
     (re.compile(r"year filter '(.*)' is not a year .*"), "bad_year",
      lambda m: f"年份条件「{m[1]}」不是年份（如 2008）或年份范围（如 2007-2010）"),
     (re.compile(r"(\w+) must be a whole number, got '(.*)'"), "bad_number",

@@ -169,7 +169,7 @@ _SENTENCE_MARKS = re.compile(r"[，,；;。！？!?]|…|\.\.\.")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _DIGIT = re.compile(r"\d")
 #: A title no longer than this that names no year and no place says only what kind of report it is.
-GENERIC_TITLE_CHARS = 8
+GENERIC_TITLE_CHARS = 6
 
 
 def source_name(path: str) -> tuple[str, str]:
