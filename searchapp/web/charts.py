@@ -84,12 +84,13 @@ def region_bars(entries: list[dict[str, Any]]) -> Markup:
         y = i * REGION_ROW
         w = max(2.0, bar_room * e["count"] / top)
         label = escape(e["label"])
-        name = f"{label}：{e['count']} 篇"
-        parts.append(f'<a href="{escape(e["url"])}" class="bar" aria-label="{name}"><title>{name}</title>'
+        name = f"{label} {e['count']} 篇"
+        # Named by its visible text (region and count), as a link's name should be.
+        parts.append(f'<a href="{escape(e["url"])}" class="bar" data-region="{label}"><title>{name}</title>'
                      f'<rect class="hit-area" x="0" y="{y}" width="{REGION_W}" height="{REGION_ROW}"/>'
                      f'<text class="label" x="{REGION_LABEL_W - 6}" y="{y + 15}" text-anchor="end">{label}</text>'
                      f'<rect class="fill" x="{REGION_LABEL_W}" y="{y + 4}" width="{w:.2f}" height="{REGION_ROW - 8}"/>'
-                     f'<text class="count" x="{REGION_LABEL_W + w + 4:.2f}" y="{y + 15}">{e["count"]}</text></a>')
+                     f'<text class="count" x="{REGION_LABEL_W + w + 4:.2f}" y="{y + 15}">{e["count"]} 篇</text></a>')
     parts.append("</svg>")
     return Markup("".join(parts))
 

@@ -329,7 +329,6 @@
         run(option.text);
         return;
       }
-      setOpen(false);
       openAddress(option.href);
     }
 
