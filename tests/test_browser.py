@@ -537,6 +537,8 @@ def test_document_back_link_returns_to_the_same_filtered_page(page, app_url):
 
 def test_year_chart_click_filters_and_drag_picks_a_range(page, app_url):
     page.goto(app_url + "?q=教师")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator(".glance").screenshot(path=str(SHOTS / "glance.png"))
     bars = page.locator("svg.chart-years a.bar:not(.empty)")
     assert bars.count() >= 2
     first_year = bars.first.get_attribute("data-year")
@@ -564,6 +566,7 @@ def test_charts_work_on_a_phone_and_without_javascript(browser, app_url):
         pg = context.new_page()
         pg.set_default_timeout(TIMEOUT_MS)
         pg.goto(app_url + "?q=教师")
+        _shot(pg, "phone.png")
         chart = pg.locator("svg.chart-regions")
         chart.scroll_into_view_if_needed()
         box = chart.bounding_box()
@@ -628,7 +631,7 @@ def axe_page(browser):
         context.close()
 
 
-@pytest.mark.parametrize("path", ["", "?q=教师交流", "?q=教师&page=2&size=2&theme=%E5%9D%87%E8%A1%A1%E5%8F%91%E5%B1%95",
+@pytest.mark.parametrize("path", ["", "?q=教师交流", "?q=教师&size=2", "?q=教师&page=2&size=2&theme=%E5%9D%87%E8%A1%A1%E5%8F%91%E5%B1%95",
                                   "?q=zzzz", "?q=发展&page=0", "embed", "embed?q=教师交流"])
 def test_pages_have_no_serious_accessibility_violations(axe_page, app_url, path):
     axe_page.goto(app_url + path)

@@ -24,7 +24,7 @@ MAX_YEARS = 40
 #: Regions drawn (largest first); the facet list below the chart has all of them.
 MAX_REGIONS = 10
 YEAR_W, YEAR_H, YEAR_LABEL_H = 300, 96, 16
-REGION_W, REGION_ROW, REGION_LABEL_W = 300, 22, 96
+REGION_W, REGION_ROW, REGION_LABEL_W = 240, 22, 84
 
 
 def _span(counts: dict[int, int]) -> list[int]:
