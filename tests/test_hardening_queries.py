@@ -219,6 +219,6 @@ def test_real_server_answers_hostile_requests(seeds_index, tmp_path):
             assert status in DOCUMENTED, (target, raw[:500])
             head, _, body = raw.partition(b"\r\n\r\n")
             if target.startswith("/api/") and status != 200:
-                assert set(json.loads(body)) == {"ok", "error", "status"}
+                assert set(json.loads(body)) == {"ok", "error", "code", "message", "status"}
         assert server.proc.poll() is None
     print(f"\nreal server: {len(targets)} hostile requests, statuses {dict(sorted(statuses.items()))}")

@@ -358,3 +358,11 @@ def test_iframe_framed_by_an_origin_not_allowed_explains_itself(client):
     assert "frame-ancestors *" in response.headers["Content-Security-Policy"]
     assert "X-Frame-Options" not in response.headers
     assert 'class="hit"' not in html  # no results for a portal that may not show them
+
+
+def test_document_page_heading_tells_the_report_apart_too(office):
+    client, by_name = office
+    html = _html(client.get(f"/doc/{by_name['a1.txt']}"))
+    h1 = unescape(re.search(r'<h1 class="doc-title">(.*?)</h1>', html).group(1))
+    assert h1.startswith("政府工作报告") and "2019" in h1 and "广州市" in h1
+    assert re.search(r"<title>政府工作报告（2019年", html)

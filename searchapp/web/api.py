@@ -15,7 +15,7 @@ from flask import Blueprint, Response, jsonify, request
 from searchapp.errors import explain_index_failure
 from searchapp.search import SearchRequest, get_document, search
 from searchapp.web.context import web_context
-from searchapp.web.errors import ApiError, public_message
+from searchapp.web.errors import ApiError, json_error, public_message
 from searchapp.web.openapi import openapi_spec
 from searchapp.web.params import SearchState, parse_int
 from searchapp.web.suggest import DEFAULT_LIMIT, suggest
@@ -81,5 +81,5 @@ def healthz() -> Response | tuple[Response, int]:
         documents = len(web_context().snapshot().docs)
     except Exception as exc:  # the probe must answer, not crash, when the index is gone
         explained = explain_index_failure(exc, web_context().index_dir, opening=True) or exc
-        return jsonify({"ok": False, "error": f"index unavailable: {public_message(explained)}", "status": 503}), 503
+        return json_error(503, f"index unavailable: {public_message(explained)}"), 503
     return jsonify({"ok": True, "documents": documents})

@@ -61,6 +61,8 @@ _RULES: list[tuple[re.Pattern[str], str, object]] = [
      lambda m: f"请求内容过大（超过 {m[1]} 字节）。"),
     (re.compile(r"no document with id '(.*)'"), "not_found",
      lambda m: f"找不到编号为「{m[1]}」的文档：它可能已从索引中删除。"),
+    (re.compile(r"(?:index unavailable: )?(.*--rebuild.*)", re.S), "unavailable",
+     lambda m: "搜索索引已损坏或由其他版本建立：请管理员运行 searchapp index --rebuild 重建索引。"),
     (re.compile(r"index unavailable: (.*)", re.S), "unavailable",
      lambda m: "搜索索引暂时不可用，请联系管理员（详情见服务器日志）。"),
     (re.compile(r"internal error"), "internal", lambda m: "服务器内部错误，请稍后再试。"),
@@ -81,6 +83,8 @@ def explain(status: int, english: str) -> Explained:
     """The code and Chinese sentence for an error message (any status)."""
     english = (english or "").strip()
     for pattern, code, template in _RULES:
+        if code == "unavailable" and status != 503:
+            continue
         m = pattern.fullmatch(english)
         if m:
             return Explained(code, template(m))  # type: ignore[operator]

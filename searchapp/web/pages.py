@@ -25,7 +25,7 @@ from searchapp.web.origins import refused_frame_page
 from searchapp.web.params import SearchState, is_canonical, parse_int
 from searchapp.web.security import SANDBOX_CSP
 from searchapp.web.twins import vary_on_accept, wants_json_twin
-from searchapp.web.viewmodel import FACET_LABELS, copies, region_label, search_page_model, tidy_doc_html
+from searchapp.web.viewmodel import FACET_LABELS, copies, heading, region_label, search_page_model, tidy_doc_html
 
 bp = Blueprint("pages", __name__)
 
@@ -119,6 +119,7 @@ def doc_page(doc_id: str) -> Response:
     docnum = snap.by_id.get(doc_id)
     original_exists = docnum is not None and originals.is_available(snap, docnum)
     html = render_template("doc.html", doc=doc, q=q, state=state, back_url=back, region_label=region_label,
+                           doc_heading=heading(doc),
                            original_exists=original_exists, labels=FACET_LABELS,
                            evidence=evidence_sections(doc.get("evidence")), doc_html=tidy_doc_html(doc["html"]),
                            copies=copies(doc.get("duplicate_ids") or [], _copy_lookup),
