@@ -167,6 +167,9 @@ def test_municipality_drills_down_in_one_step(office):
     assert crumbs == ["全部地区", "上海市"]
     assert "浦东新区" in region  # the next level shown is the districts
     assert "上海市 › 上海市" not in _visible_text(html)
+    district = re.search(r'<a href="([^"]+)" class="facet-link"><span class="label">浦东新区', region).group(1)
+    below = _visible_text(_html(client.get(unescape(district))))
+    assert "上海市 › 浦东新区" in below and "上海市 › 上海市" not in below  # chip and hit meta
 
 
 def test_snippets_have_no_stray_tags_markdown_or_split_highlights(office):

@@ -23,6 +23,7 @@ from werkzeug.exceptions import HTTPException
 from searchapp.errors import SearchappError, explain_index_failure
 from searchapp.search import QueryError
 from searchapp.web.messages import chinese, explain
+from searchapp.web.twins import wants_json_twin
 
 log = logging.getLogger("searchapp.web")
 
@@ -48,8 +49,6 @@ class ApiError(Exception):
 
 def wants_json() -> bool:
     """API routes, and the JSON twins of the pages (``.json`` suffix or ``Accept: application/json``)."""
-    from searchapp.web.twins import wants_json_twin
-
     return request.path.startswith("/api/") or request.path == "/healthz" or wants_json_twin()
 
 

@@ -95,7 +95,7 @@ def value_options(selected: list[str], values: list[dict[str, Any]]) -> list[dic
 
 def chips(state: SearchState) -> list[dict[str, str]]:
     return [{"facet": facet, "label": FACET_LABELS[facet], "value": value, "url": url,
-             "shown": value.replace("/", " › ") if facet == "region" else value}
+             "shown": " › ".join(dict.fromkeys(value.split("/"))) if facet == "region" else value}
             for facet, value, url in state.chips()]
 
 
