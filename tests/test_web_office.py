@@ -23,6 +23,7 @@ from searchapp.engine import SearchIndex
 from searchapp.indexer import index_paths
 from searchapp.web import create_app
 from searchapp.web.export import COLUMNS, EXPORT_LIMIT
+from searchapp.web.viewmodel import is_sentence
 
 from conftest import ids_by_prefix
 
@@ -369,3 +370,20 @@ def test_document_page_heading_tells_the_report_apart_too(office):
     h1 = unescape(re.search(r'<h1 class="doc-title">(.*?)</h1>', html).group(1))
     assert h1.startswith("政府工作报告") and "2019" in h1 and "广州市" in h1
     assert re.search(r"<title>政府工作报告（2019年", html)
+
+
+def test_a_speech_opening_as_title_becomes_the_report_kind_with_year_and_speaker(tmp_path):
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    for name, year in (("gw_0101.txt", 2013), ("gw_0102.txt", 2016)):  # names that say nothing
+        (corpus / name).write_text(
+            f"各位代表：\n\n现在，我代表国务院，向大会作政府工作报告，请予审议，并请全国政协各位委员提出意见。\n\n"
+            f"一、{year}年工作回顾\n\n过去一年，教师交流轮岗全面推进，义务教育均衡发展取得新进展。\n", encoding="utf-8")
+    settings = settings_from_dict({"index_dir": str(tmp_path / "index")}, base_dir=tmp_path)
+    index_paths(settings, [corpus], workers=1)
+    client = create_app(settings, engine=SearchIndex(settings)).test_client()
+    hits = client.get("/api/search?q=教师交流").get_json()["hits"]
+    assert len(hits) == 2 and all(is_sentence(h["title"]) for h in hits), [h["title"] for h in hits]
+    headings = [h["heading"] for h in hits]
+    assert all(h.startswith("政府工作报告（") and "国务院" in h for h in headings), headings
+    assert len(set(headings)) == 2, headings

@@ -203,6 +203,31 @@ def is_generic(title: str, region: dict[str, Any] | None) -> bool:
     return not any(n.rstrip("省市区县") in t for n in names)
 
 
+#: 「我代表国务院，向大会作政府工作报告」: who speaks (an office) and what report it gives.
+_SPEAKER = re.compile(r"(?:代表|受)([\u4e00-\u9fff]{0,10}?(?:国务院|人民政府|政府|委员会|常委会|党委|党组|法院|"
+                      r"检察院|教育局|教育厅|局|厅|委|办))(?=[，,、\s向作在的])")
+_REPORT_KIND = re.compile(r"作([\u4e00-\u9fff]{0,14}?报告)")
+_REPORTS_ON = re.compile(r"报告([\u4e00-\u9fff]{0,6}?)工作")
+
+
+def speech_heading(sentence: str) -> tuple[str, str] | None:
+    """(report kind, speaking office) from a speech's opening sentence, when it names both:
+    「现在，我代表国务院，向大会作政府工作报告，请予审议」 → (政府工作报告, 国务院).
+    A report that is "given" (「向大会报告工作」「报告政府工作」) reads as (政府)工作报告."""
+    speaker = _SPEAKER.search(sentence + "，")
+    if not speaker:
+        return None
+    kind = _REPORT_KIND.search(sentence)
+    if kind:
+        name = kind[1]
+        name = re.sub(r"^(?:关于|有关)", "", name)
+        return (name if len(name) >= 4 else "工作报告"), speaker[1]
+    given = _REPORTS_ON.search(sentence)  # 向大会报告工作 / 报告政府工作
+    if given:
+        return f"{given[1]}工作报告", speaker[1]
+    return None
+
+
 def heading(hit: dict[str, Any], repeated: set[str] | frozenset[str] = frozenset()) -> str:
     """A title line that tells this result apart from its neighbours.
 
@@ -214,6 +239,11 @@ def heading(hit: dict[str, Any], repeated: set[str] | frozenset[str] = frozenset
     stem, article = source_name(hit.get("path") or "")
     if (not title or is_sentence(title)) and len(_CJK.findall(stem)) >= 4:
         return stem  # a file name that says what the report is: better than a body sentence
+    spoken = speech_heading(title) if is_sentence(title) else None
+    if spoken:
+        kind, speaker = spoken
+        year = f"{hit['year']}年" if hit.get("year") else ""
+        return f"{kind}（{' · '.join(x for x in (year, speaker) if x)}）"
     main = title or "（无标题）"
     if not (title in repeated or not title or is_sentence(title) or is_generic(title, hit.get("region"))):
         return main
@@ -229,11 +259,20 @@ def heading(hit: dict[str, Any], repeated: set[str] | frozenset[str] = frozenset
 
 
 def add_headings(hits: list[dict[str, Any]]) -> None:
-    """Give every hit its ``heading`` (see :func:`heading`), judged against the whole list."""
+    """Give every hit its ``heading`` (see :func:`heading`), judged against the whole list;
+    headings that still coincide (same kind, body and year, or no year) name their file."""
     counts = Counter((h.get("title") or "").strip() for h in hits)
     repeated = {t for t, n in counts.items() if n > 1}
     for h in hits:
         h["heading"] = heading(h, repeated)
+    clashes = Counter(h["heading"] for h in hits)
+    for h in hits:
+        if clashes[h["heading"]] > 1:
+            stem, article = source_name(h.get("path") or "")
+            name = f"{stem}{' 第' + article + '篇' if article else ''}"
+            if name and name not in h["heading"]:
+                h["heading"] = (h["heading"][:-1] + f" · {name}）" if h["heading"].endswith("）")
+                                else f"{h['heading']}（{name}）")
 
 
 # -- snippet and highlight tidying ------------------------------------------------------
