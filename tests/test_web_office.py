@@ -83,8 +83,9 @@ def _visible_text(html: str) -> str:
 
 def _english_words(text: str) -> list[str]:
     """Runs of three or more Latin letters, leaving out what is not English prose: the
-    user's own input echoed in 「」, a parameter's URL name in （）, and product names."""
-    text = re.sub(r"「[^」]*」|（[A-Za-z_.]+）", "", text)
+    user's own input echoed in 「」, a parameter's URL name in （）, addresses quoted from
+    a report (www.example.cn), and product names."""
+    text = re.sub(r"「[^」]*」|（[A-Za-z_.]+）|https?://\S+|[\w-]+(?:\.[A-Za-z0-9-]+)+", "", text)
     return [w for w in re.findall(r"[A-Za-z]{3,}", text) if w not in {"API", "JSON", "CSV", "Excel", "Atom"}]
 
 
@@ -387,3 +388,40 @@ def test_a_speech_opening_as_title_becomes_the_report_kind_with_year_and_speaker
     headings = [h["heading"] for h in hits]
     assert all(h.startswith("政府工作报告（") and "国务院" in h for h in headings), headings
     assert len(set(headings)) == 2, headings
+
+
+def _shared_corpus() -> Path | None:
+    """The team's shared corpus: $SEARCHAPP_SHARED, else a folder named ``shared`` holding
+    ``corpus`` in a parent of the repository (a worktree at /work/wt/X finds /work/shared)."""
+    import os
+
+    given = os.environ.get("SEARCHAPP_SHARED")
+    candidates = [Path(given)] if given else [p / "shared" for p in Path(__file__).resolve().parents]
+    for folder in candidates:
+        if (folder / "corpus").is_dir():
+            return folder / "corpus"
+    return None
+
+
+def test_evidence_of_real_reports_reads_as_chinese(tmp_path):
+    """The phrase table is checked on reports it was not written from: every 97th file of
+    the shared corpus (skipped where that corpus is absent)."""
+    shared = _shared_corpus()
+    if shared is None:
+        pytest.skip("the shared corpus is not present (set SEARCHAPP_SHARED)")
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    for source in sorted(shared.glob("*.txt"))[::97][:60]:
+        shutil.copy(source, corpus)
+    settings = settings_from_dict({"index_dir": str(tmp_path / "index")}, base_dir=tmp_path)
+    index_paths(settings, [corpus], workers=1)
+    engine = SearchIndex(settings)
+    client = create_app(settings, engine=engine).test_client()
+    english = {}
+    for info in engine.snapshot().docs.values():
+        html = _html(client.get(f"/doc/{info.id}"))
+        section = re.search(r'<details class="evidence">.*?</details>', html, re.S)
+        words = _english_words(_visible_text(section.group(0))) if section else []
+        if words:
+            english[info.id] = words
+    assert not english, english

@@ -25,6 +25,8 @@ _ROLES = {"start": "起始年份", "target": "目标年份", "plan": "规划年�
 _PHRASES: list[tuple[str, str]] = [
     (r'repaired digits: the text has no "1" at all, so "20d年" was read as "201d年"',
      "数字已修复：正文中一个“1”都没有（文字提取时丢失），所以“20d年”读作“201d年”"),
+    (r"全区/我区 here is the autonomous region itself \(自治区党委/政府 in the opening\)",
+     "这里的“全区/我区”指自治区本身（开头提到自治区党委/政府）"),
     (r"years only in the body, with no sign of which one is the report's", "年份只出现在正文中，看不出哪一个是报告所属年份"),
     (r"no year in title or text", "标题和正文中都没有年份"),
     (r"no place names found", "没有找到地名"),
