@@ -25,6 +25,8 @@ MAX_YEARS = 40
 MAX_REGIONS = 10
 YEAR_W, YEAR_H, YEAR_LABEL_H = 300, 96, 16
 REGION_W, REGION_ROW, REGION_LABEL_W = 240, 22, 84
+#: Longer region names are cut in the chart (宁夏回族自治区 → 宁夏回族自…); the full name is in the tooltip.
+REGION_LABEL_CHARS = 6
 
 
 def _span(counts: dict[int, int]) -> list[int]:
@@ -84,11 +86,12 @@ def region_bars(entries: list[dict[str, Any]]) -> Markup:
         y = i * REGION_ROW
         w = max(2.0, bar_room * e["count"] / top)
         label = escape(e["label"])
+        cut = label if len(e["label"]) <= REGION_LABEL_CHARS else escape(e["label"][:REGION_LABEL_CHARS - 1] + "…")
         name = f"{label} {e['count']} 篇"
         # Named by its visible text (region and count), as a link's name should be.
         parts.append(f'<a href="{escape(e["url"])}" class="bar" data-region="{label}"><title>{name}</title>'
                      f'<rect class="hit-area" x="0" y="{y}" width="{REGION_W}" height="{REGION_ROW}"/>'
-                     f'<text class="label" x="{REGION_LABEL_W - 6}" y="{y + 15}" text-anchor="end">{label}</text>'
+                     f'<text class="label" x="{REGION_LABEL_W - 6}" y="{y + 15}" text-anchor="end">{cut}</text>'
                      f'<rect class="fill" x="{REGION_LABEL_W}" y="{y + 4}" width="{w:.2f}" height="{REGION_ROW - 8}"/>'
                      f'<text class="count" x="{REGION_LABEL_W + w + 4:.2f}" y="{y + 15}">{e["count"]} 篇</text></a>')
     parts.append("</svg>")
