@@ -187,7 +187,8 @@ def test_healthz(client, engine):
 def test_openapi_describes_every_route(client):
     spec = client.get("/api/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
-    for path in ("/api/search", "/api/doc/{id}", "/api/facets", "/api/suggest", "/api/openapi.json", "/healthz"):
+    for path in ("/api/search", "/api/doc/{id}", "/api/facets", "/api/suggest", "/api/openapi.json", "/healthz",
+                 "/search.json", "/doc/{id}.json", "/export.csv", "/export.xlsx", "/feed.atom", "/embed.js/origin"):
         assert path in spec["paths"], path
     names = {p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}
     assert names == {"q", "region", "year", "theme", "type", "sort", "page", "size"}
