@@ -113,6 +113,8 @@ class DocRecord:
     encoding: str | None = None
     size: int | None = None        # bytes of the source file when indexed
     meta: dict[str, Any] = field(default_factory=dict)
+    mtime: float | None = None     # the source file's modification time when indexed
+    indexed_at: float | None = None  # when this version of the document was indexed (feeds order by it)
 
     @property
     def region(self) -> dict[str, str | None]:

@@ -10,6 +10,7 @@ real. Screenshots for the docs are written to docs/screenshots/ on every run.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -22,13 +23,14 @@ import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
 from searchapp.config import settings_from_dict
 from searchapp.indexing.run import index_paths
 
-from conftest import CHROMIUM, free_port, stop_process
+from conftest import CHROMIUM, free_port, stop_process, wait_until
 
 if not CHROMIUM.exists():
     pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium", allow_module_level=True)
@@ -68,8 +70,10 @@ class _Portal:
 def _handler_for(pages: dict[str, str], key: str) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-            if self.path.split("?")[0] in ("/", "/index.html"):
-                body = pages[key].encode("utf-8")
+            path = self.path.split("?")[0]
+            html = pages.get(key) if path in ("/", "/index.html") else pages.get(key + path)
+            if html is not None:
+                body = html.encode("utf-8")
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
@@ -85,7 +89,11 @@ def _handler_for(pages: dict[str, str], key: str) -> type[BaseHTTPRequestHandler
     return Handler
 
 
-def _portal_html(app_url: str, region: str | None = None) -> str:
+#: What some portals really ship: a global rule that reaches every element it can.
+HOSTILE_CSS = "* { font-size: 19px !important; line-height: 1 !important; letter-spacing: 3px !important; }"
+
+
+def _portal_html(app_url: str, region: str | None = None, extra_css: str = "") -> str:
     region_attr = f' data-region="{region}"' if region else ""
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>区教育局内网门户</title>
@@ -98,6 +106,7 @@ def _portal_html(app_url: str, region: str | None = None) -> str:
   a {{ color: red; }} input {{ border: 5px solid green; }} li {{ list-style: square; font-size: 30px; }}
   #searchapp {{ --searchapp-accent: #8b1d1d; }}
   iframe {{ width: 100%; height: 150px; border: 1px solid #ccd; }}
+  {extra_css}
 </style></head>
 <body><header>荔湾区教育局 · 内网门户</header>
 <main>
@@ -174,6 +183,8 @@ def app_url(seeds_for_people, portals) -> Iterator[str]:
             time.sleep(0.1)
         assert f"serving on {url}" in log_path.read_text(), "serve must print its URL"
         portals["html"]["allowed"] = _portal_html(url)
+        portals["html"]["allowed/hostile"] = _portal_html(url, extra_css=HOSTILE_CSS)
+        portals["html"]["allowed/district"] = _portal_html(url, region="荔湾区")
         portals["html"]["refused"] = _portal_html(url)
         yield url
     finally:
@@ -371,7 +382,7 @@ def test_widget_from_another_origin(page, app_url, portals):
     results.close()
 
 
-def test_widget_refused_from_an_origin_not_allowed(browser, app_url, portals):
+def test_widget_refused_from_an_origin_not_allowed(browser, app_url, portals, seeds_for_people):
     context = browser.new_context(viewport=VIEWPORT)
     try:
         pg = context.new_page()
@@ -380,7 +391,264 @@ def test_widget_refused_from_an_origin_not_allowed(browser, app_url, portals):
         box = pg.locator("#searchapp input.sa-input")
         box.type("教师交流")
         status = pg.locator("#searchapp .sa-status")
-        status.filter(has_text="暂时无法搜索").wait_for()
+        status.filter(has_text="server.cors_origins").wait_for()
+        text = status.inner_text()
+        assert portals["refused"].origin in text and "未获准" in text  # what is wrong, and where to fix it
+        assert "Failed to fetch" not in text
         assert pg.locator("#searchapp .sa-hit").count() == 0
+        # The iframe says the same instead of the browser's broken-page icon.
+        frame = pg.frame_locator("iframe")
+        frame.locator("h1", has_text="未获准").wait_for()
+        assert "server.cors_origins" in frame.locator("body").inner_text()
+        # And the server log names the origin and the setting, for the administrator.
+        log = seeds_for_people / "serve.log"
+        assert wait_until(lambda: portals["refused"].origin in log.read_text(errors="replace"), timeout=5)
+        line = next(ln for ln in log.read_text(errors="replace").splitlines() if portals["refused"].origin in ln)
+        assert "server.cors_origins" in line
     finally:
         context.close()
+
+
+# -- issue 13: the pages as office users live with them ------------------------------------
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+
+
+def _api_queries(pg) -> list[str]:
+    """Every ``q`` the page has sent to the search API so far (recorded by _record_api)."""
+    return list(pg.api_queries)  # type: ignore[attr-defined]
+
+
+def _record_api(pg) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    pg.api_queries = []  # type: ignore[attr-defined]
+
+    def seen(request) -> None:
+        parts = urlsplit(request.url)
+        if parts.path.endswith(("/api/search", "/api/suggest")) or (parts.path == "/" and
+                                                                     request.resource_type == "fetch"):
+            pg.api_queries.extend(parse_qs(parts.query).get("q", []))  # type: ignore[attr-defined]
+
+    pg.on("request", seen)
+
+
+def _compose(pg, pinyin: str, chosen: str) -> None:
+    """Type like a pinyin input method: compose ``pinyin`` letter by letter, then commit ``chosen``."""
+    cdp = pg.context.new_cdp_session(pg)
+    for i in range(1, len(pinyin) + 1):
+        cdp.send("Input.imeSetComposition", {"text": pinyin[:i], "selectionStart": i, "selectionEnd": i})
+        pg.wait_for_timeout(60)  # a person's typing pace: longer than nothing, shorter than the debounce
+    pg.wait_for_timeout(600)  # dwell on the candidate list, past every debounce
+    cdp.send("Input.insertText", {"text": chosen})
+    cdp.detach()
+
+
+def test_widget_waits_for_the_input_method_to_commit(page, app_url, portals):
+    _record_api(page)
+    page.goto(portals["allowed"].origin + "/")
+    page.locator("#searchapp input.sa-input").click()
+    _compose(page, "jiaoshi", "教师")
+    page.wait_for_selector("#searchapp .sa-hit")
+    queries = _api_queries(page)
+    assert queries and set(queries) == {"教师"}, queries  # never q=jiaoshi, q=j, …
+    assert "没有找到" not in page.locator("#searchapp .sa-status").inner_text()
+
+
+def test_search_as_you_type_updates_results_in_place_and_respects_the_input_method(page, app_url):
+    _record_api(page)
+    page.goto(app_url + "?q=义务教育")
+    box = page.locator(".topbar input[type=search]")
+    box.fill("")
+    box.focus()
+    _compose(page, "jiaoshi", "教师交流")
+    page.wait_for_url(re.compile(r"q=%E6%95%99%E5%B8%88%E4%BA%A4%E6%B5%81"))
+    page.wait_for_function("document.querySelector('.summary .count strong') && "
+                           "document.title.indexOf('教师交流') === 0")
+    assert set(_api_queries(page)) == {"教师交流"}, _api_queries(page)
+    assert page.evaluate("document.activeElement.name") == "q"  # typing goes on
+    assert page.locator(".hit").count() >= 5
+
+
+def test_widget_list_closes_when_tab_leaves_it(page, app_url, portals):
+    page.goto(portals["allowed"].origin + "/")
+    box = page.locator("#searchapp input.sa-input")
+    box.click()
+    box.type("教师交流", delay=20)
+    page.wait_for_selector("#searchapp .sa-hit")
+    box.press("Tab")  # to the widget's own button, then out to the portal
+    page.keyboard.press("Tab")
+    page.wait_for_function("!document.querySelector('#searchapp').shadowRoot.activeElement")
+    assert page.locator("#searchapp .sa-panel").is_hidden()
+
+
+def test_widget_resists_portal_css_that_reaches_the_host(page, app_url, portals):
+    page.goto(portals["allowed"].origin + "/hostile")
+    box = page.locator("#searchapp input.sa-input")
+    box.click()
+    box.type("教师交流", delay=20)
+    page.wait_for_selector("#searchapp .sa-all")
+    style = page.evaluate("""() => {
+        const root = document.querySelector('#searchapp').shadowRoot;
+        const get = (sel) => getComputedStyle(root.querySelector(sel));
+        const panel = root.querySelector('.sa-panel').getBoundingClientRect();
+        const last = root.querySelector('.sa-all').getBoundingClientRect();
+        return {font: get('.sa-title').fontSize, line: get('.sa-snippet').lineHeight,
+                spacing: get('.sa-title').letterSpacing, lastInside: last.bottom <= panel.bottom + 1,
+                panelHeight: panel.height};
+    }""")
+    assert style["font"] != "19px" and float(style["font"].rstrip("px")) < 18
+    assert style["line"] not in ("19px", "normal") and float(style["line"].rstrip("px")) > 15
+    assert style["spacing"] in ("normal", "0px")
+    page.locator("#searchapp .sa-all").scroll_into_view_if_needed()
+    assert page.locator("#searchapp .sa-all").is_visible()
+
+
+def test_widget_says_it_searches_one_region_only(page, app_url, portals):
+    page.goto(portals["allowed"].origin + "/district")
+    scope = page.locator("#searchapp .sa-scope")
+    assert "荔湾区" in scope.inner_text() and "仅" in scope.inner_text()
+    describedby = page.locator("#searchapp input.sa-input").get_attribute("aria-describedby")
+    assert describedby and page.evaluate(
+        f"document.querySelector('#searchapp').shadowRoot.getElementById({describedby!r}) !== null")
+
+
+def test_ticking_a_facet_keeps_keyboard_focus_on_it(page, app_url):
+    page.goto(app_url + "?q=教师交流")
+    box = page.locator(".facet-type label", has_text="讲话").locator("input")
+    box.focus()
+    page.keyboard.press("Space")
+    page.wait_for_url(re.compile(r"type=%E8%AE%B2%E8%AF%9D"))
+    page.wait_for_function("document.activeElement && document.activeElement.type === 'checkbox'")
+    focused = page.evaluate("[document.activeElement.name, document.activeElement.value, "
+                            "document.activeElement.checked]")
+    assert focused == ["type", "讲话", True]
+
+
+def test_document_back_link_returns_to_the_same_filtered_page(page, app_url):
+    start = app_url + "?q=教师&theme=%E5%9D%87%E8%A1%A1%E5%8F%91%E5%B1%95&sort=year&page=2&size=1"
+    page.goto(start)
+    page.locator(".hit-title a").first.click()
+    page.wait_for_url(re.compile(r"/doc/"))
+    page.locator(".doc-back a").click()
+    page.wait_for_url(re.compile(r"page=2"))
+    assert sorted(parse_qsl(urlsplit(page.url).query)) == sorted(parse_qsl(urlsplit(start).query))
+
+
+def test_year_chart_click_filters_and_drag_picks_a_range(page, app_url):
+    page.goto(app_url + "?q=教师")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator(".glance").screenshot(path=str(SHOTS / "glance.png"))
+    bars = page.locator("svg.chart-years a.bar:not(.empty)")
+    assert bars.count() >= 2
+    first_year = bars.first.get_attribute("data-year")
+    bars.first.locator("rect.hit-area").click()
+    page.wait_for_url(re.compile(rf"year={first_year}$"))
+    assert set(page.locator(".hit .meta-year").all_inner_texts()) == {f"{first_year} 年"}
+
+    page.goto(app_url + "?q=教师")
+    years = [a.get_attribute("data-year") for a in page.locator("svg.chart-years a.bar").all()]
+    areas = page.locator("svg.chart-years a.bar rect.hit-area")
+    lo = areas.first.bounding_box()
+    hi = areas.last.bounding_box()
+    page.mouse.move(lo["x"] + lo["width"] / 2, lo["y"] + lo["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(hi["x"] + hi["width"] / 2, hi["y"] + hi["height"] / 2, steps=8)
+    page.mouse.up()
+    page.wait_for_url(re.compile(rf"year={years[0]}-{years[-1]}"))
+    assert page.locator(".hit").count() >= 2
+
+
+def test_charts_work_on_a_phone_and_without_javascript(browser, app_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False,
+                                  is_mobile=True, has_touch=True)
+    try:
+        pg = context.new_page()
+        pg.set_default_timeout(TIMEOUT_MS)
+        pg.goto(app_url + "?q=教师")
+        _shot(pg, "phone.png")
+        chart = pg.locator("svg.chart-regions")
+        chart.scroll_into_view_if_needed()
+        box = chart.bounding_box()
+        assert box and 0 <= box["x"] and box["x"] + box["width"] <= 390
+        province = chart.locator("a.bar").first
+        name = province.get_attribute("data-region")
+        province.locator("rect.hit-area").tap()
+        pg.wait_for_url(re.compile(r"region="))
+        assert pg.locator(".chip", has_text=name).is_visible()
+    finally:
+        context.close()
+
+
+def test_export_downloads_open_in_a_spreadsheet_reader(page, app_url):
+    openpyxl = pytest.importorskip("openpyxl")
+    page.goto(app_url + "?q=教师交流")
+    total = int(page.locator(".summary .count strong").inner_text())
+    with page.expect_download() as info:
+        page.locator(".result-tools a", has_text="导出 Excel").click()
+    data = Path(info.value.path()).read_bytes()
+    assert info.value.suggested_filename.endswith(".xlsx")
+    rows = list(openpyxl.load_workbook(io.BytesIO(data), read_only=True)["搜索结果"].iter_rows(values_only=True))
+    assert len(rows) - 1 == total and rows[0][0] == "标题"
+
+
+def test_raw_utf8_in_the_url_is_accepted_like_a_browser_would_send_it(app_url):
+    import socket
+    from urllib.parse import urlsplit
+
+    where = urlsplit(app_url)
+    with socket.create_connection((where.hostname, where.port), timeout=5) as sock:
+        sock.sendall("GET /api/search?q=教师交流&size=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode("utf-8"))
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), head
+    assert json.loads(body)["query"] == "教师交流"
+
+
+# -- accessibility: axe-core in the browser -------------------------------------------------------
+
+def _axe(pg, include: str | None = None) -> list[dict]:
+    """Serious and critical axe-core violations on the page (or inside ``include``)."""
+    pg.add_script_tag(path=str(AXE))
+    context = f"{{include: [[{include!r}]]}}" if include else "document"
+    result = pg.evaluate(f"axe.run({context}, {{resultTypes: ['violations']}})")
+    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+@pytest.fixture
+def axe_page(browser):
+    """A page that lets the test inject axe (bypass_csp: our CSP rightly allows no injected script)."""
+    if not AXE.exists():
+        pytest.skip("tests/vendor/axe.min.js is missing (see tests/vendor/README.txt)")
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", bypass_csp=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", ["", "?q=教师交流", "?q=教师&size=2", "?q=教师&page=2&size=2&theme=%E5%9D%87%E8%A1%A1%E5%8F%91%E5%B1%95",
+                                  "?q=zzzz", "?q=发展&page=0", "embed", "embed?q=教师交流"])
+def test_pages_have_no_serious_accessibility_violations(axe_page, app_url, path):
+    axe_page.goto(app_url + path)
+    assert _axe(axe_page) == []
+
+
+def test_document_page_has_no_serious_accessibility_violations(axe_page, app_url):
+    axe_page.goto(f"{app_url}doc/{_doc_id(app_url, '000', '1')}?q=教师交流")
+    axe_page.locator("details.evidence summary").click()
+    assert _axe(axe_page) == []
+
+
+def test_widget_has_no_serious_accessibility_violations(axe_page, app_url, portals):
+    axe_page.goto(portals["allowed"].origin + "/")
+    box = axe_page.locator("#searchapp input.sa-input")
+    box.click()
+    box.type("教师交流", delay=20)
+    axe_page.wait_for_selector("#searchapp .sa-hit")
+    box.press("ArrowDown")
+    assert _axe(axe_page, "#searchapp") == []

@@ -119,7 +119,7 @@ def test_damaged_index_gives_the_rebuild_advice_everywhere(good, damage):
         response = client.get(url)
         assert response.status_code == 503, (url, response.data[:300])
         body = response.get_json()
-        assert set(body) == {"ok", "error", "status"} and body["status"] == 503
+        assert set(body) == {"ok", "error", "code", "message", "status"} and body["status"] == 503
         assert str(work) not in body["error"]  # the server's folders are not shown to clients
     page = client.get("/?q=教师交流")
     assert page.status_code == 503 and "搜索索引暂时不可用" in page.get_data(as_text=True)

@@ -124,7 +124,7 @@ def assert_answer(response, url: str) -> None:
     assert response.status_code in DOCUMENTED, (url[:200], response.status_code, response.data[:300])
     if response.status_code != 200 and response.mimetype == "application/json":
         body = response.get_json()
-        assert set(body) == {"ok", "error", "status"} and body["status"] == response.status_code
+        assert set(body) == {"ok", "error", "code", "message", "status"} and body["status"] == response.status_code
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
@@ -204,6 +204,6 @@ def test_real_server_answers_hostile_requests(seeds_index, tmp_path):
             assert status in DOCUMENTED, (target, raw[:500])
             head, _, body = raw.partition(b"\r\n\r\n")
             if target.startswith("/api/") and status != 200:
-                assert set(json.loads(body)) == {"ok", "error", "status"}
+                assert set(json.loads(body)) == {"ok", "error", "code", "message", "status"}
         assert server.proc.poll() is None
     print(f"\nreal server: {len(targets)} hostile requests, statuses {dict(sorted(statuses.items()))}")

@@ -19,11 +19,13 @@ from searchapp.model import SearchRequest
 from searchapp.query.service import get_document, search
 from searchapp.web import create_app
 
+from searchapp.web.viewmodel import add_headings, tidy_snippet
+
 from conftest import file_prefix, ids_by_prefix
 
 ALLOWED = "http://portal.example.test:8000"
 OTHER = "http://evil.example.test"
-ERROR_KEYS = {"ok", "error", "status"}
+ERROR_KEYS = {"ok", "error", "code", "message", "status"}
 
 
 def _with_server(settings, **server):
@@ -63,8 +65,12 @@ def test_search_quoted_phrase_finds_the_four_reports(client):
 
 
 def test_search_is_exactly_the_query_layer_dict(client, engine):
+    """The query layer's dict, plus each hit's distinguishing ``heading`` and tidied snippets."""
     body = client.get('/api/search?q="教师交流"&size=3&sort=year').get_json()
     expected = search(engine, SearchRequest(q='"教师交流"', size=3, sort="year")).to_dict()
+    for hit in expected["hits"]:
+        hit["snippets"] = [tidy_snippet(s) for s in hit["snippets"]]
+    add_headings(expected["hits"])
     for per_call in ("took_ms", "cached"):  # properties of the call, not of the answer
         body.pop(per_call), expected.pop(per_call)
     assert body == expected
@@ -182,7 +188,8 @@ def test_healthz(client, engine):
 def test_openapi_describes_every_route(client):
     spec = client.get("/api/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
-    for path in ("/api/search", "/api/doc/{id}", "/api/facets", "/api/suggest", "/api/openapi.json", "/healthz"):
+    for path in ("/api/search", "/api/doc/{id}", "/api/facets", "/api/suggest", "/api/openapi.json", "/healthz",
+                 "/search.json", "/doc/{id}.json", "/export.csv", "/export.xlsx", "/feed.atom", "/embed.js/origin"):
         assert path in spec["paths"], path
     names = {p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}
     assert names == {"q", "region", "year", "theme", "type", "origin", "sort", "page", "size"}

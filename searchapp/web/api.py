@@ -2,7 +2,7 @@
 
 ``/api/search`` answers ``SearchResponse.to_dict()`` — the same object as
 ``searchapp search --json`` — so a script, the pages and the widget can never
-disagree. Bad parameters raise :class:`~searchapp.search.QueryError`, which the
+disagree. Bad parameters raise :class:`~searchapp.model.QueryError`, which the
 app turns into ``{"ok": false, "error": ..., "status": 400}``.
 """
 
@@ -16,17 +16,27 @@ from searchapp.errors import explain_index_failure
 from searchapp.model import SearchRequest
 from searchapp.query.service import get_document, search
 from searchapp.web.context import web_context
-from searchapp.web.errors import ApiError, public_message
+from searchapp.web.errors import ApiError, json_error, public_message
 from searchapp.web.openapi import openapi_spec
 from searchapp.web.params import SearchState, parse_int
 from searchapp.web.suggest import DEFAULT_LIMIT, suggest
+from searchapp.web.viewmodel import add_headings, tidy_snippet
 
 bp = Blueprint("api", __name__)
 
 
 def search_dict(state: SearchState, **overrides: Any) -> dict[str, Any]:
-    """One search as a dict — the single code path behind pages, API and widget."""
-    return search(web_context().engine, state.request(**overrides)).to_dict()
+    """One search as a dict — the single code path behind pages, API and widget.
+
+    Each hit gains a ``heading`` (its title made distinguishable from the other hits,
+    see :func:`~searchapp.web.viewmodel.heading`), and snippets lose the tags and
+    Markdown signs that plain-text sources carry, with adjacent highlights joined."""
+    response = search(web_context().engine, state.request(**overrides)).to_dict()
+    hits = response["hits"]
+    for hit in hits:
+        hit["snippets"] = [tidy_snippet(s) for s in hit["snippets"]]
+    add_headings(hits)
+    return response
 
 
 def document_dict(doc_id: str, q: str) -> dict[str, Any] | None:
@@ -72,5 +82,5 @@ def healthz() -> Response | tuple[Response, int]:
         documents = web_context().engine.backend.info()["documents"]
     except Exception as exc:  # the probe must answer, not crash, when the index is gone
         explained = explain_index_failure(exc, web_context().index_dir, opening=True) or exc
-        return jsonify({"ok": False, "error": f"index unavailable: {public_message(explained)}", "status": 503}), 503
+        return json_error(503, f"index unavailable: {public_message(explained)}"), 503
     return jsonify({"ok": True, "documents": documents})

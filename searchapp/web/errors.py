@@ -1,7 +1,9 @@
 """One error shape for the API, friendly pages for people.
 
-API clients always get ``{"ok": false, "error": "...", "status": N}`` with a
-matching HTTP status — for bad parameters, unknown ids, refused access, unknown
+API clients always get ``{"ok": false, "error": "...", "code": "...", "message":
+"...", "status": N}`` with a matching HTTP status: ``error`` is the English detail
+(as the CLI and logs print it), ``code`` a stable machine-readable name and
+``message`` the same in Chinese (see :mod:`searchapp.web.messages`) — for bad parameters, unknown ids, refused access, unknown
 routes and even unexpected failures — so they can handle errors without
 parsing HTML. Pages get the same message inside the site layout, in Chinese.
 
@@ -20,6 +22,8 @@ from werkzeug.exceptions import HTTPException
 
 from searchapp.errors import SearchappError, explain_index_failure
 from searchapp.model import QueryError
+from searchapp.web.messages import chinese, explain
+from searchapp.web.twins import wants_json_twin
 
 log = logging.getLogger("searchapp.web")
 
@@ -44,17 +48,22 @@ class ApiError(Exception):
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    """API routes, and the JSON twins of the pages (``.json`` suffix or ``Accept: application/json``)."""
+    return request.path.startswith("/api/") or request.path == "/healthz" or wants_json_twin()
 
 
 def json_error(status: int, message: str) -> Response:
-    response = jsonify({"ok": False, "error": message, "status": status})
+    explained = explain(status, message)
+    response = jsonify({"ok": False, "error": message, "code": explained.code, "message": explained.message,
+                        "status": status})
     response.status_code = status
     return response
 
 
 def page_error(status: int, message: str | None = None) -> Response:
-    html = render_template("error.html", status=status, message=message or PAGE_MESSAGES.get(status, ""),
+    """The error page, in Chinese whatever language ``message`` came in."""
+    shown = chinese(status, message) if message else PAGE_MESSAGES.get(status, "")
+    html = render_template("error.html", status=status, message=shown,
                            title=PAGE_MESSAGES.get(status, "出错了"))
     return Response(html, status=status, mimetype="text/html")
 

@@ -61,7 +61,7 @@ def openapi_spec(server_url: str | None = None) -> dict[str, Any]:
             "title": "searchapp API",
             "version": __version__,
             "description": "Search Chinese government and education reports. All responses are UTF-8 JSON "
-                           "(Chinese is not escaped). Errors: {\"ok\": false, \"error\": \"...\", \"status\": 400}.",
+                           "(Chinese is not escaped). Errors: {\"ok\": false, \"error\": \"...\", \"code\": \"bad_page\", \"message\": \"页码…\", \"status\": 400}.",
         },
         "paths": {
             "/api/search": {"get": {
@@ -90,6 +90,42 @@ def openapi_spec(server_url: str | None = None) -> dict[str, Any]:
                 "summary": "This description",
                 "responses": {"200": {"description": "OpenAPI 3 document"}},
             }},
+            "/search.json": {"get": {
+                "summary": "The search page's JSON twin: the same object as /api/search "
+                           "(also / with Accept: application/json)",
+                "parameters": _SEARCH_PARAMS,
+                "responses": {"200": _ok("SearchResponse", "Results, facets and notes"), **_REFUSED},
+            }},
+            "/doc/{id}.json": {"get": {
+                "summary": "The document page's JSON twin: the same object as /api/doc/{id}",
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
+                               _param("q", "Query whose matches are marked", {"type": "string"})],
+                "responses": {"200": _ok("Document", "The document"), "404": _ERROR, **_REFUSED},
+            }},
+            "/export.csv": {"get": {
+                "summary": "Every hit of a search (all pages, at most 5000) as CSV, UTF-8 with a BOM; "
+                           "columns 标题 省 市 区县 年份 类型 主题 文件 摘要 编号",
+                "parameters": [p for p in _SEARCH_PARAMS if p["name"] not in ("page", "size")],
+                "responses": {"200": {"description": "CSV file (X-Searchapp-Total: hits matched)",
+                                      "content": {"text/csv": {}}}, **_REFUSED},
+            }},
+            "/export.xlsx": {"get": {
+                "summary": "The same rows as /export.csv as an Excel workbook",
+                "parameters": [p for p in _SEARCH_PARAMS if p["name"] not in ("page", "size")],
+                "responses": {"200": {"description": "Workbook (sheets 搜索结果 and 说明)", "content": {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}, **_REFUSED},
+            }},
+            "/feed.atom": {"get": {
+                "summary": "Atom feed of the newest indexed reports matching a search (a saved search)",
+                "parameters": [p for p in _SEARCH_PARAMS if p["name"] not in ("page", "size", "sort")],
+                "responses": {"200": {"description": "Atom 1.0", "content": {"application/atom+xml": {}}},
+                              **_REFUSED},
+            }},
+            "/embed.js/origin": {"get": {
+                "summary": "Whether the asking page's origin may use the API (server.cors_origins); "
+                           "readable by any origin, holds no data",
+                "responses": {"200": {"description": "{origin, allowed, setting}"}},
+            }},
             "/healthz": {"get": {
                 "summary": "Liveness and document count (no token needed)",
                 "responses": {"200": _ok("Health", "Healthy"), "503": _ERROR},
@@ -105,13 +141,21 @@ def openapi_spec(server_url: str | None = None) -> dict[str, Any]:
                           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
             },
             "schemas": {
-                "Error": {"type": "object", "required": ["ok", "error", "status"],
-                          "properties": {"ok": {"type": "boolean", "enum": [False]}, "error": {"type": "string"},
+                "Error": {"type": "object", "required": ["ok", "error", "code", "message", "status"],
+                          "properties": {"ok": {"type": "boolean", "enum": [False]},
+                                         "error": {"type": "string", "description": "English detail (as logged)"},
+                                         "code": {"type": "string", "description": "Stable machine-readable code: "
+                                                  "bad_page, bad_size, bad_sort, bad_year, bad_number, not_found, "
+                                                  "unauthorized, forbidden, too_many_values, uri_too_long, "
+                                                  "unavailable, internal, …"},
+                                         "message": {"type": "string", "description": "The same, in Chinese"},
                                          "status": {"type": "integer"}}},
                 "Region": region,
                 "RegionNode": region_node,
                 "Hit": {"type": "object", "properties": {
                     "id": {"type": "string"}, "path": {"type": "string"}, "title": {"type": "string"},
+                    "heading": {"type": "string", "description": "The title made distinguishable from the other "
+                                "hits (year and issuing body, or the file name)"},
                     "region": {"$ref": "#/components/schemas/Region"},
                     "year": {"type": "integer", "nullable": True},
                     "themes": {"type": "array", "items": {"type": "string"}},

@@ -34,6 +34,7 @@ def build_schema(user_words: list[str] | tuple[str, ...] = ()) -> Schema:
         title=STORED(),
         hash=STORED(),                           # content hash of the file (and its sidecar)
         mtime=STORED(),
+        indexed=STORED(),                        # time this version was indexed (feeds)
         size=STORED(),
         length=STORED(),                         # characters of normalized text
         encoding=STORED(),

@@ -17,6 +17,7 @@ this module (and only this one) uses its writer's internals; Whoosh is pinned.
 from __future__ import annotations
 
 import shutil
+import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -55,7 +56,7 @@ def stored_fields(doc: PreparedDoc) -> dict[str, Any]:
     return dict(
         id=doc.id, key=doc.key, source=doc.source, path=doc.path, article=doc.article,
         title=doc.title, **values,
-        hash=doc.hash, mtime=doc.mtime, size=doc.size, length=len(doc.norm), encoding=doc.encoding,
+        hash=doc.hash, mtime=doc.mtime, indexed=time.time(), size=doc.size, length=len(doc.norm), encoding=doc.encoding,
         fingerprint=doc.fingerprint, meta={"evidence": doc.evidence})
 
 

@@ -7,6 +7,9 @@
  * intranet page), lives in a Shadow DOM (the host page's CSS cannot break it and
  * ours cannot leak out), and is themed with CSS custom properties (--searchapp-*).
  * Titles are inserted as text; snippets are rebuilt from text and <mark> only.
+ * It never searches while an input method is still composing (pinyin "jiaoshi"
+ * before 教师 is chosen), closes its list when focus leaves it, and when the page's
+ * origin is not on the server's allow-list it says so (server.cors_origins).
  * See docs/embed.md for every data- attribute.
  */
 (function () {
@@ -97,9 +100,29 @@
     return fetch(BASE + path, { headers: headers, signal: signal, credentials: "include", mode: "cors" })
       .then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (body) {
-          if (!response.ok) throw new Error(body.error || ("HTTP " + response.status));
+          if (!response.ok) {
+            var error = new Error(body.message || body.error || ("HTTP " + response.status));
+            error.answered = true;  // the server answered: not a network or CORS failure
+            throw error;
+          }
           return body;
         });
+      });
+  }
+
+  /** Why a request could not even be made: this page's origin is not allowed (CORS), or
+   *  the server is unreachable. Asked of an open endpoint that any origin may read. */
+  function diagnose() {
+    return fetch(BASE + "embed.js/origin", { credentials: "omit", mode: "cors" })
+      .then(function (response) { return response.json(); })
+      .then(function (body) {
+        if (body && body.allowed === false) {
+          return "此网站（" + body.origin + "）未获准使用本搜索框。请管理员在搜索服务的配置文件中把它加入 " +
+            body.setting + "，然后重启搜索服务。";
+        }
+        return "搜索服务没有应答，请稍后再试；如果一直如此，请联系管理员。";
+      }, function () {
+        return "无法连接搜索服务（" + BASE + "）：请检查网络，或联系管理员确认服务已启动。";
       });
   }
 
@@ -143,6 +166,14 @@
     button.type = "submit";
     form.appendChild(button);
     box.appendChild(form);
+    var scope = Object.keys(cfg.filters).reduce(function (all, key) { return all.concat(cfg.filters[key]); }, []);
+    if (scope.length) {
+      // Say that this box only searches part of the collection (a district's reports).
+      var note = el("p", "sa-scope", "仅搜索：" + scope.join("、"));
+      note.id = uid + "-scope";
+      input.setAttribute("aria-describedby", note.id);
+      box.appendChild(note);
+    }
 
     var panel = el("div", "sa-panel");
     panel.hidden = true;
@@ -156,11 +187,12 @@
     box.appendChild(panel);
     shadow.appendChild(box);
 
-    var options = [];     // {node, link, kind, text}
+    var options = [];     // {node, href, kind, text}
     var active = -1;
     var timer = null;
     var controller = null;
     var lastQuery = null;
+    var composing = false;  // an input method (pinyin, wubi…) is still composing
 
     function setOpen(open) {
       panel.hidden = !open;
@@ -168,36 +200,37 @@
       if (!open) setActive(-1);
     }
     function setActive(i) {
-      if (active >= 0 && options[active]) options[active].node.classList.remove("active");
+      if (active >= 0 && options[active]) {
+        options[active].node.classList.remove("active");
+        options[active].node.setAttribute("aria-selected", "false");
+      }
       active = i;
       if (i >= 0 && options[i]) {
         options[i].node.classList.add("active");
+        options[i].node.setAttribute("aria-selected", "true");
         options[i].node.scrollIntoView({ block: "nearest" });
         input.setAttribute("aria-activedescendant", options[i].node.id);
       } else {
         input.removeAttribute("aria-activedescendant");
       }
     }
+    /* An option is plain content with role=option (no link inside: a listbox option
+       must not contain another interactive element); choosing it opens its address. */
     function addOption(kind, href, fill) {
       var li = el("li", "sa-opt sa-" + kind);
       li.id = uid + "-opt" + options.length;
       li.setAttribute("role", "option");
-      var link = el("a", "sa-link");
-      link.href = href;
-      link.target = cfg.open;
-      link.rel = "noopener";
-      link.tabIndex = -1;
+      li.setAttribute("aria-selected", "false");
+      var link = el("div", "sa-link");
       li.appendChild(link);
       listbox.appendChild(li);
-      var option = { node: li, link: link, kind: kind, text: null };
+      var option = { node: li, href: href, kind: kind, text: null };
       options.push(option);
-      link.addEventListener("mousedown", function (event) { event.preventDefault(); });  // keep focus in the box
-      if (kind === "term") {
-        link.addEventListener("click", function (event) {
-          event.preventDefault();
-          choose(option);
-        });
-      }
+      li.addEventListener("mousedown", function (event) { event.preventDefault(); });  // keep focus in the box
+      li.addEventListener("click", function (event) {
+        event.preventDefault();
+        choose(option);
+      });
       fill(link, option);
       return option;
     }
@@ -219,7 +252,7 @@
       hits.forEach(function (hit) {
         shown[hit.id] = true;
         addOption("hit", docUrl(hit.id, q), function (link) {
-          link.appendChild(el("span", "sa-title", hit.title || "（无标题）"));
+          link.appendChild(el("span", "sa-title", hit.heading || hit.title || "（无标题）"));
           var meta = [hit.region && (hit.region.district || hit.region.city || hit.region.province),
                       hit.year ? hit.year + " 年" : null, hit.type].filter(Boolean).join(" · ");
           if (meta) link.appendChild(el("span", "sa-meta", meta));
@@ -244,7 +277,8 @@
     function showError(message) {
       listbox.textContent = "";
       options = [];
-      status.textContent = "暂时无法搜索：" + message;
+      status.textContent = message;
+      box.classList.add("sa-error");
       setOpen(true);
     }
 
@@ -270,14 +304,22 @@
       }, function (error) {
         if (error && error.name === "AbortError") return;
         box.classList.remove("sa-loading");
-        showError(error && error.message ? error.message : "网络错误");
+        if (error && error.answered) { showError("搜索出错：" + error.message); return; }
+        diagnose().then(function (message) { if (q === lastQuery) showError(message); });
       });
     }
 
-    function schedule() {
+    function schedule(event) {
       clearTimeout(timer);
+      // Pinyin typed so far ("jiaoshi") is not the query: wait for the chosen characters.
+      if (composing || (event && event.isComposing)) return;
       var q = input.value.trim();
       timer = setTimeout(function () { run(q); }, cfg.delay);
+    }
+
+    function openAddress(href) {
+      if (cfg.open === "_blank") window.open(href, "_blank", "noopener");
+      else window.open(href, cfg.open);
     }
 
     function choose(option) {
@@ -287,12 +329,22 @@
         run(option.text);
         return;
       }
-      option.link.click();
+      openAddress(option.href);
     }
 
+    input.addEventListener("compositionstart", function () {
+      composing = true;
+      clearTimeout(timer);
+    });
+    input.addEventListener("compositionend", function () {
+      composing = false;
+      schedule();
+    });
     input.addEventListener("input", schedule);
     input.addEventListener("focus", function () { if (options.length && input.value.trim()) setOpen(true); });
     input.addEventListener("keydown", function (event) {
+      // Keys that pick or confirm an input-method candidate belong to the input method.
+      if (composing || event.isComposing || event.keyCode === 229) return;
       var open = !panel.hidden && options.length > 0;
       if (event.key === "ArrowDown") {
         event.preventDefault();
@@ -318,8 +370,15 @@
       // Enter without a chosen option: the full results page, in the configured window.
       if (!input.value.trim()) { event.preventDefault(); return; }
       event.preventDefault();
-      window.open(pageUrl(input.value.trim()), cfg.open, cfg.open === "_blank" ? "noopener" : undefined);
+      if (composing) return;
+      openAddress(pageUrl(input.value.trim()));
       setOpen(false);
+    });
+    // Tab (or a click) that takes focus out of the widget closes its list, so the list
+    // never covers the portal's next link.
+    box.addEventListener("focusout", function (event) {
+      var next = event.relatedTarget;
+      if (!next || !box.contains(next)) setOpen(false);
     });
     document.addEventListener("click", function (event) {
       var path = event.composedPath ? event.composedPath() : [];
