@@ -73,7 +73,11 @@ class IndexingSettings:
     repair_mojibake: bool = _doc("Repair UTF-8 text that was mis-decoded as GBK upstream, when safe.", True)
     max_file_mb: float = _doc(
         "Files larger than this many MB are reported and skipped (indexing one file takes about 60 bytes of "
-        "memory per byte of text, so 50 MB needs about 3 GB).", 50.0)
+        "memory per byte of text, so 50 MB needs about 3 GB). The same limit applies to what a file unpacks to "
+        "(all parts of a .docx inflated) and to the text a reader returns.", 50.0)
+    max_pdf_pages: int = _doc(
+        "PDFs with more pages than this are reported and skipped (each page costs parsing time even when "
+        "empty, and a few KB can declare millions).", 5000)
 
 
 @dataclass
@@ -208,6 +212,8 @@ def _validate_semantics(s: Settings) -> None:
         raise ConfigError("config key 'server.processes' must be ≥ 0 and 'server.threads' ≥ 1")
     if s.indexing.workers < 0:
         raise ConfigError("config key 'indexing.workers' must be ≥ 0")
+    if s.indexing.max_file_mb <= 0 or s.indexing.max_pdf_pages < 1:
+        raise ConfigError("config keys 'indexing.max_file_mb' and 'indexing.max_pdf_pages' must be > 0")
     if s.themes is not None:
         from searchapp.extract.themes import validate_taxonomy
 
