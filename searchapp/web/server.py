@@ -88,11 +88,34 @@ def server_processes(settings: Settings) -> int:
     return settings.server.processes or os.cpu_count() or 1
 
 
-def _waitress(app, settings: Settings, **where) -> None:
-    from waitress import serve as waitress_serve
+def waitress_options(settings: Settings) -> dict[str, object]:
+    """Everything we tell waitress: threads, sizes, timeouts and whom to trust for
+    ``X-Forwarded-*`` (nobody unless ``server.trusted_proxy`` names the proxy)."""
+    from searchapp.web.connections import ConnectionLimits
 
-    waitress_serve(app, threads=settings.server.threads, ident="searchapp", clear_untrusted_proxy_headers=True,
-                   **WAITRESS_LIMITS, **where)
+    server = settings.server
+    options: dict[str, object] = {"threads": server.threads, "ident": "searchapp",
+                                  "clear_untrusted_proxy_headers": True, **WAITRESS_LIMITS,
+                                  **ConnectionLimits.from_settings(server).waitress_options()}
+    if server.trusted_proxy:
+        options.update(trusted_proxy=server.trusted_proxy, trusted_proxy_count=1,
+                       trusted_proxy_headers={"x-forwarded-proto", "x-forwarded-for", "x-forwarded-host",
+                                              "x-forwarded-port"})
+    return options
+
+
+def _waitress(app, settings: Settings, **where) -> None:
+    """Run waitress with the guards of :mod:`searchapp.web.connections` until interrupted."""
+    import logging
+
+    from waitress.server import create_server
+
+    from searchapp.web.connections import ConnectionLimits, guard_server
+
+    logging.basicConfig()  # waitress logs its warnings through logging, as waitress.serve arranges
+    server = create_server(app, **waitress_options(settings), **where)
+    guard_server(server, ConnectionLimits.from_settings(settings.server))
+    server.run()
 
 
 def _listen(host: str, port: int, share: bool = True) -> socket.socket:
