@@ -23,6 +23,7 @@ from searchapp.engine import SearchIndex
 from searchapp.web import errors
 from searchapp.web.api import bp as api_bp
 from searchapp.web.context import EXTENSION_KEY, WebContext
+from searchapp.web.contract import install as install_contract
 from searchapp.web.limits import install as install_limits
 from searchapp.web.pages import bp as pages_bp
 from searchapp.web.security import Guard
@@ -46,6 +47,7 @@ def create_app(settings: Settings, index_dir: Path | str | None = None, engine: 
     install_limits(app, settings, errors.error_response)  # before anything else: cheap refusals first
     guard = Guard(settings.server)
     guard.install(app, errors.error_response)
+    install_contract(app, settings.search.max_page_size, errors.error_response)  # after the access checks
     errors.install(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable, Iterable
 
-from flask import Flask, Request, Response, g, request
+from flask import Flask, Request, Response, current_app, g, request
 
 from searchapp.config import ServerSettings
 
@@ -60,6 +60,17 @@ def is_open(req: Request) -> bool:
 
 def is_preflight(req: Request) -> bool:
     return req.method == "OPTIONS" and "Access-Control-Request-Method" in req.headers
+
+
+def allowed_methods() -> list[str]:
+    """The methods the current request's URL answers, for the ``Allow`` header a 405
+    must carry (RFC 9110); the error handler that builds the 405 body drops the one
+    werkzeug's exception had."""
+    try:
+        methods = current_app.url_map.bind_to_environ(request.environ).allowed_methods()
+    except Exception:  # noqa: BLE001 - a header is not worth failing the answer for
+        methods = []
+    return sorted(set(methods) | {"OPTIONS"}) if methods else ["GET", "HEAD", "OPTIONS"]
 
 
 class Guard:
@@ -116,6 +127,8 @@ class Guard:
 
     def add_headers(self, response: Response) -> None:
         headers = response.headers
+        if response.status_code == 405 and "Allow" not in headers:
+            headers["Allow"] = ", ".join(allowed_methods())
         csp = headers.get("Content-Security-Policy")
         if csp is None:
             headers["Content-Security-Policy"] = self.csp
