@@ -77,7 +77,8 @@ def allowed_methods() -> list[str]:
 
 
 def redirect_without_token() -> Response:
-    """303 to the current URL minus ``token``: the cookie set on this answer carries
+    """302 to the current URL minus ``token`` (as the search page's own canonical-URL
+    redirect answers): the cookie set on this answer carries
     it from now on, and the token leaves the address bar, the history and the
     ``Referer`` of the next page. The location is a relative path (never built from
     the ``Host`` header), with one leading slash (``//host`` would leave the site)."""
@@ -87,7 +88,7 @@ def redirect_without_token() -> Response:
     location = "/" + quote(request.path.lstrip("/"), safe="/:@!$&'()*+,;=-._~")
     if kept:
         location += "?" + urlencode(kept)
-    response = Response(status=303)
+    response = Response(status=302)
     response.headers["Location"] = location
     response.headers["Cache-Control"] = "no-store"
     return response
