@@ -460,7 +460,7 @@ def check_size(html: str, max_elements: int) -> None:
     tags = count_start_tags(html)
     if tags > max_elements:
         raise ReadError(f"HTML page with {tags:,} tags, more than the limit of {max_elements:,} "
-                        "(see docs/operations.md, 'Limits on what one file may unpack')")
+                        "(see docs/operations.md, §9 Limits)")
 
 
 def tree_depth(root: HtmlElement) -> int:
