@@ -164,7 +164,7 @@ def _watch(ctx: click.Context, run: _IndexRun, seconds: float, rebuild: bool) ->
     from searchapp.stopping import StopAfterRun
 
     first = True
-    with StopAfterRun(announce=lambda message: click.echo(message, err=True)) as stop:
+    with StopAfterRun() as stop:
         try:
             while not stop.requested:
                 try:

@@ -17,6 +17,7 @@ for both signals:
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -42,7 +43,8 @@ def _handlers(handler: Handler) -> Iterator[None]:
 class StopAfterRun:
     """``with StopAfterRun() as stop:`` — a loop of runs that a signal ends cleanly.
 
-    The handler only sets a flag (or raises during a run when asked twice); the loop
+    The handler only sets a flag (or raises during a run when asked twice) and, with
+    ``announce``, says so on stderr during a run; the loop
     checks :attr:`requested` and sleeps with :meth:`sleep`, which returns early when
     a stop is requested. No locks are taken in the handler, so it cannot deadlock
     against the code it interrupts."""
@@ -50,11 +52,11 @@ class StopAfterRun:
     #: Longest nap between checks of the flag while waiting between runs.
     TICK_S = 0.1
 
-    def __init__(self, announce: Callable[[str], None] | None = None):
+    def __init__(self, announce: bool = True):
         self.requested = False
         self.signal_name = ""
         self._running = False
-        self._announce = announce or (lambda message: None)
+        self._announce = announce
         self._cm = _handlers(self._handle)
 
     def __enter__(self) -> StopAfterRun:
@@ -69,8 +71,13 @@ class StopAfterRun:
             raise KeyboardInterrupt  # asked twice: abort the run in progress
         self.requested = True
         self.signal_name = signal.Signals(signum).name
-        if self._running:
-            self._announce(f"{self.signal_name}: stopping after the run in progress (send it again to abort the run)")
+        if self._running and self._announce:
+            # os.write, not print: the handler may interrupt a write to the same buffered stream.
+            message = f"\n{self.signal_name}: stopping after the run in progress (send it again to abort the run)\n"
+            try:
+                os.write(2, message.encode())
+            except OSError:
+                pass
 
     @contextmanager
     def running(self) -> Iterator[None]:

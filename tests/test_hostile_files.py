@@ -57,12 +57,14 @@ def docx_bytes(paragraph: str, repeat: int, *, lie_about_size: bool = False) -> 
 
 def _patch_declared_size(data: bytes, member: str, size: int) -> bytes:
     """Overwrite ``member``'s uncompressed size in the central directory (zip64 extra
-    field included), as a hostile archiver would."""
+    field included), as a hostile archiver would. (CPython's zipfile stops inflating at
+    the declared size and then fails the CRC check; counting while streaming is the
+    second guard, should a zip reader ever trust the data over the header.)"""
     out = bytearray(data)
     info = zipfile.ZipFile(io.BytesIO(data)).getinfo(member)
     # The central directory entry: find it by its signature and name.
     name = member.encode()
-    pos = out.find(b"PK\x01\x02" + b"\x00" * 0, 0)
+    pos = out.find(b"PK\x01\x02")
     while pos != -1:
         name_len = int.from_bytes(out[pos + 28:pos + 30], "little")
         extra_len = int.from_bytes(out[pos + 30:pos + 32], "little")

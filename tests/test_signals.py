@@ -103,3 +103,21 @@ def test_serve_started_with_sigint_ignored_stops_on_the_signal(tmp_path: Path, s
     assert time.monotonic() - started < STOP_DEADLINE_S
     assert "searchapp: stopped" in output and "Traceback" not in output
     assert not healthy(url), "nothing may still answer on the port"
+
+
+def test_the_first_signal_lets_the_run_finish_and_a_second_aborts_it() -> None:
+    """StopAfterRun, the watch loop's handler, with real signals to this process."""
+    from searchapp.stopping import StopAfterRun
+
+    finished = []
+    with StopAfterRun(announce=False) as stop:
+        with stop.running():
+            os.kill(os.getpid(), signal.SIGTERM)
+            assert wait_until(lambda: stop.requested, 5)
+            finished.append("run")  # the run goes on to its end
+        assert stop.sleep(60) is True  # and the wait after it ends at once
+        with pytest.raises(KeyboardInterrupt), stop.running():
+            os.kill(os.getpid(), signal.SIGINT)
+            wait_until(lambda: False, 5)  # a second signal interrupts the run here
+    assert finished == ["run"] and stop.signal_name == "SIGTERM"  # the signal that asked to stop
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL, "the previous handlers are back"
