@@ -109,7 +109,7 @@ class ServerSettings:
         "Seconds a client may take to send a whole request (line, headers, body) from its first byte; slower "
         "ones get 408 and are disconnected (one header byte every few seconds holds a connection otherwise).",
         20.0)
-    idle_timeout: float = _doc("Seconds an idle keep-alive connection is kept open.", 60.0)
+    idle_timeout: float = _doc("Seconds an idle keep-alive connection is kept open (whole seconds).", 60.0)
     trusted_proxy: str | None = _doc(
         "Address of your reverse proxy (e.g. 127.0.0.1). Only requests from it may set X-Forwarded-Proto/-For/"
         "-Host/-Port (so a request that came over TLS to the proxy gets a Secure token cookie); null trusts no "

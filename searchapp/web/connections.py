@@ -32,6 +32,7 @@ clients never reach waitress at all; see docs/operations.md.
 
 from __future__ import annotations
 
+import math
 import re
 import socket
 import time
@@ -84,15 +85,11 @@ class ConnectionLimits:
     def from_settings(cls, server: ServerSettings) -> ConnectionLimits:
         return cls(server.connection_limit, server.request_timeout, server.idle_timeout)
 
-    @property
-    def cleanup_interval(self) -> float:
-        """How often connections are checked: often enough that a timeout is late by
-        at most half of itself (and at most a second)."""
-        return max(0.2, min(1.0, self.request_timeout / 2, self.idle_timeout / 2))
-
     def waitress_options(self) -> dict[str, Any]:
-        # waitress's own connection_limit is replaced by ours (see guard_server).
-        return {"channel_timeout": self.idle_timeout, "cleanup_interval": self.cleanup_interval}
+        """waitress's own settings: its sweep every second (it takes whole seconds), which
+        is when the request timeout is checked too; its ``connection_limit`` is replaced
+        by ours (see :func:`guard_server`)."""
+        return {"channel_timeout": max(1, math.ceil(self.idle_timeout)), "cleanup_interval": 1}
 
 
 class SecureErrorTask(ErrorTask):
