@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -134,6 +135,8 @@ def index(ctx: click.Context, paths: tuple[Path, ...], index: str | None, rebuil
     if watch is not None:
         _watch(ctx, run, watch, rebuild)
         return
+    # Ctrl-C interrupts the run even when the command was started with SIGINT ignored (nohup, `&`).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         summary = run(rebuild)
     except KeyboardInterrupt:
@@ -178,7 +181,8 @@ class _IndexRun:
 
 
 def _watch(ctx: click.Context, run: _IndexRun, seconds: float, rebuild: bool) -> None:
-    """Index, then look for changes every ``seconds`` until Ctrl-C.
+    """Index, then look for changes every ``seconds`` until SIGINT (Ctrl-C) or SIGTERM,
+    which stop it after the run in progress (see :mod:`searchapp.stopping`).
 
     Each round is an ordinary incremental run (unchanged files cost a ``stat``), so
     polling is cheap and needs no file-system notifications, which network shares
@@ -187,21 +191,32 @@ def _watch(ctx: click.Context, run: _IndexRun, seconds: float, rebuild: bool) ->
     keeps answering meanwhile. Summaries are printed only for rounds that changed
     something.
     """
+    from searchapp.stopping import StopAfterRun
+
     first = True
-    try:
-        while True:
-            try:
-                summary = run(rebuild and first)
-            except SearchappError as exc:
-                click.echo(f"{time.strftime('%Y-%m-%d %H:%M:%S')} index not updated: {exc}", err=True)
-            else:
-                if first or summary.indexed or summary.updated or summary.removed or summary.failed:
-                    _print_summary(summary, run.as_json)
-            first = False
-            time.sleep(seconds)
-    except KeyboardInterrupt:
-        click.echo("\nstopped watching; the index holds the last completed run.", err=True)
-        ctx.exit(0)
+    with StopAfterRun() as stop:
+        try:
+            while not stop.requested:
+                try:
+                    with stop.running():
+                        summary = run(rebuild and first)
+                except SearchappError as exc:
+                    click.echo(f"{time.strftime('%Y-%m-%d %H:%M:%S')} index not updated: {exc}", err=True)
+                except Exception:
+                    if not stop.requested:
+                        raise
+                    # Ctrl-C reaches the worker processes too, and a worker that dies breaks the run.
+                    raise KeyboardInterrupt from None
+                else:
+                    if first or summary.indexed or summary.updated or summary.removed or summary.failed:
+                        _print_summary(summary, run.as_json)
+                first = False
+                stop.sleep(seconds)
+        except KeyboardInterrupt:
+            click.echo("\nrun aborted; stopped watching; the index holds the last completed run.", err=True)
+            ctx.exit(0)
+    click.echo(f"\n{stop.signal_name or 'signal'}: stopped watching; the index holds the last completed run.",
+               err=True)
 
 
 def _print_summary(summary: Any, as_json: bool) -> None:

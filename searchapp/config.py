@@ -73,7 +73,11 @@ class IndexingSettings:
     repair_mojibake: bool = _doc("Repair UTF-8 text that was mis-decoded as GBK upstream, when safe.", True)
     max_file_mb: float = _doc(
         "Files larger than this many MB are reported and skipped (indexing one file takes about 60 bytes of "
-        "memory per byte of text, so 50 MB needs about 3 GB).", 50.0)
+        "memory per byte of text, so 50 MB needs about 3 GB). The same limit applies to what a file unpacks to "
+        "(all parts of a .docx inflated) and to the text a reader returns.", 50.0)
+    max_pdf_pages: int = _doc(
+        "PDFs with more pages than this are reported and skipped (each page costs parsing time even when "
+        "empty, and a few KB can declare millions).", 5000)
 
 
 @dataclass
@@ -98,6 +102,18 @@ class ServerSettings:
     processes: int = _doc(
         "Server processes sharing the port (Linux/macOS; one core each); 0 means one per CPU core. "
         "Windows always uses one.", 0)
+    connection_limit: int = _doc(
+        "Open connections per server process. Past it a new connection gets an immediate 503 with Retry-After "
+        "(instead of waiting unanswered); keep processes × this under the open-files limit (`ulimit -n`).", 500)
+    request_timeout: float = _doc(
+        "Seconds a client may take to send a whole request (line, headers, body) from its first byte; slower "
+        "ones get 408 and are disconnected (one header byte every few seconds holds a connection otherwise).",
+        20.0)
+    idle_timeout: float = _doc("Seconds an idle keep-alive connection is kept open (whole seconds).", 60.0)
+    trusted_proxy: str | None = _doc(
+        "Address of your reverse proxy (e.g. 127.0.0.1). Only requests from it may set X-Forwarded-Proto/-For/"
+        "-Host/-Port (so a request that came over TLS to the proxy gets a Secure token cookie); null trusts no "
+        "one and removes those headers.", None)
     cors_origins: list[str] = _doc(
         "Origins (scheme://host:port) allowed to call the API and embed the widget; empty allows none.",
         factory=list)
@@ -206,8 +222,13 @@ def _validate_semantics(s: Settings) -> None:
         raise ConfigError(f"config key 'server.port' must be a TCP port, got {s.server.port}")
     if s.server.processes < 0 or s.server.threads < 1:
         raise ConfigError("config key 'server.processes' must be ≥ 0 and 'server.threads' ≥ 1")
+    if s.server.connection_limit < 1 or s.server.request_timeout <= 0 or s.server.idle_timeout <= 0:
+        raise ConfigError("config keys 'server.connection_limit', 'server.request_timeout' and "
+                          "'server.idle_timeout' must be > 0")
     if s.indexing.workers < 0:
         raise ConfigError("config key 'indexing.workers' must be ≥ 0")
+    if s.indexing.max_file_mb <= 0 or s.indexing.max_pdf_pages < 1:
+        raise ConfigError("config keys 'indexing.max_file_mb' and 'indexing.max_pdf_pages' must be > 0")
     if s.themes is not None:
         from searchapp.extract.themes import validate_taxonomy
 

@@ -14,7 +14,7 @@ from typing import Any
 from searchapp.config import Settings
 from searchapp.errors import ReadError
 from searchapp.normalize import normalize
-from searchapp.readers import read_file
+from searchapp.readers import ReadLimits, read_bytes, read_file
 from searchapp.sidecar import SidecarError, read_sidecar, sidecar_path
 
 #: Compilations with more parts than this are indexed as one document.
@@ -141,11 +141,14 @@ def _check_name(source: str) -> None:
 
 def prepare_file(path: Path, display_path: str, settings: Settings,
                  manifest_row: dict[str, Any] | None = None, raw_text: str | None = None,
-                 encoding: str | None = None, origin: str | None = None) -> FileResult:
+                 encoding: str | None = None, origin: str | None = None,
+                 data: bytes | None = None) -> FileResult:
     """Run the whole pipeline on one file. Raises :class:`ReadError` if unreadable.
 
     ``origin`` is the collection the file belongs to (the folder under the indexed
-    root); by default the name of the file's folder."""
+    root); by default the name of the file's folder. ``data``: the file's bytes when
+    the caller has read them already (the indexer hashes them), so the file is read
+    once; ``raw_text``: its text, already read."""
     from searchapp.clean import clean_text
     from searchapp.extract.title import extract_title
     from searchapp.split import split_articles
@@ -154,7 +157,8 @@ def prepare_file(path: Path, display_path: str, settings: Settings,
     _check_name(source)
     result = FileResult(source=source, path=display_path)
     if raw_text is None:
-        raw = read_file(path)
+        limits = ReadLimits.from_settings(settings.indexing)
+        raw = read_file(path, limits) if data is None else read_bytes(data, path.suffix, path.name, limits)
         raw_text, encoding = raw.text, raw.encoding
     result.encoding = encoding
     text = raw_text.replace("\r\n", "\n").replace("\r", "\n")

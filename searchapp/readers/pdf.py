@@ -27,6 +27,8 @@ Also, because they would break phrase matches:
 
 A PDF without any text (a scanned image) and an encrypted PDF that needs a password
 raise :class:`ReadError`: indexing them would silently yield an empty document.
+So does a PDF past the limits of :class:`~searchapp.readers.ReadLimits` (pages, objects,
+text length): see :func:`check_structure`.
 """
 
 from __future__ import annotations
@@ -37,11 +39,10 @@ import re
 import unicodedata
 import warnings
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from searchapp.errors import ReadError
-from searchapp.readers import RawText, register
+from searchapp.readers import RawText, ReadLimits, register
 
 if TYPE_CHECKING:
     from pypdf import PdfReader
@@ -203,29 +204,57 @@ def _open(data: bytes) -> PdfReader:
     return reader
 
 
-def _page_texts(reader: PdfReader) -> list[str]:
-    """Text of each page. A damaged page is skipped; the PDF fails only if all are."""
+def check_structure(reader: PdfReader, limits: ReadLimits) -> None:
+    """Refuse a PDF with more pages or objects than ``limits`` allow, before any page is
+    read. Each page is parsed even when empty, and a few KB of PDF can declare a
+    million of them (a page tree that shares one page object, a huge cross-reference
+    size); pypdf itself already caps how far one stream may inflate."""
+    from pypdf.errors import PyPdfError
+
+    try:
+        declared_objects = int(reader.trailer.get("/Size", 0) or 0)
+    except (TypeError, ValueError):
+        declared_objects = 0
+    if declared_objects > limits.max_pdf_objects:
+        raise ReadError(f"PDF declares {declared_objects:,} objects, more than the limit of "
+                        f"{limits.max_pdf_objects:,}")
+    try:
+        pages = len(reader.pages)
+    except PyPdfError as exc:
+        raise ReadError(f"damaged PDF (cannot read its page tree): {exc}") from None
+    if pages > limits.max_pdf_pages:
+        raise ReadError(f"PDF with {pages:,} pages, more than indexing.max_pdf_pages ({limits.max_pdf_pages:,})")
+
+
+def _page_texts(reader: PdfReader, limits: ReadLimits) -> list[str]:
+    """Text of each page. A damaged page is skipped; the PDF fails only if all are.
+    Stops with :class:`ReadError` once the text passes ``limits.max_bytes``."""
     from pypdf.errors import PyPdfError
 
     texts: list[str] = []
     failures: list[str] = []
+    length = 0
     try:
         pages = list(reader.pages)
     except PyPdfError as exc:
         raise ReadError(f"damaged PDF (cannot read its page tree): {exc}") from None
     for page in pages:
         try:
-            texts.append(page.extract_text() or "")
+            text = page.extract_text() or ""
         except (PyPdfError, KeyError, ValueError, TypeError, AttributeError) as exc:
             failures.append(f"{type(exc).__name__}: {exc}")
+            continue
+        length += len(text)
+        if length > limits.max_bytes:
+            raise ReadError(f"its text is longer than indexing.max_file_mb allows ({limits.max_mb_text})")
+        texts.append(text)
     if failures and not texts:
         raise ReadError(f"damaged PDF (no page could be read): {failures[0]}")
     return texts
 
 
 @register(".pdf")
-def read_pdf(path: Path) -> RawText:
-    data = path.read_bytes()
+def read_pdf(data: bytes, name: str, limits: ReadLimits) -> RawText:  # noqa: ARG001
     if b"%PDF-" not in data[:1024]:
         raise ReadError("not a PDF file (no %PDF- header)")
     from pypdf.errors import PdfReadWarning
@@ -234,7 +263,8 @@ def read_pdf(path: Path) -> RawText:
         # Damaged files make pypdf warn; we report them through ReadError or not at all.
         warnings.simplefilter("ignore", PdfReadWarning)
         reader = _open(data)
-        pages = _page_texts(reader)
+        check_structure(reader, limits)
+        pages = _page_texts(reader, limits)
     text = clean_pdf_text(pages)
     if not text.strip():
         raise ReadError("PDF has no text layer (scanned image?)")

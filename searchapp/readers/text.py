@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from searchapp.encoding import decode_bytes
-from searchapp.readers import RawText, register
+from searchapp.readers import RawText, ReadLimits, register
 
 TEXT_SUFFIXES = (".txt", ".md", ".text", ".markdown")
 
@@ -18,5 +16,5 @@ def text_from_bytes(data: bytes) -> RawText:
 
 
 @register(*TEXT_SUFFIXES)
-def read_text(path: Path) -> RawText:
-    return text_from_bytes(path.read_bytes())
+def read_text(data: bytes, name: str, limits: ReadLimits) -> RawText:  # noqa: ARG001 - size checked by read_bytes
+    return text_from_bytes(data)

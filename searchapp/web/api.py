@@ -73,7 +73,7 @@ def api_suggest() -> Response:
 
 @bp.get("/api/openapi.json")
 def api_openapi() -> Response:
-    return jsonify(openapi_spec(request.host_url.rstrip("/")))
+    return jsonify(openapi_spec(max_page_size=web_context().settings.search.max_page_size))
 
 
 @bp.get("/healthz")

@@ -24,12 +24,12 @@ from searchapp.query.service import SearchService
 from searchapp.web import errors
 from searchapp.web.api import bp as api_bp
 from searchapp.web.context import EXTENSION_KEY, WebContext
+from searchapp.web.contract import install as install_contract
 from searchapp.web.export import bp as export_bp
 from searchapp.web.feeds import bp as feeds_bp
 from searchapp.web.limits import install as install_limits
 from searchapp.web.origins import install as install_origins
 from searchapp.web.pages import bp as pages_bp
-from searchapp.web.rawurl import install as accept_raw_utf8_urls
 from searchapp.web.security import Guard
 
 
@@ -38,7 +38,6 @@ def create_app(settings: Settings, index_dir: Path | str | None = None, engine: 
 
     The index is not opened here but on the first request that needs it, so the app
     can start (and say what is wrong on ``/healthz``) before an index exists."""
-    accept_raw_utf8_urls()  # curl's unencoded 教师 in a URL: percent-encoded as a browser would
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # raw UTF-8 Chinese, as the CLI prints
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the query layer's field order
@@ -54,6 +53,7 @@ def create_app(settings: Settings, index_dir: Path | str | None = None, engine: 
     install_origins(app, settings)  # before the Guard (see origins.install)
     guard = Guard(settings.server)
     guard.install(app, errors.error_response)
+    install_contract(app, settings.search.max_page_size, errors.error_response)  # after the access checks
     errors.install(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)

@@ -48,8 +48,10 @@ class ApiError(Exception):
 
 
 def wants_json() -> bool:
-    """API routes, and the JSON twins of the pages (``.json`` suffix or ``Accept: application/json``)."""
-    return request.path.startswith("/api/") or request.path == "/healthz" or wants_json_twin()
+    """API routes, the JSON twins of the pages (``.json`` suffix or ``Accept: application/json``),
+    and the files programs fetch (exports, feeds): their errors are the API's JSON."""
+    return (request.path.startswith("/api/") or request.path == "/healthz" or wants_json_twin()
+            or request.path.endswith((".csv", ".xlsx", ".atom")))
 
 
 def json_error(status: int, message: str) -> Response:

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import datetime, timezone
 from typing import Any
 
 from flask import Blueprint, Response, request
 
+from searchapp.model import FACETS
 from searchapp.web.params import SearchState
 from searchapp.web.resultset import all_hits, plain
 
@@ -59,10 +61,17 @@ def _download(body: bytes, mimetype: str, state: SearchState, suffix: str, total
     return response
 
 
+#: Control characters XML 1.0 (so .xlsx) cannot hold; a query or a file may contain them.
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def _safe_cell(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula (=, +, -, @ first) gets a leading quote."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
+    """Text that a spreadsheet would run as a formula (=, +, -, @ first) gets a leading quote;
+    control characters a workbook cannot store become spaces."""
+    if isinstance(value, str):
+        value = _ILLEGAL_XML.sub(" ", value)
+        if value[:1] in ("=", "+", "-", "@"):
+            return "'" + value
     return value
 
 
@@ -100,10 +109,11 @@ def export_xlsx() -> Response:
     for row in rows(hits):
         sheet.append([_safe_cell(v) for v in row])
     about = book.create_sheet("说明")
-    about.append(["查询", state.q or "（全部文档）"])
-    for facet, values in (("地区", state.region), ("年份", state.year), ("主题", state.theme), ("类型", state.type)):
+    about.append(["查询", _safe_cell(state.q) or "（全部文档）"])
+    for facet in FACETS:
+        values = getattr(state, facet.name)
         if values:
-            about.append([facet, "、".join(values)])
+            about.append([facet.label, _safe_cell("、".join(values))])
     about.append(["结果总数", total])
     about.append(["导出条数", len(hits)])
     if total > len(hits):

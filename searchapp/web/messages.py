@@ -49,6 +49,8 @@ _RULES: list[tuple[re.Pattern[str], str, object]] = [
      lambda m: f"排序方式只能是「相关度」（relevance）或「年份」（year），收到「{m[2]}」。"),
     (re.compile(r"year filter '(.*)' is not a year .*"), "bad_year",
      lambda m: f"年份条件「{m[1]}」不是年份（如 2008）或年份范围（如 2007-2010）"),
+    (re.compile(r"limit must be between 1 and (\d+), got (.+)"), "bad_limit",
+     lambda m: f"条数（limit）必须在 1 到 {m[1]} 之间（收到「{m[2]}」）。"),
     (re.compile(r"(\w+) must be a whole number, got '(.*)'"), "bad_number",
      lambda m: f"{_param(m[1])}必须是整数，收到「{m[2]}」。"),
     (re.compile(r"too many values of (\w+) \((\d+); at most (\d+)\)"), "too_many_values",

@@ -24,15 +24,26 @@ def _param(name: str, description: str, schema: dict[str, Any], repeat: bool = F
     return p
 
 
-_FILTERS = [_param(f.name, f.api_help, {"type": "string"}, True) for f in FACETS]
+#: A year (2008) or a range (2007-2010, 2007-, -2010); the query layer also takes – ~ 到 至.
+YEAR_PATTERN = r"^\s*(\d{4}(\s*(-|–|~|到|至)\s*(\d{4})?)?|(-|–|~|到|至)\s*\d{4})\s*$"
 
-_SEARCH_PARAMS = [
-    _param("q", "查询：教师交流、\"教师交流\"、教师 -民办、A OR B、region:荔湾区 year:2007-2010 …", {"type": "string"}),
-    *_FILTERS,
-    _param("sort", "排序", {"type": "string", "enum": ["relevance", "year"], "default": "relevance"}),
-    _param("page", "页码（从 1 开始）", {"type": "integer", "minimum": 1, "default": 1}),
-    _param("size", "每页条数（不超过 search.max_page_size）", {"type": "integer", "minimum": 1}),
-]
+_FILTERS = [_param(f.name, f.api_help, {"type": "string", "pattern": YEAR_PATTERN} if f.name == "year"
+                   else {"type": "string"}, True) for f in FACETS]
+
+#: Most title suggestions ``/api/suggest`` returns (see searchapp.web.suggest).
+SUGGEST_LIMIT_MAX = 20
+
+
+def _search_params(max_page_size: int) -> list[dict[str, Any]]:
+    return [
+        _param("q", "查询：教师交流、\"教师交流\"、教师 -民办、A OR B、region:荔湾区 year:2007-2010 …", {"type": "string"}),
+        *_FILTERS,
+        _param("sort", "排序（不可为空）", {"type": "string", "enum": ["relevance", "year"], "default": "relevance"}),
+        _param("page", "页码（从 1 开始）", {"type": "integer", "minimum": 1, "default": 1}),
+        _param("size", f"每页条数（1 至 search.max_page_size，即 {max_page_size}）",
+               {"type": "integer", "minimum": 1, "maximum": max_page_size}),
+    ]
+
 
 _ERROR = {"$ref": "#/components/responses/Error"}
 #: Answers any data route may give besides its own (see searchapp.web.limits and docs/operations.md):
@@ -45,8 +56,13 @@ def _ok(schema_ref: str, description: str) -> dict[str, Any]:
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}}}
 
 
-def openapi_spec(server_url: str | None = None) -> dict[str, Any]:
-    """The API description; ``server_url`` is where it was requested from."""
+def openapi_spec(max_page_size: int = 100, public_url: str = "/") -> dict[str, Any]:
+    """The API description for a server whose ``search.max_page_size`` is ``max_page_size``.
+
+    ``servers`` is the relative URL ``/`` (the API is at the root of wherever the
+    description was fetched from), never the request's ``Host`` header, which a
+    client chooses: reflecting it would let a crafted request make the description
+    point integrators elsewhere."""
     region = {"type": "object", "properties": {k: {"type": "string", "nullable": True}
                                                for k in ("province", "city", "district")}}
     region_node: dict[str, Any] = {
@@ -66,7 +82,7 @@ def openapi_spec(server_url: str | None = None) -> dict[str, Any]:
         "paths": {
             "/api/search": {"get": {
                 "summary": "Search (same object as `searchapp search --json`)",
-                "parameters": _SEARCH_PARAMS,
+                "parameters": _search_params(max_page_size),
                 "responses": {"200": _ok("SearchResponse", "Results, facets and notes"), **_REFUSED},
             }},
             "/api/doc/{id}": {"get": {
@@ -82,7 +98,9 @@ def openapi_spec(server_url: str | None = None) -> dict[str, Any]:
             "/api/suggest": {"get": {
                 "summary": "Completions for a search box: matching titles and frequent words",
                 "parameters": [_param("q", "What was typed so far", {"type": "string"}),
-                               _param("limit", "Most title suggestions (1–20)", {"type": "integer", "default": 8}),
+                               _param("limit", f"Most title suggestions (1–{SUGGEST_LIMIT_MAX}; not empty)",
+                                      {"type": "integer", "minimum": 1, "maximum": SUGGEST_LIMIT_MAX,
+                                       "default": 8}),
                                *_FILTERS],
                 "responses": {"200": _ok("Suggestions", "Suggestions"), **_REFUSED},
             }},
@@ -93,7 +111,7 @@ def openapi_spec(server_url: str | None = None) -> dict[str, Any]:
             "/search.json": {"get": {
                 "summary": "The search page's JSON twin: the same object as /api/search "
                            "(also / with Accept: application/json)",
-                "parameters": _SEARCH_PARAMS,
+                "parameters": _search_params(max_page_size),
                 "responses": {"200": _ok("SearchResponse", "Results, facets and notes"), **_REFUSED},
             }},
             "/doc/{id}.json": {"get": {
@@ -105,19 +123,19 @@ def openapi_spec(server_url: str | None = None) -> dict[str, Any]:
             "/export.csv": {"get": {
                 "summary": "Every hit of a search (all pages, at most 5000) as CSV, UTF-8 with a BOM; "
                            "columns 标题 省 市 区县 年份 类型 主题 文件 摘要 编号",
-                "parameters": [p for p in _SEARCH_PARAMS if p["name"] not in ("page", "size")],
+                "parameters": [p for p in _search_params(max_page_size) if p["name"] not in ("page", "size")],
                 "responses": {"200": {"description": "CSV file (X-Searchapp-Total: hits matched)",
                                       "content": {"text/csv": {}}}, **_REFUSED},
             }},
             "/export.xlsx": {"get": {
                 "summary": "The same rows as /export.csv as an Excel workbook",
-                "parameters": [p for p in _SEARCH_PARAMS if p["name"] not in ("page", "size")],
+                "parameters": [p for p in _search_params(max_page_size) if p["name"] not in ("page", "size")],
                 "responses": {"200": {"description": "Workbook (sheets 搜索结果 and 说明)", "content": {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}, **_REFUSED},
             }},
             "/feed.atom": {"get": {
                 "summary": "Atom feed of the newest indexed reports matching a search (a saved search)",
-                "parameters": [p for p in _SEARCH_PARAMS if p["name"] not in ("page", "size", "sort")],
+                "parameters": [p for p in _search_params(max_page_size) if p["name"] not in ("page", "size", "sort")],
                 "responses": {"200": {"description": "Atom 1.0", "content": {"application/atom+xml": {}}},
                               **_REFUSED},
             }},
@@ -207,6 +225,5 @@ def openapi_spec(server_url: str | None = None) -> dict[str, Any]:
             },
         },
     }
-    if server_url:
-        spec["servers"] = [{"url": server_url}]
+    spec["servers"] = [{"url": public_url}]
     return spec

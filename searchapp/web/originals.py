@@ -24,8 +24,11 @@ was indexed. Keep such links out of the corpus to keep their targets private.
 from __future__ import annotations
 
 import os
+import re
 import stat
+import unicodedata
 from typing import BinaryIO
+from urllib.parse import quote
 
 from searchapp.model import DocRecord
 
@@ -55,3 +58,28 @@ def is_available(record: DocRecord) -> bool:
         return False
     opened[0].close()
     return True
+
+
+#: Characters a quoted-string ``filename="..."`` cannot carry as they are: controls
+#: (a newline in a header value is refused outright, which made the route answer 500),
+#: the quote and the backslash.
+_UNSAFE_IN_FILENAME = re.compile(r'[\x00-\x1f\x7f"\\]')
+
+
+def content_disposition(name: str, disposition: str = "inline") -> str:
+    """The ``Content-Disposition`` value for sending a file called ``name``.
+
+    File names come from the corpus and may hold anything a file system allows,
+    newlines included. Following RFC 6266, the header carries an ASCII fallback
+    ``filename="..."`` (accents stripped, controls, quotes and backslashes replaced
+    by ``_``, other non-ASCII characters dropped) and the full name as RFC 5987
+    ``filename*=UTF-8''...``, which every current browser prefers. Control
+    characters are replaced in both: they have no place in a saved file's name.
+    """
+    clean = _UNSAFE_IN_FILENAME.sub("_", name)
+    ascii_name = unicodedata.normalize("NFKD", clean).encode("ascii", "ignore").decode("ascii").strip()
+    _, dot, suffix = clean.rpartition(".")
+    ascii_stem = ascii_name.rpartition(".")[0] if dot else ascii_name
+    if not any(ch.isalnum() for ch in ascii_stem):  # nothing recognisable left (a Chinese name)
+        ascii_name = "document" + (f".{suffix}" if dot and suffix.isascii() and suffix.isalnum() else "")
+    return f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(clean, safe='')}"

@@ -138,8 +138,9 @@ def doc_original(doc_id: str) -> Response:
     charset = _charset(info.encoding)
     if mimetype.startswith("text/") and charset:
         mimetype = f"{mimetype}; charset={charset}"
-    response = send_file(fh, mimetype=mimetype, download_name=source.name, conditional=True, max_age=0,
+    response = send_file(fh, mimetype=mimetype, conditional=True, max_age=0,
                          etag=f"{st.st_size:x}-{st.st_mtime_ns:x}", last_modified=st.st_mtime)
+    response.headers["Content-Disposition"] = originals.content_disposition(source.name)
     if mimetype.startswith(("text/html", "application/xhtml", "image/svg")):
         response.headers["Content-Security-Policy"] = SANDBOX_CSP
     return response

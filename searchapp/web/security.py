@@ -11,7 +11,10 @@ changes one module. What it does now:
   other origins get no ``Access-Control-Allow-Origin`` and the browser refuses
   to hand them the response;
 * ``server.access_token``: header ``X-Searchapp-Token``, the ``searchapp_token``
-  cookie, or a ``token`` parameter (which sets the cookie, so a link works once);
+  cookie, or a ``token`` parameter (which sets the cookie, so a link works once; a
+  page request is then redirected to its URL without the token). The cookie is
+  ``Secure`` when the request came over TLS — directly, or through the proxy named
+  by ``server.trusted_proxy`` (``X-Forwarded-Proto``), never on a client's word;
 * ``server.trusted_user_header``: set by an authenticating reverse proxy;
   requests without it are refused.
 
@@ -23,7 +26,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable, Iterable
 
-from flask import Flask, Request, Response, g, request
+from flask import Flask, Request, Response, current_app, g, request
 
 from searchapp.config import ServerSettings
 
@@ -62,6 +65,35 @@ def is_preflight(req: Request) -> bool:
     return req.method == "OPTIONS" and "Access-Control-Request-Method" in req.headers
 
 
+def allowed_methods() -> list[str]:
+    """The methods the current request's URL answers, for the ``Allow`` header a 405
+    must carry (RFC 9110); the error handler that builds the 405 body drops the one
+    werkzeug's exception had."""
+    try:
+        methods = current_app.url_map.bind_to_environ(request.environ).allowed_methods()
+    except Exception:  # noqa: BLE001 - a header is not worth failing the answer for
+        methods = []
+    return sorted(set(methods) | {"OPTIONS"}) if methods else ["GET", "HEAD", "OPTIONS"]
+
+
+def redirect_without_token() -> Response:
+    """302 to the current URL minus ``token`` (as the search page's own canonical-URL
+    redirect answers): the cookie set on this answer carries
+    it from now on, and the token leaves the address bar, the history and the
+    ``Referer`` of the next page. The location is a relative path (never built from
+    the ``Host`` header), with one leading slash (``//host`` would leave the site)."""
+    from urllib.parse import quote, urlencode
+
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k != TOKEN_PARAM]
+    location = "/" + quote(request.path.lstrip("/"), safe="/:@!$&'()*+,;=-._~")
+    if kept:
+        location += "?" + urlencode(kept)
+    response = Response(status=302)
+    response.headers["Location"] = location
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 class Guard:
     """Installs the checks and headers on an app (``before_request``/``after_request``)."""
 
@@ -88,6 +120,8 @@ class Guard:
                 if offered is None or not hmac.compare_digest(offered.encode(), self.token.encode()):
                     return deny(401, "需要有效的访问令牌（X-Searchapp-Token）。")
                 g.set_token_cookie = request.args.get(TOKEN_PARAM) is not None
+                if g.set_token_cookie and not is_api(request) and request.method in ("GET", "HEAD"):
+                    return redirect_without_token()
             return None
 
         @app.after_request
@@ -116,6 +150,8 @@ class Guard:
 
     def add_headers(self, response: Response) -> None:
         headers = response.headers
+        if response.status_code == 405 and "Allow" not in headers:
+            headers["Allow"] = ", ".join(allowed_methods())
         csp = headers.get("Content-Security-Policy")
         if csp is None:
             headers["Content-Security-Policy"] = self.csp

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from searchapp.config import Settings
 from searchapp.errors import SearchappError
+from searchapp.stopping import interrupt_on_signals
 
 #: waitress refuses these before the app sees the request. No route reads a body,
 #: and a request line plus headers past 64 KB is no browser's (waitress's defaults,
@@ -42,7 +43,9 @@ def display_url(host: str, port: int) -> str:
 
 
 def serve(settings: Settings, index_dir: Path | str, host: str, port: int, debug: bool = False) -> None:
-    """Serve the app on ``host:port`` until interrupted."""
+    """Serve the app on ``host:port`` until SIGINT (Ctrl-C) or SIGTERM, which are
+    honoured even when the process was started with SIGINT ignored (``nohup``, a
+    background job): see :mod:`searchapp.stopping`."""
     from searchapp.web.app import create_app
 
     app = create_app(settings, index_dir=index_dir)
@@ -58,20 +61,24 @@ def serve(settings: Settings, index_dir: Path | str, host: str, port: int, debug
     print(f"searchapp: serving on {url}  (Ctrl-C to stop)", flush=True)
     if host in ("0.0.0.0", "::", ""):
         print("searchapp: listening on every network interface", file=sys.stderr, flush=True)
-    if debug:
-        # The reloader would start a second process and open the index twice; templates
-        # still reload in debug mode.
-        app.run(host=host, port=port, debug=True, use_reloader=False, threaded=True)
-        return
-    processes = server_processes(settings)
-    if processes <= 1:
+    processes = 1 if debug else server_processes(settings)
+    if processes > 1:
+        print(f"searchapp: {processes} server processes", flush=True)
+        _prefork(settings, index_dir, host, port, processes)
+    else:
         try:
-            _waitress(app, settings, host=host, port=port)
+            with interrupt_on_signals():
+                if debug:
+                    # The reloader would start a second process and open the index twice;
+                    # templates still reload in debug mode.
+                    app.run(host=host, port=port, debug=True, use_reloader=False, threaded=True)
+                else:
+                    _waitress(app, settings, host=host, port=port)
+        except KeyboardInterrupt:
+            pass  # a signal before waitress's loop started (in it, waitress shuts down and returns)
         except OSError as exc:
             raise SearchappError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-        return
-    print(f"searchapp: {processes} server processes", flush=True)
-    _prefork(settings, index_dir, host, port, processes)
+    print("searchapp: stopped", file=sys.stderr, flush=True)
 
 
 def server_processes(settings: Settings) -> int:
@@ -81,11 +88,34 @@ def server_processes(settings: Settings) -> int:
     return settings.server.processes or os.cpu_count() or 1
 
 
-def _waitress(app, settings: Settings, **where) -> None:
-    from waitress import serve as waitress_serve
+def waitress_options(settings: Settings) -> dict[str, object]:
+    """Everything we tell waitress: threads, sizes, timeouts and whom to trust for
+    ``X-Forwarded-*`` (nobody unless ``server.trusted_proxy`` names the proxy)."""
+    from searchapp.web.connections import ConnectionLimits
 
-    waitress_serve(app, threads=settings.server.threads, ident="searchapp", clear_untrusted_proxy_headers=True,
-                   **WAITRESS_LIMITS, **where)
+    server = settings.server
+    options: dict[str, object] = {"threads": server.threads, "ident": "searchapp",
+                                  "clear_untrusted_proxy_headers": True, **WAITRESS_LIMITS,
+                                  **ConnectionLimits.from_settings(server).waitress_options()}
+    if server.trusted_proxy:
+        options.update(trusted_proxy=server.trusted_proxy, trusted_proxy_count=1,
+                       trusted_proxy_headers={"x-forwarded-proto", "x-forwarded-for", "x-forwarded-host",
+                                              "x-forwarded-port"})
+    return options
+
+
+def _waitress(app, settings: Settings, **where) -> None:
+    """Run waitress with the guards of :mod:`searchapp.web.connections` until interrupted."""
+    import logging
+
+    from waitress.server import create_server
+
+    from searchapp.web.connections import ConnectionLimits, guard_server
+
+    logging.basicConfig()  # waitress logs its warnings through logging, as waitress.serve arranges
+    server = create_server(app, **waitress_options(settings), **where)
+    guard_server(server, ConnectionLimits.from_settings(settings.server))
+    server.run()
 
 
 def _listen(host: str, port: int, share: bool = True) -> socket.socket:
@@ -115,13 +145,14 @@ def _prefork(settings: Settings, index_dir: Path | str, host: str, port: int, pr
     def start_child() -> None:
         pid = os.fork()
         if pid == 0:  # child: its own app and index handle
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
             try:
-                from searchapp.web.app import create_app
+                with interrupt_on_signals():  # finish the requests in progress, then exit
+                    from searchapp.web.app import create_app
 
-                app = create_app(settings, index_dir=index_dir)
-                _waitress(app, settings, sockets=[_listen(host, port)])
+                    app = create_app(settings, index_dir=index_dir)
+                    _waitress(app, settings, sockets=[_listen(host, port)])
+            except KeyboardInterrupt:
+                pass
             finally:
                 os._exit(0)
         children.add(pid)

@@ -26,6 +26,20 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 
+def file_owner(path: Path) -> str:
+    """The user name owning ``path`` (its uid where names cannot be looked up)."""
+    try:
+        uid = path.stat().st_uid
+    except OSError:
+        return "another user"
+    try:
+        import pwd
+
+        return f"user '{pwd.getpwuid(uid).pw_name}'"
+    except (ImportError, KeyError):
+        return f"uid {uid}"
+
+
 class IndexLock:
     """``with IndexLock(index_dir):`` — exclusive right to change ``index_dir``.
 
@@ -69,11 +83,19 @@ class IndexLock:
         return self
 
     def _open(self):
-        """The lock file, opened for update; a clear error when its folder is not writable."""
+        """The lock file, opened for update; a clear error naming what is not writable:
+        the lock file itself when it exists (left by a run of another user, say root),
+        its folder otherwise."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             return open(self.path, "a+")
         except OSError as exc:
+            if self.path.exists():
+                owner = file_owner(self.path)
+                raise IndexWriteError(
+                    f"cannot open the lock file {self.path} ({exc.strerror or exc}): it belongs to {owner} and "
+                    f"this user may not write it. Run `searchapp index` as {owner}, or, when no indexing run is "
+                    "going on, remove that file (it is re-created)") from None
             raise IndexWriteError(
                 f"cannot create the lock file {self.path} ({exc.strerror or exc}): the user running "
                 f"`searchapp index` needs write access to {self.path.parent}") from None
