@@ -137,3 +137,17 @@ def test_stats_count_every_facet_over_all_documents(service):
     assert stats["documents"] == 4
     assert {v["value"]: v["count"] for v in stats["facets"]["district"]} == {"荔湾区": 1, "越秀区": 1, "南长区": 1}
     assert {v["value"]: v["count"] for v in stats["facets"]["type"]} == {"汇报": 2, "自查报告": 1, "讲话": 1}
+
+
+def test_a_reversed_year_range_is_searched_the_right_way_round_with_a_note(service):
+    response = search(service, SearchRequest(filters={"year": ["2010-2007"]}, size=10))
+    assert {h.id for h in response.hits} == {"a", "b", "c"}
+    assert any("起止颠倒" in n and "2007-2010" in n for n in response.notes)
+
+
+def test_an_unknown_filter_value_gets_the_closest_names(service):
+    response = search(service, SearchRequest(q="教师", filters={"region": ["荔湾县"]}))
+    assert response.total == 0
+    assert any("荔湾县" in n and "荔湾区" in n for n in response.notes)
+    known = search(service, SearchRequest(q="不存在的词", filters={"region": ["荔湾"]}))
+    assert known.total == 0 and not known.notes  # a real place with no match: nothing to suggest

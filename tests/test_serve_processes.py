@@ -94,6 +94,7 @@ def test_a_second_server_on_the_same_port_is_refused(seeds_index, tmp_path):
         second = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
         assert second.returncode != 0
         assert "Traceback" not in second.stderr
+        assert "serving on" not in second.stdout  # the refusal comes first, not after a false start
     finally:
         first.send_signal(signal.SIGTERM)
         first.wait(timeout=15)

@@ -111,6 +111,10 @@ def make_plan(request: SearchRequest, settings: SearchSettings, segmenter: Segme
         given[facet.name] = _clean_values(facet.name, values)
     filters: dict[str, list[Any]] = {name: list(values) for name, values in given.items() if values}
     if "year" in filters:
+        for value in filters["year"]:
+            m = _YEAR_RANGE.match(str(value))
+            if m and m.group(1) and m.group(2) and int(m.group(1)) > int(m.group(2)):
+                notes.append(f"年份范围「{value.strip()}」起止颠倒，已按 {m.group(2)}-{m.group(1)} 搜索")
         try:
             filters["year"] = parse_years(filters["year"])
         except QueryError as exc:

@@ -11,6 +11,7 @@ with another request.
 
 from __future__ import annotations
 
+import difflib
 import threading
 import time
 from collections import OrderedDict
@@ -67,6 +68,7 @@ class SearchService:
         self.settings = settings
         self.segmenter = Segmenter(settings.analysis.user_words)
         self.cache = ResultCache(settings.search.cache_size)
+        self._known: tuple[Hashable, dict[str, set[str]]] | None = None
 
     def search(self, request: SearchRequest) -> SearchResponse:
         """Run one search (or answer it from the cache of the current generation)."""
@@ -98,12 +100,55 @@ class SearchService:
                                           norm=text[1])
             hits.append(present.hit(record, ranked.score, snips, ranked.duplicate_ids))
         total = matches.total
+        notes = list(planned.notes)
+        if total == 0 and planned.plan.filters:
+            notes.extend(self._unknown_filter_notes(planned.plan.filters))
         return SearchResponse(
             query=request.q, understood=planned.parsed.describe(), total=total,
             took_ms=round((time.perf_counter() - t0) * 1000, 2), page=request.page, size=planned.size,
             pages=max(1, -(-total // planned.size)), sort=request.sort, hits=hits,
             facets=present.facet_lists(matches.facets, self.settings.search.facet_limit) if request.facets else {},
-            filters=planned.filters, notes=planned.notes, terms=planned.terms)
+            filters=planned.filters, notes=notes, terms=planned.terms)
+
+    def _known_values(self) -> dict[str, set[str]]:
+        """Every value of every facet in the index (names and tree paths), per generation."""
+        generation = self.backend.generation()
+        if self._known is None or self._known[0] != generation:
+            planned = make_plan(SearchRequest(q="", size=1, snippets=0, collapse=False), self.settings.search,
+                                self.segmenter)
+            planned.plan.limit = 0
+            raw = self.backend.execute(planned.plan).facets
+            known: dict[str, set[str]] = {}
+            for facet in FACETS:
+                values: set[str] = set()
+                for value, _count in raw.get(facet.name, []):
+                    if isinstance(value, tuple):
+                        values.update({value[-1], "/".join(value)})
+                    else:
+                        values.add(str(value))
+                known[facet.name] = values
+            self._known = (generation, known)
+        return self._known[1]
+
+    def _unknown_filter_notes(self, filters: dict[str, list[Any]]) -> list[str]:
+        """For a search that found nothing: filter values no document has, with the
+        closest names the index does have (a typo in --region must not look like
+        "no reports")."""
+        notes = []
+        known = self._known_values()
+        for facet in FACETS:
+            if facet.kind == "range":
+                continue
+            names = known.get(facet.name, set())
+            for value in filters.get(facet.name, []):
+                value = str(value).strip().strip("/")
+                if value in names or (facet.kind == "tree" and len(value) >= 2
+                                      and any(n.startswith(value) for n in names)):
+                    continue
+                close = difflib.get_close_matches(value, sorted(n for n in names if "/" not in n), n=3, cutoff=0.3)
+                hint = f"；相近的有：{'、'.join(close)}" if close else ""
+                notes.append(f"索引中没有{facet.label}「{value}」{hint}")
+        return notes
 
     def document(self, doc_id: str, q: str = "") -> dict[str, Any] | None:
         """A document with metadata, its full original text highlighted for ``q``."""

@@ -48,6 +48,7 @@ def serve(settings: Settings, index_dir: Path | str, host: str, port: int, debug
     background job): see :mod:`searchapp.stopping`."""
     from searchapp.web.app import create_app
 
+    _check_port_free(host, port)  # before saying "serving on": a taken port is the first thing to report
     app = create_app(settings, index_dir=index_dir)
     url = display_url(host, port)
     try:
@@ -130,15 +131,18 @@ def _listen(host: str, port: int, share: bool = True) -> socket.socket:
     return sock
 
 
-def _prefork(settings: Settings, index_dir: Path | str, host: str, port: int, processes: int) -> None:
-    """Run ``processes`` waitress children on one port until SIGINT/SIGTERM."""
-    # Fail here if the port is taken, by anyone. The check must not set SO_REUSEPORT:
-    # with it, a second `searchapp serve` on the same port would bind too and silently
-    # share the traffic with the first.
+def _check_port_free(host: str, port: int) -> None:
+    """Fail if the port is taken, by anyone. The check must not set SO_REUSEPORT: with
+    it, a second `searchapp serve` on the same port would bind too and silently share
+    the traffic with the first."""
     try:
         _listen(host, port, share=False).close()
     except OSError as exc:
         raise SearchappError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def _prefork(settings: Settings, index_dir: Path | str, host: str, port: int, processes: int) -> None:
+    """Run ``processes`` waitress children on one port until SIGINT/SIGTERM."""
     children: set[int] = set()
     stopping = False
 
