@@ -31,6 +31,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Sequence
 
+from searchapp.chrome import strip_inline, structural_chrome
+from searchapp.extract.title import heading_index
+
 __all__ = [
     "DEFAULT_BOILERPLATE_PATTERNS",
     "MAX_CHROME_CHARS",
@@ -161,6 +164,10 @@ class CleanResult:
     text: str
     removed_lines: int = 0
     removed: list[str] = field(default_factory=list)
+    #: (line, reason) for every removed line, reasons as in :data:`searchapp.chrome.REASONS`.
+    reasons: list[tuple[str, str]] = field(default_factory=list)
+    #: Chrome removed inside kept lines (pinyin glosses, Word field codes).
+    inline: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -391,6 +398,7 @@ def clean_text(
     patterns: Sequence[str] | CompiledPatterns | None = None,
     *,
     title_hint: str | None = None,
+    structural: bool | None = None,
 ) -> CleanResult:
     """Remove site chrome lines from ``text``; kept lines are unchanged and in order.
 
@@ -398,8 +406,14 @@ def clean_text(
     :data:`DEFAULT_BOILERPLATE_PATTERNS`; a :class:`CompiledPatterns` from
     :func:`compile_patterns` avoids recompiling).  ``title_hint`` is the
     article's title when the caller knows it (a compilation header); copies of
-    it in the header collapse to one like any repeated title.
+    it in the header collapse to one like any repeated title.  ``structural``
+    adds the shape-based rules of :mod:`searchapp.chrome` (vocabulary lines, link
+    lists, counters, the header above the title, the footer after the end) and the
+    removal of pinyin glosses and Word field codes inside lines; by default only with
+    the built-in patterns (custom patterns mean the user wants exact control).
     """
+    if structural is None:
+        structural = patterns is None
     if patterns is None:
         rules = _compiled(DEFAULT_BOILERPLATE_PATTERNS)
     elif isinstance(patterns, CompiledPatterns):
@@ -424,8 +438,17 @@ def clean_text(
         if in_head and not drop[i] and (_is_prose(c) or seen > MAX_HEADER_LINES):
             header_end = i
     _drop_font_widget(compacts, drop)
+    reasons: list[str | None] = ["pattern" if d else None for d in drop]
+    before = list(drop)
     _dedupe_titles(compacts, drop, header_end, title_hint)
+    reasons = [r if r or not d or before[i] else "repeat" for i, (r, d) in enumerate(zip(reasons, drop))]
     _trim_tail(lines, compacts, drop, rules)
+    reasons = [r if r or not d else "after-end" for r, d in zip(reasons, drop)]
+    if structural:
+        structural_chrome(lines, compacts, drop, reasons, heading_index)
 
     removed = [lines[i].strip() for i in range(len(lines)) if drop[i] and compacts[i]]
-    return CleanResult(text=_assemble(lines, drop, ends_with_newline), removed_lines=len(removed), removed=removed)
+    why = [(lines[i].strip(), reasons[i] or "pattern") for i in range(len(lines)) if drop[i] and compacts[i]]
+    out = _assemble(lines, drop, ends_with_newline)
+    out, inline = strip_inline(out)
+    return CleanResult(text=out, removed_lines=len(removed), removed=removed, reasons=why, inline=inline)

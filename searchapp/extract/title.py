@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePath
 
-__all__ = ["MAX_TITLE_CHARS", "extract_title", "is_first_sentence"]
+__all__ = ["MAX_TITLE_CHARS", "extract_title", "heading_index", "is_first_sentence"]
 
 #: Titles longer than this are cut (a subtitle is dropped first).
 MAX_TITLE_CHARS = 80
@@ -298,13 +298,113 @@ def _content_lines(text: str) -> list[_Line]:
     return lines
 
 
+_LABEL_PREFIX_RE = re.compile(r"^(?:文章标题|文章標題|标题|標題|名称|名稱|题目|題目|文件名称|文件名稱)\s*[:：]?\s*")
+# A sharing site's name glued before the title: "某某范文网 导航…", "某某範文站…".
+_SITE_PREFIX_RE = re.compile(
+    r"^[^\s，。]{0,8}(?:范文|範文|文库|文庫|文秘|写作|寫作|公文|文档|文檔)(?:网|網|站|吧)?\s*(?:导航|導航)?\s*"
+)
+_HEADING_SCAN = 60
+_REPORT_WORD_RE = re.compile(r"工作|会议|會議|召开|召開|举行|舉行|开展|開展|情况|情況|教育|学校|學校|教师|教師")
+
+
+def _strip_labels(line: str) -> str:
+    """"文章标题:…", "名称: …" and a site name glued before the title go."""
+    line = _LABEL_PREFIX_RE.sub("", line)
+    m = _SITE_PREFIX_RE.match(line)
+    if m and m.end() < len(line) and len(line) - m.end() >= 8:
+        line = line[m.end():]
+    return line.strip()
+
+
+def _heading_score(text: str, others: list[str]) -> int:
+    score = 0
+    if _TYPE_END_RE.search(text):
+        score += 3
+    elif _REPORT_WORD_RE.search(text):
+        score += 1
+    if any(text in o for o in others):
+        score += 2  # the page repeats it (<title>, breadcrumb, h1)
+    return score
+
+
+def heading_index(lines: list[str]) -> int | None:
+    """Index in ``lines`` of the report's heading: among the title-shaped lines above
+    the first paragraph of prose, the one that says what the report is (ends with a
+    document type, names work or a meeting) and that the page repeats, the closest to
+    the body on ties. None when the page starts with its prose."""
+    items: list[tuple[int, str]] = []
+    for i, raw in enumerate(lines):
+        item = _clean(raw)
+        if not item.text:
+            continue
+        text = _strip_labels(item.text)
+        if _SALUTATION_RE.match(text) or _is_paragraph(text) or _SENTENCE_END_RE.search(text[:-1] or "x"):
+            if len(text) >= 20 or _SALUTATION_RE.match(text):
+                break
+        items.append((i, text))
+        if len(items) >= _HEADING_SCAN:
+            break
+    texts = [t for _, t in items]
+    best: tuple[int, int] | None = None
+    for pos, (i, text) in enumerate(items):
+        if len(text) < 5 or not _is_title_like(text) or _is_chrome(text):
+            continue
+        others = texts[:pos] + texts[pos + 1:]
+        score = _heading_score(text, others)
+        if score == 0:
+            continue
+        if best is None or score > best[0]:
+            best = (score, i)
+    return best[1] if best else None
+
+
+def _glued_heading(line: str) -> str | None:
+    """On a one-line page the heading runs into the body: "…工作的汇报2022年以来,…".
+    Cut after the last document-type word before the first clause mark."""
+    first = _CLAUSE_RE.search(line)
+    head = line[: first.start()] if first else line
+    head = re.sub(r"^\d{1,2}\s*[、.．]\s*", "", head)
+    best = None
+    for m in re.finditer(_TYPE_END_RE.pattern.replace("[)）]?$", ""), head):
+        if m.end() >= 6:
+            best = m.end()
+    if best is None or best > MAX_TITLE_CHARS:
+        return None
+    return head[:best]
+
+
 def extract_title(text: str, filename: str | None = None) -> str:
     """The report's own title line, at most MAX_TITLE_CHARS characters.
 
-    Falls back to the first sentence of the first meaningful line, then to the
-    file name's stem (without ".docx"/"_第1页" chrome), then to "".
+    First the heading found by :func:`heading_index`; else the first title-like
+    line; on a page whose first line is a paragraph, a heading glued to it (cut after
+    its document-type word), else the file name's stem (without ".docx"/"_第1页"
+    chrome); a short first sentence (a speech that starts with its salutation) is
+    used as is.
     """
-    lines = _content_lines(text)
+    first = _first_title(text, filename)
+    content = _content_lines(text)
+    if content and content[0].markdown_heading:
+        return first  # the author marked the heading
+    raw_lines = (text or "").splitlines()[: _SCAN_LINES * 3]
+    h = heading_index(raw_lines)
+    if h is None:
+        return first
+    sub = [_Line(_strip_labels(it.text), it.compilation, it.markdown_heading)
+           for it in _content_lines("\n".join(raw_lines[h:]))]
+    if not sub or not _is_title_like(sub[0].text):
+        return first
+    others = [_strip_labels(_clean(r).text) for r in raw_lines]
+    if first and _is_title_like(first) and not _is_chrome(first) and (
+            _heading_score(first, [o for o in others if o != first]) >= _heading_score(sub[0].text, [
+                o for o in others if o != sub[0].text])):
+        return first
+    return _assemble(sub, 0)
+
+
+def _first_title(text: str, filename: str | None) -> str:
+    """The first title-like line (joined with its continuation and subtitle)."""
+    lines = [_Line(_strip_labels(it.text), it.compilation, it.markdown_heading) for it in _content_lines(text)]
     first_meaningful: str | None = None
     for i, item in enumerate(lines):
         line = item.text
@@ -329,6 +429,8 @@ def extract_title(text: str, filename: str | None = None) -> str:
                 first_meaningful = item.text
                 break
     if first_meaningful:
+        if _is_paragraph(first_meaningful):
+            return _glued_heading(first_meaningful) or _from_filename(filename) or _first_sentence(first_meaningful)
         return _first_sentence(first_meaningful)
     return _from_filename(filename)
 

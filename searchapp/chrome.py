@@ -1,0 +1,226 @@
+"""Site chrome recognised by the shape of a page, not by a list of its strings.
+
+:mod:`searchapp.clean` removes lines that match known boilerplate patterns. Real
+scraped pages carry far more chrome than any list can name (every site words its
+menus, counters and paywalls differently), but the chrome has a shape that sites
+share, and that shape is what this module looks at:
+
+* **vocabulary lines**: short lines (no sentence) made of generic site words
+  (浏览, 上一篇, 分享到, 责任编辑, 打印本页, 关闭窗口, 字号, 来源, 登录, 下载 …);
+* **link lists**: a line of many short items separated by ``|``, ``_``, ``•`` or
+  wide spaces (menus, tag clouds, porn-SEO keyword lines);
+* **counters and stamps**: a line of numbers with units (``- 48``, ``约8.6千字``,
+  ``1 / 2``, ``3764次查看``, ``本篇文章1766字,读完约4分钟``, ``2017-08-17 发布于河南``);
+* **before the title**: once the page's heading is known, the non-prose lines above it
+  are the site's header;
+* **after the end**: a list header (相关文章, 推荐文章, 新闻推荐 …) after the report's
+  last paragraph starts the site's footer when what follows is not longer than what
+  came before.
+
+Inside report prose nothing is removed by these rules: a line is "prose" when it is
+long or ends a sentence, and every rule here applies to non-prose lines only, except
+:func:`strip_inline` which removes two kinds of chrome glued inside sentences that
+cannot be report text (pinyin glosses such as 總結(jié) and Word field codes such as
+``HYPERLINK /x/ \\t _blank``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+__all__ = ["strip_inline", "structural_chrome", "is_prose", "REASONS"]
+
+#: Why a line was removed, as shown by ``searchapp inspect``.
+REASONS = {
+    "pattern": "matches a boilerplate pattern",
+    "vocabulary": "short line of site-navigation words",
+    "link-list": "list of short links or keywords",
+    "counter": "counter, size or stamp line",
+    "before-title": "site header above the report's title",
+    "after-end": "site footer after the report's end",
+    "repeat": "title repeated by the page",
+}
+
+# Generic words of site furniture, Simplified and Traditional. Short on purpose: a
+# line is chrome when it is short, is not a sentence and is made of these.
+_VOCAB = (
+    "浏览", "瀏覽", "阅读数", "閱讀數", "阅读量", "阅读人数", "阅读:", "閱讀:", "点击", "點擊", "上一篇", "下一篇",
+    "上一页", "下一页", "分享", "责任编辑", "責任編輯", "编辑:", "編輯:", "编辑人", "打印", "关闭", "關閉",
+    "字号", "字號", "字体", "字體", "来源:", "來源:", "作者:", "发布时间", "發布時間", "发布日期", "发布于",
+    "發布於", "上传", "上傳", "下载", "下載", "收藏", "举报", "舉報", "登录", "登錄", "注册", "註冊",
+    "无障碍", "無障礙", "长者", "長者", "繁体", "繁體", "简体", "簡體", "首页", "首頁", "当前位置", "當前位置",
+    "所在位置", "您的位置", "返回", "投稿", "会员", "會員", "vip", "版权", "版權", "侵权", "侵權", "申诉",
+    "客服", "联系我们", "聯繫我們", "聯系我們", "验证码", "驗證碼", "二维码", "扫码", "公众号", "预览", "預覽",
+    "文档", "文檔", "千字", "推荐", "推薦", "热点", "熱點", "排行", "标签", "標籤", "栏目", "欄目",
+    "索引号", "索引號", "发布机构", "主题分类", "组配分类", "有效性", "搜索", "搜尋", "评论", "評論",
+    "点赞", "网站", "網站", "导航", "導航", "本站", "小编", "小編", "范文网", "文库", "官网", "官網",
+    "浏览器", "窄屏", "宽屏", "摄影", "攝影", "记者", "記者", "通讯员", "本页", "url", "感受",
+    "复制", "複製", "全文", "免费", "免費", "在线", "在線", "查看", "写作", "寫作", "热线", "熱線",
+    "页数", "頁數", "字数", "字數", "download", "transcript", "embed", "citation", "preview", "login",
+    "跳至", "跳到", "主要内容", "返回顶部", "公开方式", "公开形式", "公开范围", "公开责任", "信息公开",
+)
+# Field labels that meeting minutes and notices use too: chrome only next to other chrome.
+_WEAK = frozenset({"来源:", "來源:", "作者:", "编辑:", "編輯:", "发布时间", "發布時間", "发布日期", "记者", "記者",
+                   "摄影", "攝影", "通讯员", "查看", "全文", "在线", "在線", "写作", "寫作", "返回", "关闭", "關閉"})
+_VOCAB_RE = re.compile("|".join(re.escape(w) for w in sorted(_VOCAB, key=len, reverse=True)), re.IGNORECASE)
+# What a report heading or a list item of the report says: such lines are never
+# removed for their vocabulary alone.
+_REPORT_WORDS_RE = re.compile(
+    r"报告|報告|总结|總結|讲话|講話|汇报|匯報|通知|方案|计划|計劃|规划|規劃|要点|要點|意见|意見|"
+    r"会议|會議|召开|召開|举行|舉行|开展|開展|工作|教育|学校|學校|教师|教師|学生|學生"
+)
+_ENUM_RE = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d{1,2}[、.．](?!\d)|第[一二三四五六七八九十\d]+[章节條条])")
+_SENTENCE_END_RE = re.compile(r"[。!?！？;；]")
+_CLAUSE_RE = re.compile(r"[,，。;；!?！？]")
+_HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+_LINK_SEP_RE = re.compile(r"\s*[|｜_•·■◆►]\s*|\s{2,}|\u3000+")
+_COUNTER_RE = re.compile(
+    r"^[-—•·*\s]*(?:约|約|共|第)?\s*[\d.,]+\s*(?:[wW万萬千kKmM]?\s*(?:字|页|頁|次|人|篇|份|条|條|B|KB|MB|k)?)"
+    r"(?:\s*(?:/|／)\s*\d+)?(?:\s*(?:查看|浏览|瀏覽|阅读|閱讀|下载|下載|收藏|点赞|評論|评论|download|views?))?\s*$",
+    re.IGNORECASE,
+)
+_STAMP_RE = re.compile(
+    r"^[-—•·*\s]*(?:\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?\s*(?:\d{1,2}:\d{2}(?::\d{2})?)?\s*)?"
+    r"(?:发布于|發布於|发表于|發表於|上传于|上傳於|post(?:ed)?\s+on)\s*\S{0,12}$",
+    re.IGNORECASE,
+)
+_READ_TIME_RE = re.compile(r"(?:本篇|本文|全文)?(?:文章)?(?:共|约|約)?\d+字.{0,4}(?:读完|讀完|阅读|閱讀).{0,6}(?:分钟|分鐘)")
+_TAIL_HEAD_RE = re.compile(
+    r"^[\s•·*-]*(?:相关|相關|推荐|推薦|热点|熱點|热门|熱門|最新|精彩|延伸|猜你|更多|其他|其它|新闻|新聞|"
+    r"猜您|同类|同類|大家都在|为您|為您)(?:推荐|推薦|文章|新闻|新聞|阅读|閱讀|资讯|資訊|喜欢|喜歡|内容|內容|"
+    r"范文|範文|资源|資源|看|文档|文檔|链接|鏈接)?(?:文章)?(?:related|more)?[:：>》\s]*$",
+    re.IGNORECASE,
+)
+_PINYIN_GLOSS_RE = re.compile(
+    r"(?<=[\u4e00-\u9fff])[(（][a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹ][a-zü]*[)）]"
+)
+_FIELD_CODE_RE = re.compile(r"\s*HYPERLINK\s+(?:\"[^\"\n]*\"|\S+)(?:\s+\\[a-z]\s+(?:\"[^\"\n]*\"|\S+))*\s*")
+
+#: Longest line (characters without spaces) the vocabulary and link-list rules touch.
+MAX_SHORT = 40
+#: A non-prose line longer than this is never "before the title" chrome unless it
+#: has chrome vocabulary or is a link list.
+PROSE_CHARS = 60
+
+
+def strip_inline(text: str) -> tuple[str, list[str]]:
+    """Remove pinyin glosses (總結(jié) → 總結) and Word field codes (``HYPERLINK /x/ \\t
+    _blank``) glued inside sentences. Both are made by converters, never by authors:
+    a tone-marked Latin syllable in brackets right after a Han character is a reading
+    aid that breaks phrase search; a field code is markup. Returns the text and
+    one note per kind removed."""
+    notes = []
+    text, n = _PINYIN_GLOSS_RE.subn("", text)
+    if n:
+        notes.append(f"{n} pinyin glosses")
+    text, n = _FIELD_CODE_RE.subn(" ", text)
+    if n:
+        notes.append(f"{n} Word field codes")
+    return text, notes
+
+
+def is_prose(c: str) -> bool:
+    """A compact line that reads as report text: long, or a sentence."""
+    han = len(_HAN_RE.findall(c))
+    if han >= PROSE_CHARS:
+        return True
+    return han >= 16 and (_SENTENCE_END_RE.search(c) is not None or len(_CLAUSE_RE.findall(c)) >= 2)
+
+
+def _vocabulary_line(raw: str, c: str) -> bool:
+    if not c or len(c) > 2 * MAX_SHORT or _ENUM_RE.match(c):
+        return False
+    hits = _VOCAB_RE.findall(c)
+    if not hits or all(h.lower() in _WEAK for h in hits) and len(hits) < 2:
+        return False
+    if _SENTENCE_END_RE.search(c[:-1]):
+        return False
+    covered = sum(len(h) for h in hits)
+    if len(c) > MAX_SHORT:
+        return len(hits) >= 3
+    if _REPORT_WORDS_RE.search(c) and len(hits) == 1 and len(c) >= 8:
+        return False
+    return len(hits) >= 2 or len(c) <= 12 or covered * 3 >= len(c)
+
+
+def _link_list(raw: str, c: str) -> bool:
+    if _SENTENCE_END_RE.search(raw.strip()[:-1] if raw.strip() else ""):
+        return False
+    items = [p for p in _LINK_SEP_RE.split(raw.strip()) if p]
+    if len(items) >= 4 and all(len(p) <= 16 for p in items):
+        return True
+    # keyword-stuffing lines: many short comma-separated items with no report word
+    parts = [p for p in re.split(r"[,，|_]", raw.strip()) if p.strip()]
+    return len(parts) >= 5 and all(len(p.strip()) <= 14 for p in parts) and not _REPORT_WORDS_RE.search(c)
+
+
+def _counter_line(c: str, raw: str) -> bool:
+    return bool(_COUNTER_RE.match(raw.strip()) or _STAMP_RE.match(raw.strip()) or _READ_TIME_RE.fullmatch(c)
+                or _READ_TIME_RE.match(c) and len(c) <= 24)
+
+
+def structural_chrome(
+    lines: Sequence[str],
+    compacts: Sequence[str],
+    drop: list[bool],
+    reasons: list[str | None],
+    find_title: Callable[[list[str]], int | None],
+) -> None:
+    """Mark chrome lines by their shape (see the module docstring), in place.
+
+    ``find_title`` gets the kept lines (``""`` for dropped ones) and returns the
+    index of the report's heading, or None."""
+    n = len(lines)
+
+    def mark(i: int, why: str) -> None:
+        if not drop[i] and compacts[i]:
+            drop[i] = True
+            reasons[i] = why
+
+    for i in range(n):
+        c = compacts[i]
+        if drop[i] or not c or is_prose(c):
+            continue
+        if _counter_line(c, lines[i]):
+            mark(i, "counter")
+        elif _link_list(lines[i], c):
+            mark(i, "link-list")
+        elif _vocabulary_line(lines[i], c):
+            mark(i, "vocabulary")
+
+    kept = [lines[i] if not drop[i] else "" for i in range(n)]
+    title = find_title(kept)
+    if title is not None:
+        for i in range(title):
+            c = compacts[i]
+            if drop[i] or not c:
+                continue
+            if _SENTENCE_END_RE.search(c) and is_prose(c) and not _VOCAB_RE.search(c):
+                break  # report text above the heading: stop, remove nothing more
+            mark(i, "before-title")
+    _after_end(compacts, drop, mark)
+
+
+def _after_end(compacts: Sequence[str], drop: list[bool], mark: Callable[[int, str], None]) -> None:
+    """From a list header after the body to the end, when the rest is the smaller part."""
+    sizes = [len(c) if not drop[i] else 0 for i, c in enumerate(compacts)]
+    total = sum(sizes)
+    before = 0
+    seen_prose = False
+    for i, c in enumerate(compacts):
+        if not drop[i] and c and _TAIL_HEAD_RE.match(c) and seen_prose:
+            rest = total - before
+            if rest <= before * 0.6:
+                for j in range(i, len(compacts)):
+                    mark(j, "after-end")
+                return
+        if not drop[i] and is_prose(c):
+            seen_prose = True
+        before += sizes[i]
+
+
+def repeated_lines(compacts: Sequence[str]) -> Counter[str]:
+    """How often each non-empty compact line occurs on the page."""
+    return Counter(c for c in compacts if c)
