@@ -354,8 +354,16 @@ def heading_index(lines: list[str]) -> int | None:
         if score == 0:
             continue
         if best is None or score > best[0]:
-            best = (score, i)
-    return best[1] if best else None
+            best = (score, pos)
+    if best is None:
+        return None
+    pos = best[1]
+    # The heading may be the last line of a title block: a main title, a "——"
+    # subtitle and its continuation all belong to it.
+    while pos > 0 and (_SUBTITLE_RE.match(items[pos][1]) or _SUBTITLE_RE.match(items[pos - 1][1])) \
+            and _is_title_like(items[pos - 1][1]) and not _is_chrome(items[pos - 1][1]):
+        pos -= 1
+    return items[pos][0]
 
 
 def _glued_heading(line: str) -> str | None:

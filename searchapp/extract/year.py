@@ -281,7 +281,8 @@ _DOCNUM_RES = (
 _BOOK_RE = re.compile(r"《[^《》\n]{0,120}》(?:\s*[(（][^()（）\n]{0,16}[)）])?|〈[^〈〉\n]{0,120}〉")
 # Web page metadata: publication/upload/update dates of the copy, not the report.
 _META_LABEL_RE = re.compile(
-    r"(?:时间|時間|日期|更新|发布|發布|上传|上傳|浏览|瀏覽|来源|來源|编辑|編輯|作者|点击|點擊|阅读|閱讀|下载|下載)\s*$"
+    r"(?:时间|時間|日期|更新|发布|發布|上传|上傳|浏览|瀏覽|来源|來源|编辑|編輯|作者|点击|點擊|阅读|閱讀|下载|下載|"
+    r"今天是|今天|今日)\s*$"
 )
 _CLOCK_RE = re.compile(r"\d{1,2}:\d{2}")
 _META_WORDS = ("copyright", "Copyright", "COPYRIGHT", "版权所有", "版權所有", "©", "ICP")
@@ -698,6 +699,67 @@ def _body_evidence(text: str, lines: list[_Line], mentions: list[_Mention]) -> t
     return x, f"body: reviews {seen} → {x}"
 
 
+#: 第N个教师节: the first Teachers' Day was in 1985.
+_ORDINAL_RE = re.compile(r"第\s*([一二三四五六七八九十百\d]{1,4})\s*[个個届屆]\s*(教师节|教師節)")
+_ORDINAL_BASE = {"教师节": 1984, "教師節": 1984}
+#: Taiwan's calendar without 民国: "104年12月", "102学年度" (year + 1911).
+_ROC_BARE_RE = re.compile(r"(?<![\d.])(\d{2,3})\s*(?:学年度|學年度|年度|年(?=\s*\d{1,2}\s*月))")
+_TAIWAN_RE = re.compile(r"台湾|臺灣|台灣|台北|臺北|台中|臺中|台南|臺南|高雄|花莲|花蓮|台东|臺東|宜兰|屏东|新竹|"
+                        r"嘉义|彰化|南投|云林|苗栗|桃园|基隆|澎湖|金门|县议会|縣議會|学年度|學年度|国小|國小")
+_SENTENCE_START_YEAR_RE = re.compile(r"(?:^|[\n。！？；])\s*((?:19|20)\d\d)\s*年(?!\s*[)）])(?:\s*(?:是|以来|,|，|上半年|下半年|\d{1,2}\s*月))")
+
+
+def _ordinal_evidence(text: str) -> _Found:
+    """第39个教师节 → 2023: the ordinal of a yearly event dates the text."""
+    years = []
+    for m in _ORDINAL_RE.finditer(text):
+        n = _cjk_count(m.group(1)) if not m.group(1).isdigit() else int(m.group(1))
+        if n and 1 <= n <= 80:
+            years.append((_ORDINAL_BASE[m.group(2)] + n, m.group(0)))
+    if not years:
+        return None
+    year, surface = Counter(years).most_common(1)[0][0]
+    return year, f"ordinal: {surface} → {year}"
+
+
+def _roc_evidence(text: str) -> _Found:
+    """A Taiwanese page counts years from 1912: "104年12月2日" → 2015, "102学年度" → 2013."""
+    if not _TAIWAN_RE.search(text):
+        return None
+    years = [(int(m.group(1)) + 1911, m.group(0)) for m in _ROC_BARE_RE.finditer(text) if 40 <= int(m.group(1)) <= 130]
+    if not years:
+        return None
+    counts = Counter(y for y, _ in years)
+    year = max(counts, key=lambda y: (counts[y], y))
+    surface = next(t for y, t in years if y == year)
+    return year, f"ROC year: {surface} → {year}"
+
+
+def _dated_body_evidence(mentions: list[_Mention]) -> _Found:
+    """Full dates in the text (not web-page metadata, not targets): the most frequent
+    year, the latest on ties. A report's own events carry its year."""
+    dated = [m for m in mentions if m.dated and m.role in ("neutral", "review", "lastyear")
+             and re.search(r"[日号]|\d[-/.]\d{1,2}[-/.]\d", m.surface)]
+    if not dated:
+        return None
+    counts = Counter(m.year for m in dated)
+    year = max(counts, key=lambda y: (counts[y], y))
+    surface = next(m.surface for m in dated if m.year == year)
+    return year, f"date in the text: {surface} → {year}"
+
+
+def _sentence_start_evidence(text: str, mentions: list[_Mention]) -> _Found:
+    """"2025年，在党委…" / "2014年是…": a year that opens a sentence is the year the
+    text talks about; the most frequent, the latest on ties."""
+    usable = {m.start for m in mentions if m.role in ("neutral", "review")}
+    years = [int(m.group(1)) for m in _SENTENCE_START_YEAR_RE.finditer(text) if m.start(1) in usable]
+    if not years:
+        return None
+    counts = Counter(years)
+    year = max(counts, key=lambda y: (counts[y], y))
+    return year, f"year opening a sentence: {year}年 → {year}"
+
+
 def extract_year(title: str, text: str) -> YearGuess:
     """Guess the report's year from its title and (normalized) text.
 
@@ -724,6 +786,23 @@ def extract_year(title: str, text: str) -> YearGuess:
         lambda: _body_evidence(body, lines, mentions),
     )
     found = [f for f in (step() for step in steps) if f is not None]
+    late: tuple[Callable[[], _Found], ...] = (
+        lambda: _ordinal_evidence(body),
+        lambda: _roc_evidence(body),
+        lambda: _dated_body_evidence(mentions),
+        lambda: _sentence_start_evidence(body, mentions),
+    )
+    strong = [f for f in (step() for step in late) if f is not None]
+    title_found = None if is_first_sentence(title, text) else _title_evidence(norm_title)
+    if found and strong and title_found is not None and found[0] == title_found:
+        # A year on the title that the text never names, while the text dates itself
+        # otherwise, is a sharing site's SEO year: the text's evidence wins.
+        if not any(m.year == title_found[0] for m in mentions) and strong[0][0] != title_found[0]:
+            found = [strong[0], *found]
+    elif found and strong and strong[0][1].startswith(("ordinal", "ROC")) and strong[0][0] != found[0][0] \
+            and not any(m.year == found[0][0] and m.dated for m in mentions):
+        found = [strong[0], *found]
+    found += strong
     if found:
         year, reason = found[0]
         # Lower-ranked clues are kept for the reader, not used.
