@@ -23,10 +23,12 @@ Scoring (one table):
   normalized text), i.e. still searchable.
 * **queries**: labelled phrases, normalized like a query, found in the page's normalized
   text.
-* **near-duplicates**: every document fingerprinted and clustered the way the indexer does
-  (:func:`searchapp.dedup.fingerprint` on documents of at least
-  ``indexer.MIN_DEDUP_CHARS`` normalized characters, :func:`searchapp.dedup.cluster`);
-  labelled pairs grouped, look-alike pairs (README) not grouped, other pages grouped.
+* **near-duplicates**: documents of at least ``indexer.MIN_DEDUP_CHARS`` normalized
+  characters grouped two ways: with containment sketches (:func:`searchapp.dedup.sketch`,
+  :func:`searchapp.dedup.cluster_sketches`; the figure the thresholds use) and the way the
+  indexer does today (:func:`searchapp.dedup.fingerprint` within 3 bits,
+  :func:`searchapp.dedup.cluster`); labelled pairs grouped, look-alike pairs (README) not
+  grouped, other pages grouped.
 * **encodings**: the six re-encoded files read with an encoding of the labelled family.
 
 :func:`score` returns the figures as a dict and :func:`unmet` lists the issue's "Done
@@ -51,7 +53,7 @@ if str(ROOT) not in sys.path:
 import yaml  # noqa: E402
 
 from searchapp.config import settings_from_dict  # noqa: E402
-from searchapp.dedup import cluster, fingerprint  # noqa: E402
+from searchapp.dedup import cluster, cluster_sketches, fingerprint, sketch  # noqa: E402
 from searchapp.normalize import normalize  # noqa: E402
 from searchapp.pipeline import FileResult, prepare_file  # noqa: E402
 
@@ -176,6 +178,7 @@ def score(realpages: Path, results: dict[str, FileResult] | None = None) -> dict
     chrome_total = chrome_found = queries_total = queries_found = 0
     encodings_total = encodings_right = 0
     fps: dict[str, int] = {}
+    sketches: dict[str, tuple[int, ...]] = {}
     for label in labels:
         name = label["file"]
         res = results[name]
@@ -219,24 +222,10 @@ def score(realpages: Path, results: dict[str, FileResult] | None = None) -> dict
         for doc in res.documents:
             if len(doc.norm) >= MIN_DEDUP_CHARS:
                 fps[f"{name}#{doc.article}"] = fingerprint(doc.norm)
-    reps = cluster(fps)
-    groups: dict[str, set[str]] = {}
-    for doc_key, rep in reps.items():
-        groups.setdefault(name_of(doc_key), set()).add(rep)
-
-    def grouped(a: str, b: str) -> bool:
-        return bool(groups.get(a, set()) & groups.get(b, set()))
-
+                sketches[f"{name}#{doc.article}"] = sketch(doc.norm)
     dup_pairs = [(lab["file"], lab["near_dup_of"]) for lab in labels if lab.get("near_dup_of")]
-    dups_grouped = sum(grouped(a, b) for a, b in dup_pairs)
-    misses += [f"near-duplicates not grouped: {a} / {b}" for a, b in dup_pairs if not grouped(a, b)]
-    look_grouped = sum(grouped(a, b) for a, b in LOOK_ALIKES)
-    misses += [f"look-alikes grouped: {a} / {b}" for a, b in LOOK_ALIKES if grouped(a, b)]
-    family = _families(dup_pairs)
-    names = sorted(groups)
-    false_pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]
-                   if grouped(a, b) and family.get(a, a) != family.get(b, b)]
-    misses += [f"grouped without a label: {a} / {b}" for a, b in false_pairs]
+    by_fingerprint = _score_groups(cluster(fps), dup_pairs, misses, "64-bit fingerprint")
+    by_sketch = _score_groups(cluster_sketches(sketches), dup_pairs, misses, "sketch")
 
     region = {k: sum(fields[f][k] for f in ("province", "city", "district"))
               for k in ("labelled", "answered_labelled", "answered", "right")}
@@ -252,13 +241,34 @@ def score(realpages: Path, results: dict[str, FileResult] | None = None) -> dict
         "chrome": {"total": chrome_total, "found": chrome_found},
         "chrome_found": _ratio(chrome_found, chrome_total) if chrome_total else 0.0,
         "queries": {"total": queries_total, "found": queries_found},
-        "near_duplicates": {"pairs": len(dup_pairs), "grouped": dups_grouped,
-                            "look_alikes": len(LOOK_ALIKES), "look_alikes_grouped": look_grouped,
-                            "other_pairs_grouped": len(false_pairs)},
+        "near_duplicates": by_sketch,
+        "near_duplicates_fingerprint": by_fingerprint,
         "encodings": {"total": encodings_total, "right": encodings_right},
         "removed_lines": sum(r.removed_lines for r in results.values()),
         "misses": misses,
     }
+
+
+def _score_groups(reps: dict[str, str], dup_pairs: list[tuple[str, str]], misses: list[str],
+                  how: str) -> dict[str, int]:
+    """Labelled pairs grouped, look-alikes grouped and unlabelled pairs grouped."""
+    groups: dict[str, set[str]] = {}
+    for doc_key, rep in reps.items():
+        groups.setdefault(name_of(doc_key), set()).add(rep)
+
+    def grouped(a: str, b: str) -> bool:
+        return bool(groups.get(a, set()) & groups.get(b, set()))
+
+    misses += [f"{how}: near-duplicates not grouped: {a} / {b}" for a, b in dup_pairs if not grouped(a, b)]
+    misses += [f"{how}: look-alikes grouped: {a} / {b}" for a, b in LOOK_ALIKES if grouped(a, b)]
+    family = _families(dup_pairs)
+    names = sorted(groups)
+    false_pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]
+                   if grouped(a, b) and family.get(a, a) != family.get(b, b)]
+    misses += [f"{how}: grouped without a label: {a} / {b}" for a, b in false_pairs]
+    return {"pairs": len(dup_pairs), "grouped": sum(grouped(a, b) for a, b in dup_pairs),
+            "look_alikes": len(LOOK_ALIKES), "look_alikes_grouped": sum(grouped(a, b) for a, b in LOOK_ALIKES),
+            "other_pairs_grouped": len(false_pairs)}
 
 
 def name_of(doc_key: str) -> str:
@@ -297,8 +307,8 @@ def unmet(figures: dict[str, Any]) -> list[str]:
     nd = figures["near_duplicates"]
     if nd["grouped"] < nd["pairs"]:
         out.append(f"near-duplicate pairs grouped {nd['grouped']}/{nd['pairs']}")
-    if nd["look_alikes_grouped"]:
-        out.append(f"look-alike pairs grouped {nd['look_alikes_grouped']}")
+    if nd["look_alikes_grouped"] or nd["other_pairs_grouped"]:
+        out.append(f"look-alike pairs grouped {nd['look_alikes_grouped']}, other pairs {nd['other_pairs_grouped']}")
     q = figures["queries"]
     if q["found"] < q["total"]:
         out.append(f"queries found {q['found']}/{q['total']}")
@@ -343,15 +353,19 @@ def table(figures: dict[str, Any], seeds: dict[str, Any] | None) -> str:
     lines.append(f"| region (3 levels) | {r['labelled']} | {r['answered']} | "
                  f"{figures['region_coverage']:.3f} | {figures['region_precision']:.3f} |")
     c, q, nd, e = figures["chrome"], figures["queries"], figures["near_duplicates"], figures["encodings"]
+    nf = figures["near_duplicates_fingerprint"]
     lines += [
         "",
         "| check | result |", "|---|---|",
         f"| title right (all pages) | {f['title']['right']}/{figures['pages']} = {figures['title_right']:.3f} |",
         f"| chrome strings still searchable | {c['found']}/{c['total']} = {figures['chrome_found']:.3f} |",
         f"| labelled queries found | {q['found']}/{q['total']} |",
-        f"| near-duplicate pairs grouped | {nd['grouped']}/{nd['pairs']} |",
-        f"| look-alike pairs grouped | {nd['look_alikes_grouped']}/{nd['look_alikes']} |",
-        f"| other page pairs grouped | {nd['other_pairs_grouped']} |",
+        f"| near-duplicate pairs grouped (containment sketch) | {nd['grouped']}/{nd['pairs']} |",
+        f"| look-alike pairs grouped (containment sketch) | {nd['look_alikes_grouped']}/{nd['look_alikes']} |",
+        f"| other page pairs grouped (containment sketch) | {nd['other_pairs_grouped']} |",
+        f"| near-duplicate pairs grouped (64-bit fingerprint, indexer today) | {nf['grouped']}/{nf['pairs']} |",
+        f"| look-alike / other pairs grouped (64-bit fingerprint) | {nf['look_alikes_grouped']} / "
+        f"{nf['other_pairs_grouped']} |",
         f"| re-encoded files read right | {e['right']}/{e['total']} |",
         f"| lines removed as chrome | {figures['removed_lines']} |",
     ]
