@@ -135,7 +135,9 @@ def _doc_answers(result: FileResult, name: str) -> dict[str, Any]:
 def _right(field: str, answer: Any, label: Any) -> bool:
     values, _ = _accepted(label)
     if field == "title":
-        return any(_key(answer) == _key(v) for v in values)
+        # A heading with its "——" subtitle is right when either part, or the whole, is.
+        parts = [answer, *re.split(r"\s*[—－-]{2,}\s*|\s*─+\s*", answer)]
+        return any(_key(p) == _key(v) for p in parts for v in values)
     if field == "type" and isinstance(label, list) and "other" in label:
         return answer in values or answer not in _TYPES
     if field in ("province", "city", "district"):
@@ -198,7 +200,7 @@ def score(realpages: Path, results: dict[str, FileResult] | None = None) -> dict
                     misses.append(f"{name} {field}: got {got!r}, label {want!r}")
             elif field == "title" and want is None:
                 row["right"] += 1  # a page without a heading: the file-name fallback is right
-            elif required:
+            elif required or (field == "title" and want is not None):
                 misses.append(f"{name} {field}: no answer, label {want!r}")
         indexed = "\n".join(d.norm for d in res.documents)
         for chrome in label.get("chrome") or []:

@@ -30,7 +30,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 
-__all__ = ["strip_inline", "structural_chrome", "is_prose", "REASONS"]
+__all__ = ["strip_inline", "structural_chrome", "is_prose", "is_site_blurb", "named_in_blurb", "REASONS"]
 
 #: Why a line was removed, as shown by ``searchapp inspect``.
 REASONS = {
@@ -41,7 +41,49 @@ REASONS = {
     "before-title": "site header above the report's title",
     "after-end": "site footer after the report's end",
     "repeat": "title repeated by the page",
+    "blurb": "site's blurb, disclaimer or advertisement",
 }
+
+# A site talking about itself: collector intros (下面是小编为大家整理的…), paywall and
+# copyright notices, marketing lines. Such a line uses several of these words; a
+# report sentence hardly ever uses three of them, and never one of the strong ones
+# together with two others.
+_BLURB_STRONG = ("小编", "小編", "本站", "本网", "本網", "网站", "網站", "范文", "範文", "文档", "文檔", "会员", "會員",
+                 "vip", "下载", "下載", "上传", "上傳", "付费", "付費", "版权", "版權", "侵权", "侵權", "客服", "浏览器",
+                 "瀏覽器", "转载", "轉載", "写作", "寫作", "素材", "网友", "網友", "投稿", "登录", "登錄", "公文")
+_BLURB_WEAK = ("精选", "精選", "精心", "筛选", "篩選", "整理", "参考", "參考", "欢迎", "歡迎", "阅读", "閱讀", "分享",
+               "收藏", "灵感", "靈感", "举报", "舉報", "申诉", "申訴", "权益", "權益", "免费", "免費", "立即", "点击",
+               "點擊", "热线", "熱線", "仅供", "僅供", "所有", "浏览", "瀏覽", "神器", "了解", "出处", "出處", "一对一")
+_BLURB_STRONG_RE = re.compile("|".join(map(re.escape, _BLURB_STRONG)), re.IGNORECASE)
+_BLURB_WEAK_RE = re.compile("|".join(map(re.escape, _BLURB_WEAK)), re.IGNORECASE)
+
+
+# The document a collector's intro names: "…整理的2022年…的讲话，供大家参考", "为您筛选了一篇…通知范文".
+_NAMED_RE = re.compile(
+    r"(?:整理的|整理了|筛选了一篇|篩選了一篇|准备了|準備了|精选了?|精選了?|分享的|推荐的|推薦的)"
+    r"(?:\d+篇|[一二三四五六七八九十]+篇)?(?P<name>[^,，。!！:：“”\s]{6,50}?)(?:\d+篇)?(?:参考)?(?:范文|範文)?"
+    r"(?=[,，。!！]|[,，]?(?:供|仅供|僅供|希望|欢迎|歡迎|愿|願))"
+)
+
+
+def named_in_blurb(line: str) -> str | None:
+    """The document a site's blurb introduces, if it names one."""
+    m = _NAMED_RE.search(line)
+    return m.group("name") if m else None
+
+
+def is_site_blurb(line: str) -> bool:
+    """A line in which the site speaks about itself (see ``_BLURB_STRONG``)."""
+    if len(line) > 400:
+        return False
+    strong = {m.lower() for m in _BLURB_STRONG_RE.findall(line)}
+    if not strong:
+        return False
+    weak = set(_BLURB_WEAK_RE.findall(line))
+    total = len(strong) + len(weak)
+    if _CLAUSE_RE.search(line.rstrip("。!！")):  # a sentence: only unmistakable self-talk
+        return (len(strong) >= 2 and total >= 3) or total >= 4
+    return total >= 3 or (len(line) <= 30 and total >= 2)
 
 # Generic words of site furniture, Simplified and Traditional. Short on purpose: a
 # line is chrome when it is short, is not a sentence and is made of these.
@@ -75,7 +117,9 @@ _ENUM_RE = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[(（][�
 _SENTENCE_END_RE = re.compile(r"[。!?！？;；]")
 _CLAUSE_RE = re.compile(r"[,，。;；!?！？]")
 _HAN_RE = re.compile(r"[\u4e00-\u9fff]")
-_LINK_SEP_RE = re.compile(r"\s*[|｜_•·■◆►]\s*|\s{2,}|\u3000+")
+_LINK_SEP_RE = re.compile(r"\s*(?:[|｜_•·■◆►>＞»›]|&gt;)\s*|\s{2,}|\u3000+")
+# "索引号: … 组配分类: …": two or more labelled fields on one line.
+_FIELD_RE = re.compile(r"[\u4e00-\u9fff]{2,6}\s*[:：]")
 _COUNTER_RE = re.compile(
     r"^[-—•·*\s]*(?:约|約|共|第)?\s*[\d.,]+\s*(?:[wW万萬千kKmM]?\s*(?:字|页|頁|次|人|篇|份|条|條|B|KB|MB|k)?)"
     r"(?:\s*(?:/|／)\s*\d+)?(?:\s*(?:查看|浏览|瀏覽|阅读|閱讀|下载|下載|收藏|点赞|評論|评论|download|views?))?\s*$",
@@ -123,6 +167,8 @@ def strip_inline(text: str) -> tuple[str, list[str]]:
 
 def is_prose(c: str) -> bool:
     """A compact line that reads as report text: long, or a sentence."""
+    if len(c) < 16:
+        return False
     han = len(_HAN_RE.findall(c))
     if han >= PROSE_CHARS:
         return True
@@ -151,9 +197,19 @@ def _link_list(raw: str, c: str) -> bool:
     items = [p for p in _LINK_SEP_RE.split(raw.strip()) if p]
     if len(items) >= 4 and all(len(p) <= 16 for p in items):
         return True
-    # keyword-stuffing lines: many short comma-separated items with no report word
-    parts = [p for p in re.split(r"[,，|_]", raw.strip()) if p.strip()]
-    return len(parts) >= 5 and all(len(p.strip()) <= 14 for p in parts) and not _REPORT_WORDS_RE.search(c)
+    if len(items) >= 3 and all(len(p) <= 12 for p in items[1:]) and re.search(r"[>＞»›]", raw):
+        return True  # a breadcrumb: 您当前的位置:首页 > 专题 > 栏目
+    # keyword stuffing (porn/gambling SEO): many short comma-separated items, no full
+    # stop, hardly any report word
+    stripped = raw.strip()
+    if "。" in stripped or stripped.endswith((";", "；")):
+        return False
+    parts = [p.strip() for p in re.split(r"[,，|_]", stripped) if p.strip()]
+    if len(parts) < 5:
+        return False
+    short = sum(len(p) <= 14 for p in parts)
+    reportish = sum(bool(_REPORT_WORDS_RE.search(p)) for p in parts)
+    return short >= 0.8 * len(parts) and max(len(p) for p in parts) <= 30 and reportish <= len(parts) // 5
 
 
 def _counter_line(c: str, raw: str) -> bool:
@@ -181,10 +237,20 @@ def structural_chrome(
 
     for i in range(n):
         c = compacts[i]
-        if drop[i] or not c or is_prose(c):
+        if drop[i] or not c:
+            continue
+        if is_site_blurb(c):
+            mark(i, "blurb")
+            continue
+        if _link_list(lines[i], c):
+            mark(i, "link-list")
+            continue
+        if is_prose(c):
             continue
         if _counter_line(c, lines[i]):
             mark(i, "counter")
+        elif len(_FIELD_RE.findall(lines[i])) >= 2 and not _SENTENCE_END_RE.search(c) and _VOCAB_RE.search(c):
+            mark(i, "vocabulary")
         elif _link_list(lines[i], c):
             mark(i, "link-list")
         elif _vocabulary_line(lines[i], c):
@@ -210,13 +276,13 @@ def _after_end(compacts: Sequence[str], drop: list[bool], mark: Callable[[int, s
     before = 0
     seen_prose = False
     for i, c in enumerate(compacts):
-        if not drop[i] and c and _TAIL_HEAD_RE.match(c) and seen_prose:
+        if seen_prose and not drop[i] and 0 < len(c) <= 24 and _TAIL_HEAD_RE.match(c):
             rest = total - before
             if rest <= before * 0.6:
                 for j in range(i, len(compacts)):
                     mark(j, "after-end")
                 return
-        if not drop[i] and is_prose(c):
+        if not seen_prose and not drop[i] and is_prose(c):
             seen_prose = True
         before += sizes[i]
 

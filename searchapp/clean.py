@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Sequence
 
-from searchapp.chrome import strip_inline, structural_chrome
+from searchapp.chrome import named_in_blurb, strip_inline, structural_chrome
 from searchapp.extract.title import heading_index
 
 __all__ = [
@@ -168,6 +168,9 @@ class CleanResult:
     reasons: list[tuple[str, str]] = field(default_factory=list)
     #: Chrome removed inside kept lines (pinyin glosses, Word field codes).
     inline: list[str] = field(default_factory=list)
+    #: The document a removed site blurb names ("…整理的XX工作总结，供参考"): a title
+    #: for a page that has no heading of its own.
+    named_title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -451,4 +454,6 @@ def clean_text(
     why = [(lines[i].strip(), reasons[i] or "pattern") for i in range(len(lines)) if drop[i] and compacts[i]]
     out = _assemble(lines, drop, ends_with_newline)
     out, inline = strip_inline(out)
-    return CleanResult(text=out, removed_lines=len(removed), removed=removed, reasons=why, inline=inline)
+    named = next((n for line, r in why if r == "blurb" for n in [named_in_blurb(compact(line))] if n), None)
+    return CleanResult(text=out, removed_lines=len(removed), removed=removed, reasons=why, inline=inline,
+                       named_title=strip_inline(named)[0] if named else None)

@@ -56,6 +56,8 @@ class FileResult:
     documents: list[Document] = field(default_factory=list)
     removed_lines: int = 0
     removed: list[str] = field(default_factory=list)
+    removed_why: list[tuple[str, str]] = field(default_factory=list)  # (line, reason)
+    inline_removed: list[str] = field(default_factory=list)  # chrome removed inside lines
     mojibake_repairs: int = 0
     mojibake_spans: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -168,14 +170,18 @@ def prepare_file(path: Path, display_path: str, settings: Settings,
         parts = [(a.title_hint, a.text) for a in articles]
     patterns = ix.boilerplate_patterns
     for number, (title_hint, part) in enumerate(parts, start=1 if len(parts) > 1 else 0):
+        named = None
         if ix.clean_boilerplate:
             cleaned = clean_text(part, patterns, title_hint=title_hint)
             part = cleaned.text
             result.removed_lines += cleaned.removed_lines
             result.removed.extend(cleaned.removed)
+            result.removed_why.extend(cleaned.reasons)
+            result.inline_removed.extend(cleaned.inline)
+            named = cleaned.named_title
         if not part.strip():
             continue
-        title = title_hint or extract_title(part, filename=path.name)
+        title = title_hint or extract_title(part, filename=path.name, named=named)
         normalized = normalize(part)
         norm = normalized.text
         fields = _extract(title, norm, settings)
@@ -202,6 +208,8 @@ def file_result_to_json(result: FileResult) -> dict[str, Any]:
         "encoding": result.encoding,
         "removed_lines": result.removed_lines,
         "removed": result.removed,
+        "removed_why": [{"line": line, "reason": reason} for line, reason in result.removed_why],
+        "removed_inside_lines": result.inline_removed,
         "mojibake_repairs": result.mojibake_spans,
         "warnings": result.warnings,
         "articles": [

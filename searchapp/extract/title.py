@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from searchapp.chrome import is_site_blurb
+
 __all__ = ["MAX_TITLE_CHARS", "extract_title", "heading_index", "is_first_sentence"]
 
 #: Titles longer than this are cut (a subtitle is dropped first).
@@ -44,6 +46,13 @@ _TAG_RE = re.compile(
     r"\s*[(（【\[](?:精|精选|精選|精品|完整版|最新|优质|優質|范文|範文|推荐|推薦|word版|可编辑|可編輯|"
     r"共\s*\d+\s*篇|\d+\s*篇)[^)）】\]]{0,6}[)）】\]]\s*$",
     re.IGNORECASE,
+)
+
+# "(新)", "【最新】" before a title.
+_LEAD_TAG_RE = re.compile(r"^[(（【\[](?:新|最新|精选|精選|精品|推荐|推薦|热门|熱門|原创|原創)[)）】\]]\s*")
+# A compilation's article number after the title: "…述职报告 篇1", "…工作总结1", "…总结篇1".
+_ARTICLE_NUMBER_RE = re.compile(
+    r"(?<=[告结結话話报報划劃案知见見点點要料稿])\s*(?:第?\s*[0-9一二三四五六七八九十]{1,2}\s*篇|篇\s*[0-9一二三四五六七八九十]{1,2}|[0-9]{1,2})$"
 )
 
 # Lines that are page furniture rather than content: labelled metadata
@@ -113,7 +122,9 @@ def _clean(raw: str) -> _Line:
     m = _COMPILATION_RE.match(line)
     if m:
         line, compilation = line[m.end() :].strip(), True
-    return _Line(_TAG_RE.sub("", line).strip(), compilation, heading)
+    line = _TAG_RE.sub("", line).strip()
+    line = _LEAD_TAG_RE.sub("", _ARTICLE_NUMBER_RE.sub("", line)).strip()
+    return _Line(line, compilation, heading)
 
 
 def _is_menu(line: str) -> bool:
@@ -338,6 +349,8 @@ def heading_index(lines: list[str]) -> int | None:
         if not item.text:
             continue
         text = _strip_labels(item.text)
+        if is_site_blurb(text):
+            continue
         if _SALUTATION_RE.match(text) or _is_paragraph(text) or _SENTENCE_END_RE.search(text[:-1] or "x"):
             if len(text) >= 20 or _SALUTATION_RE.match(text):
                 break
@@ -346,11 +359,13 @@ def heading_index(lines: list[str]) -> int | None:
             break
     texts = [t for _, t in items]
     best: tuple[int, int] | None = None
-    for pos, (i, text) in enumerate(items):
-        if len(text) < 5 or not _is_title_like(text) or _is_chrome(text):
-            continue
+    shaped = [pos for pos, (_, text) in enumerate(items)
+              if len(text) >= 5 and _is_title_like(text) and not _is_chrome(text) and not is_site_blurb(text)]
+    nearest = shaped[-1] if shaped and len(items[shaped[-1]][1]) >= 8 else None
+    for pos in shaped:
+        text = items[pos][1]
         others = texts[:pos] + texts[pos + 1:]
-        score = _heading_score(text, others)
+        score = _heading_score(text, others) + (pos == nearest)  # right above the body
         if score == 0:
             continue
         if best is None or score > best[0]:
@@ -381,16 +396,17 @@ def _glued_heading(line: str) -> str | None:
     return head[:best]
 
 
-def extract_title(text: str, filename: str | None = None) -> str:
+def extract_title(text: str, filename: str | None = None, named: str | None = None) -> str:
     """The report's own title line, at most MAX_TITLE_CHARS characters.
 
     First the heading found by :func:`heading_index`; else the first title-like
     line; on a page whose first line is a paragraph, a heading glued to it (cut after
     its document-type word), else the file name's stem (without ".docx"/"_第1页"
     chrome); a short first sentence (a speech that starts with its salutation) is
-    used as is.
+    used as is. ``named`` (the document a removed site blurb names) comes before the
+    file name.
     """
-    first = _first_title(text, filename)
+    first = _first_title(text, filename, named)
     content = _content_lines(text)
     if content and content[0].markdown_heading:
         return first  # the author marked the heading
@@ -410,7 +426,7 @@ def extract_title(text: str, filename: str | None = None) -> str:
     return _assemble(sub, 0)
 
 
-def _first_title(text: str, filename: str | None) -> str:
+def _first_title(text: str, filename: str | None, named: str | None = None) -> str:
     """The first title-like line (joined with its continuation and subtitle)."""
     lines = [_Line(_strip_labels(it.text), it.compilation, it.markdown_heading) for it in _content_lines(text)]
     first_meaningful: str | None = None
@@ -431,16 +447,25 @@ def _first_title(text: str, filename: str | None) -> str:
         if _is_title_like(line):
             return _assemble(lines, i)
 
+    after_salutation = first_meaningful is None
     if first_meaningful is None:
         for item in lines:
             if not _is_chrome(item.text) and not _SALUTATION_RE.match(item.text):
                 first_meaningful = item.text
                 break
     if first_meaningful:
-        if _is_paragraph(first_meaningful):
-            return _glued_heading(first_meaningful) or _from_filename(filename) or _first_sentence(first_meaningful)
+        if after_salutation:
+            return named or _first_sentence(first_meaningful)
+        if _is_paragraph(first_meaningful) or _is_sentence(first_meaningful):
+            return (_glued_heading(first_meaningful) or named or _from_filename(filename)
+                    or _first_sentence(first_meaningful))
         return _first_sentence(first_meaningful)
-    return _from_filename(filename)
+    return named or _from_filename(filename)
+
+
+def _is_sentence(line: str) -> bool:
+    """A full sentence of prose (clauses ending with a full stop): not a heading."""
+    return len(line) >= 30 and line.rstrip().endswith(("。", "！", "!")) and len(_CLAUSE_RE.findall(line)) >= 2
 
 
 def is_first_sentence(title: str, text: str) -> bool:
