@@ -42,13 +42,16 @@ REASONS = {
     "after-end": "site footer after the report's end",
     "repeat": "title repeated by the page",
     "blurb": "site's blurb, disclaimer or advertisement",
+    "emoji": "line with emoji (comments, ads)",
+    "repeated-short": "short line the page repeats that is not its title",
+    "contact": "site contact details next to other chrome",
 }
 
 # A site talking about itself: collector intros (下面是小编为大家整理的…), paywall and
 # copyright notices, marketing lines. Such a line uses several of these words; a
 # report sentence hardly ever uses three of them, and never one of the strong ones
 # together with two others.
-_BLURB_STRONG = ("小编", "小編", "本站", "本网", "本網", "网站", "網站", "范文", "範文", "文档", "文檔", "会员", "會員",
+_BLURB_STRONG = ("预览", "預覽", "小编", "小編", "本站", "本网", "本網", "网站", "網站", "范文", "範文", "文档", "文檔", "会员", "會員",
                  "vip", "下载", "下載", "上传", "上傳", "付费", "付費", "版权", "版權", "侵权", "侵權", "客服", "浏览器",
                  "瀏覽器", "转载", "轉載", "写作", "寫作", "素材", "网友", "網友", "投稿", "登录", "登錄", "公文")
 _BLURB_WEAK = ("精选", "精選", "精心", "筛选", "篩選", "整理", "参考", "參考", "欢迎", "歡迎", "阅读", "閱讀", "分享",
@@ -81,6 +84,8 @@ def is_site_blurb(line: str) -> bool:
         return False
     weak = set(_BLURB_WEAK_RE.findall(line))
     total = len(strong) + len(weak)
+    if len(line) <= 40 and total >= 3 and not line.rstrip().endswith("。"):
+        return True
     if _CLAUSE_RE.search(line.rstrip("。!！")):  # a sentence: only unmistakable self-talk
         return (len(strong) >= 2 and total >= 3) or total >= 4
     return total >= 3 or (len(line) <= 30 and total >= 2)
@@ -101,7 +106,7 @@ _VOCAB = (
     "浏览器", "窄屏", "宽屏", "摄影", "攝影", "记者", "記者", "通讯员", "本页", "url", "感受",
     "复制", "複製", "全文", "免费", "免費", "在线", "在線", "查看", "写作", "寫作", "热线", "熱線",
     "页数", "頁數", "字数", "字數", "download", "transcript", "embed", "citation", "preview", "login",
-    "跳至", "跳到", "主要内容", "返回顶部", "公开方式", "公开形式", "公开范围", "公开责任", "信息公开",
+    "跳至", "跳到", "主要内容", "返回顶部", "关闭窗口", "關閉窗口", "关闭本页", "關閉本頁", "预览结束", "預覽結束", "公开方式", "公开形式", "公开范围", "公开责任", "信息公开",
 )
 # Field labels that meeting minutes and notices use too: chrome only next to other chrome.
 _WEAK = frozenset({"来源:", "來源:", "作者:", "编辑:", "編輯:", "发布时间", "發布時間", "发布日期", "记者", "記者",
@@ -140,6 +145,16 @@ _TAIL_HEAD_RE = re.compile(
 _PINYIN_GLOSS_RE = re.compile(
     r"(?<=[\u4e00-\u9fff])[(（][a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹ][a-zü]*[)）]"
 )
+# "[某某网-找文章,到某某网]" glued into a sentence by a copying site.
+_SITE_BRACKET_RE = re.compile(r"\[[^\[\]\n]{0,30}(?:网|網|站)[^\[\]\n]{0,30}\]")
+# A photo credit closing a caption line: "…情况。记者 杨鹏飞 摄".
+_PHOTO_CREDIT_RE = re.compile(r"(?<=[。!！\s])\s*(?:记者|記者|摄影|攝影|通讯员|通訊員)\s*[\u4e00-\u9fff]{2,4}\s*摄\s*$", re.M)
+# "文章标题:" before the title line.
+_TITLE_LABEL_RE = re.compile(r"^\s*(?:文章标题|文章標題)\s*[:：]\s*", re.M)
+_EMOJI_RE = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B50\u2B55]")
+_URL_RE = re.compile(r"https?://|www\.[a-z0-9-]+\.", re.I)
+_CLOCK_STAMP_RE = re.compile(r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{8})\s*\d{1,2}:\d{2}")
+_CONTACT_RE = re.compile(r"[\w.-]+@[\w-]+\.[\w.]+|(?:电话|電話|tel|热线|熱線|传真|傳真)\D{0,6}\d{3,4}[-\s]?\d{6,8}", re.I)
 _FIELD_CODE_RE = re.compile(r"\s*HYPERLINK\s+(?:\"[^\"\n]*\"|\S+)(?:\s+\\[a-z]\s+(?:\"[^\"\n]*\"|\S+))*\s*")
 
 #: Longest line (characters without spaces) the vocabulary and link-list rules touch.
@@ -162,6 +177,11 @@ def strip_inline(text: str) -> tuple[str, list[str]]:
     text, n = _FIELD_CODE_RE.subn(" ", text)
     if n:
         notes.append(f"{n} Word field codes")
+    for regex, what in ((_SITE_BRACKET_RE, "site names in brackets"), (_PHOTO_CREDIT_RE, "photo credits"),
+                        (_TITLE_LABEL_RE, "title labels")):
+        text, n = regex.subn("", text)
+        if n:
+            notes.append(f"{n} {what}")
     return text, notes
 
 
@@ -247,7 +267,13 @@ def structural_chrome(
             continue
         if is_prose(c):
             continue
-        if _counter_line(c, lines[i]):
+        if _EMOJI_RE.search(c):
+            mark(i, "emoji")
+        elif _URL_RE.search(c) and not _SENTENCE_END_RE.search(c):
+            mark(i, "link-list")
+        elif _CLOCK_STAMP_RE.search(c) and len(_HAN_RE.findall(_CLOCK_STAMP_RE.sub("", c))) <= 12:
+            mark(i, "counter")
+        elif _counter_line(c, lines[i]):
             mark(i, "counter")
         elif len(_FIELD_RE.findall(lines[i])) >= 2 and not _SENTENCE_END_RE.search(c) and _VOCAB_RE.search(c):
             mark(i, "vocabulary")
@@ -255,6 +281,13 @@ def structural_chrome(
             mark(i, "link-list")
         elif _vocabulary_line(lines[i], c):
             mark(i, "vocabulary")
+
+    counts = Counter(c for i, c in enumerate(compacts) if c and not drop[i])
+    for i in range(n):
+        c = compacts[i]
+        if (not drop[i] and counts[c] >= 2 and 4 <= len(c) <= 24 and not is_prose(c)
+                and not _REPORT_WORDS_RE.search(c) and not _ENUM_RE.match(c) and not _SENTENCE_END_RE.search(c)):
+            mark(i, "repeated-short")
 
     kept = [lines[i] if not drop[i] else "" for i in range(n)]
     title = find_title(kept)
@@ -267,6 +300,28 @@ def structural_chrome(
                 break  # report text above the heading: stop, remove nothing more
             mark(i, "before-title")
     _after_end(compacts, drop, mark)
+    _tail_zone(compacts, drop, mark)
+
+
+def _tail_zone(compacts: Sequence[str], drop: list[bool], mark: Callable[[int, str], None]) -> None:
+    """After the report's last paragraph: short lines with any site word (weak ones
+    too: 编辑:…), and contact lines right after other chrome."""
+    last = max((i for i, c in enumerate(compacts) if not drop[i] and is_prose(c)), default=None)
+    if last is None:
+        return
+    rest = [i for i in range(last + 1, len(compacts)) if compacts[i]]
+    was_dropped = {i: drop[i] for i in rest}
+    for pos, i in enumerate(rest):
+        c = compacts[i]
+        if drop[i]:
+            continue
+        near_chrome = any(was_dropped[j] for j in rest[max(0, pos - 1) : pos + 2] if j != i)
+        hits = [h.lower() for h in _VOCAB_RE.findall(c)]
+        strong = [h for h in hits if h not in _WEAK]
+        if len(c) <= 30 and (strong or (hits and near_chrome)) and not _ENUM_RE.match(c):
+            mark(i, "after-end")
+        elif near_chrome and _CONTACT_RE.search(c) and len(c) <= 80:
+            mark(i, "contact")
 
 
 def _after_end(compacts: Sequence[str], drop: list[bool], mark: Callable[[int, str], None]) -> None:
