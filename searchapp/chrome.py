@@ -56,7 +56,7 @@ _BLURB_STRONG = ("预览", "預覽", "小编", "小編", "本站", "本网", "�
                  "瀏覽器", "转载", "轉載", "写作", "寫作", "素材", "网友", "網友", "投稿", "登录", "登錄", "公文")
 _BLURB_WEAK = ("精选", "精選", "精心", "筛选", "篩選", "整理", "参考", "參考", "欢迎", "歡迎", "阅读", "閱讀", "分享",
                "收藏", "灵感", "靈感", "举报", "舉報", "申诉", "申訴", "权益", "權益", "免费", "免費", "立即", "点击",
-               "點擊", "热线", "熱線", "仅供", "僅供", "所有", "浏览", "瀏覽", "神器", "了解", "出处", "出處", "一对一")
+               "點擊", "热线", "熱線", "全文", "仅供", "僅供", "所有", "浏览", "瀏覽", "神器", "了解", "出处", "出處", "一对一")
 _BLURB_STRONG_RE = re.compile("|".join(map(re.escape, _BLURB_STRONG)), re.IGNORECASE)
 _BLURB_WEAK_RE = re.compile("|".join(map(re.escape, _BLURB_WEAK)), re.IGNORECASE)
 
@@ -154,6 +154,7 @@ _TITLE_LABEL_RE = re.compile(r"^\s*(?:文章标题|文章標題)\s*[:：]\s*", r
 _EMOJI_RE = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B50\u2B55]")
 _URL_RE = re.compile(r"https?://|www\.[a-z0-9-]+\.", re.I)
 _CLOCK_STAMP_RE = re.compile(r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{8})\s*\d{1,2}:\d{2}")
+_LABELLED_DATE_RE = re.compile(r"(?:发布|發布|更新|上传|上傳|发表|發表)(?:时间|時間|日期|于|於)[:：]?\s*\d{4}\s*[-/.年]")
 _CONTACT_RE = re.compile(r"[\w.-]+@[\w-]+\.[\w.]+|(?:电话|電話|tel|热线|熱線|传真|傳真)\D{0,6}\d{3,4}[-\s]?\d{6,8}", re.I)
 _FIELD_CODE_RE = re.compile(r"\s*HYPERLINK\s+(?:\"[^\"\n]*\"|\S+)(?:\s+\\[a-z]\s+(?:\"[^\"\n]*\"|\S+))*\s*")
 
@@ -171,15 +172,13 @@ def strip_inline(text: str) -> tuple[str, list[str]]:
     aid that breaks phrase search; a field code is markup. Returns the text and
     one note per kind removed."""
     notes = []
-    text, n = _PINYIN_GLOSS_RE.subn("", text)
-    if n:
-        notes.append(f"{n} pinyin glosses")
-    text, n = _FIELD_CODE_RE.subn(" ", text)
-    if n:
-        notes.append(f"{n} Word field codes")
-    for regex, what in ((_SITE_BRACKET_RE, "site names in brackets"), (_PHOTO_CREDIT_RE, "photo credits"),
-                        (_TITLE_LABEL_RE, "title labels")):
-        text, n = regex.subn("", text)
+    rules = ((_PINYIN_GLOSS_RE, "", "pinyin glosses", ("(", "（")), (_FIELD_CODE_RE, " ", "Word field codes", ("HYPERLINK",)),
+             (_SITE_BRACKET_RE, "", "site names in brackets", ("[",)), (_PHOTO_CREDIT_RE, "", "photo credits", ("摄",)),
+             (_TITLE_LABEL_RE, "", "title labels", ("标题", "標題")))
+    for regex, repl, what, needles in rules:
+        if not any(needle in text for needle in needles):
+            continue  # the cheap test first: most pages have none of these
+        text, n = regex.subn(repl, text)
         if n:
             notes.append(f"{n} {what}")
     return text, notes
@@ -262,7 +261,7 @@ def structural_chrome(
         if is_site_blurb(c):
             mark(i, "blurb")
             continue
-        if _link_list(lines[i], c):
+        if _link_list(lines[i], c) or (_URL_RE.search(c) and not _SENTENCE_END_RE.search(c)):
             mark(i, "link-list")
             continue
         if is_prose(c):
@@ -275,7 +274,9 @@ def structural_chrome(
             mark(i, "counter")
         elif _counter_line(c, lines[i]):
             mark(i, "counter")
-        elif len(_FIELD_RE.findall(lines[i])) >= 2 and not _SENTENCE_END_RE.search(c) and _VOCAB_RE.search(c):
+        elif _LABELLED_DATE_RE.search(c) and len(c) <= 40:
+            mark(i, "counter")
+        elif len(_FIELD_RE.findall(c)) >= 2 and not _SENTENCE_END_RE.search(c) and _VOCAB_RE.search(c):
             mark(i, "vocabulary")
         elif _link_list(lines[i], c):
             mark(i, "link-list")
@@ -315,7 +316,7 @@ def _tail_zone(compacts: Sequence[str], drop: list[bool], mark: Callable[[int, s
         c = compacts[i]
         if drop[i]:
             continue
-        near_chrome = any(was_dropped[j] for j in rest[max(0, pos - 1) : pos + 2] if j != i)
+        near_chrome = (pos > 0 and drop[rest[pos - 1]]) or (pos + 1 < len(rest) and was_dropped[rest[pos + 1]])
         hits = [h.lower() for h in _VOCAB_RE.findall(c)]
         strong = [h for h in hits if h not in _WEAK]
         if len(c) <= 30 and (strong or (hits and near_chrome)) and not _ENUM_RE.match(c):

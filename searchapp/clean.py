@@ -454,6 +454,6 @@ def clean_text(
     why = [(lines[i].strip(), reasons[i] or "pattern") for i in range(len(lines)) if drop[i] and compacts[i]]
     out = _assemble(lines, drop, ends_with_newline)
     out, inline = strip_inline(out)
-    named = next((n for line, r in why if r == "blurb" for n in [named_in_blurb(compact(line))] if n), None)
+    named = next((n for line, _r in why for n in [named_in_blurb(compact(line))] if n), None)
     return CleanResult(text=out, removed_lines=len(removed), removed=removed, reasons=why, inline=inline,
                        named_title=strip_inline(named)[0] if named else None)

@@ -315,6 +315,7 @@ _SITE_PREFIX_RE = re.compile(
     r"^[^\s，。]{0,8}(?:范文|範文|文库|文庫|文秘|写作|寫作|公文|文档|文檔)(?:网|網|站|吧)?\s*(?:导航|導航)?\s*"
 )
 _HEADING_SCAN = 60
+_URL_IN_LINE_RE = re.compile(r"https?://|www\.[A-Za-z0-9-]+\.")
 _SITE_WORD_RE = re.compile(r"浏览|瀏覽|登录|登錄|注册|註冊|下载|下載|会员|會員|点击|點擊")
 _REPORT_WORD_RE = re.compile(r"工作|会议|會議|召开|召開|举行|舉行|开展|開展|情况|情況|教育|学校|學校|教师|教師")
 
@@ -350,7 +351,7 @@ def heading_index(lines: list[str]) -> int | None:
         if not item.text:
             continue
         text = _strip_labels(item.text)
-        if is_site_blurb(text) or (len(text) < 40 and _SITE_WORD_RE.search(text)):
+        if is_site_blurb(text) or (len(text) < 40 and _SITE_WORD_RE.search(text)) or _URL_IN_LINE_RE.search(text):
             continue  # the site speaking ("…方可瀏覽。"): not the report's first sentence
         if _SALUTATION_RE.match(text) or _is_paragraph(text) or _SENTENCE_END_RE.search(text[:-1] or "x"):
             if len(text) >= 20 or _SALUTATION_RE.match(text):
