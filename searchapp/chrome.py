@@ -30,7 +30,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 
-__all__ = ["strip_inline", "structural_chrome", "is_prose", "is_site_blurb", "named_in_blurb", "REASONS"]
+__all__ = ["publication_stamps", "strip_inline", "structural_chrome", "is_prose", "is_site_blurb", "named_in_blurb", "REASONS"]
 
 #: Why a line was removed, as shown by ``searchapp inspect``.
 REASONS = {
@@ -67,6 +67,38 @@ _NAMED_RE = re.compile(
     r"(?:\d+篇|[一二三四五六七八九十]+篇)?(?P<name>[^,，。!！:：“”\s]{6,50}?)(?:\d+篇)?(?:参考)?(?:范文|範文)?"
     r"(?=[,，。!！]|[,，]?(?:供|仅供|僅供|希望|欢迎|歡迎|愿|願))"
 )
+
+
+_FULL_DATE_RE = re.compile(
+    r"(?:19|20)\d\d\s*(?:[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}|年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)|(?:19|20)\d{6}\s*\d{1,2}:\d{2}"
+)
+# Dates that belong to the site or the reader, not to the page's item.
+_NOT_PUBLICATION_RE = re.compile(r"今天|今日|上传|上傳|发布于|發布於|下载|下載|更新|修改|copyright|©|版权|版權", re.I)
+# Words of document-sharing (文库/范文) sites, whose page dates are upload dates.
+_SHARING_RE = re.compile(r"范文|範文|文档|文檔|文库|文庫|小编|小編|会员|會員|vip|下载|下載|上传|上傳|投稿|写作|寫作|"
+                         r"付费|付費|文秘|公文|总结网|總結網|资料|資料", re.I)
+#: Publication stamps are looked for in the page's first lines only.
+STAMP_LINES = 25
+
+
+def publication_stamps(lines: Sequence[str], drop: Sequence[bool]) -> list[str]:
+    """Removed lines near the top that date the page's item ("2016/12/09 06:00",
+    "左江日报 2020-04-25 10:33", "发布时间:2017-06-01"): the date of a news item,
+    a weaker clue than any date in the text. Upload, "today" and update stamps are
+    not publication dates and are left out."""
+    if any(dropped and _SHARING_RE.search(line) for line, dropped in zip(lines, drop)):
+        return []  # a document-sharing site: its dates are upload dates
+    out = []
+    seen = 0
+    for line, dropped in zip(lines, drop):
+        if not line.strip():
+            continue
+        seen += 1
+        if seen > STAMP_LINES:
+            break
+        if dropped and _FULL_DATE_RE.search(line) and not _NOT_PUBLICATION_RE.search(line):
+            out.append(line.strip())
+    return out
 
 
 def named_in_blurb(line: str) -> str | None:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Sequence
 
-from searchapp.chrome import named_in_blurb, strip_inline, structural_chrome
+from searchapp.chrome import named_in_blurb, publication_stamps, strip_inline, structural_chrome
 from searchapp.extract.title import heading_index
 
 __all__ = [
@@ -171,6 +171,8 @@ class CleanResult:
     #: The document a removed site blurb names ("…整理的XX工作总结，供参考"): a title
     #: for a page that has no heading of its own.
     named_title: str | None = None
+    #: Removed stamp lines near the top that date the page's item (news date).
+    stamps: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -456,4 +458,5 @@ def clean_text(
     out, inline = strip_inline(out)
     named = next((n for line, _r in why for n in [named_in_blurb(compact(line))] if n), None)
     return CleanResult(text=out, removed_lines=len(removed), removed=removed, reasons=why, inline=inline,
-                       named_title=strip_inline(named)[0] if named else None)
+                       named_title=strip_inline(named)[0] if named else None,
+                       stamps=publication_stamps(lines, drop))

@@ -68,14 +68,14 @@ def doc_id(source: str, article: int) -> str:
     return hashlib.sha1(f"{source}#{article}".encode("utf-8")).hexdigest()[:16]
 
 
-def _extract(title: str, norm_text: str, settings: Settings) -> dict[str, Any]:
+def _extract(title: str, norm_text: str, settings: Settings, stamps: list[str] | None = None) -> dict[str, Any]:
     from searchapp.extract.doctype import detect_type
     from searchapp.extract.region import extract_region
     from searchapp.extract.themes import assign_themes
     from searchapp.extract.year import extract_year
 
     norm_title = normalize(title).text
-    year = extract_year(norm_title, norm_text)
+    year = extract_year(norm_title, norm_text, stamps=[normalize(s).text for s in stamps or []])
     region = extract_region(norm_title, norm_text, year.year)
     themes = assign_themes(norm_text, settings.themes)
     return {
@@ -171,6 +171,7 @@ def prepare_file(path: Path, display_path: str, settings: Settings,
     patterns = ix.boilerplate_patterns
     for number, (title_hint, part) in enumerate(parts, start=1 if len(parts) > 1 else 0):
         named = None
+        stamps: list[str] = []
         if ix.clean_boilerplate:
             cleaned = clean_text(part, patterns, title_hint=title_hint)
             part = cleaned.text
@@ -179,12 +180,13 @@ def prepare_file(path: Path, display_path: str, settings: Settings,
             result.removed_why.extend(cleaned.reasons)
             result.inline_removed.extend(cleaned.inline)
             named = cleaned.named_title
+            stamps = cleaned.stamps
         if not part.strip():
             continue
         title = title_hint or extract_title(part, filename=path.name, named=named)
         normalized = normalize(part)
         norm = normalized.text
-        fields = _extract(title, norm, settings)
+        fields = _extract(title, norm, settings, stamps)
         if overrides:
             if "title" in overrides and len(parts) == 1:
                 title = overrides["title"]

@@ -760,8 +760,45 @@ def _sentence_start_evidence(text: str, mentions: list[_Mention]) -> _Found:
     return year, f"year opening a sentence: {year}年 → {year}"
 
 
-def extract_year(title: str, text: str) -> YearGuess:
+_DOC_TITLE_RE = re.compile(
+    r"(?:报告|总结|讲话|讲话稿|发言|致辞|汇报|计划|规划|方案|要点|意见|办法|材料|述职|自查|纲要|思路|范文)[)）\]】]?\s*$"
+)
+_MASKED_YEAR_RE = re.compile(r"(?:[xX×*]{2}|20[xX×*]{2}|[xX×*]{4})\s*年|[xX×*]{2}\s*学年")
+
+
+def _only_year_evidence(mentions: list[_Mention]) -> _Found:
+    """A text that names one year only (not as a target, a start or history), however
+    often, is about that year: a news item's "召开2014年…推进会"."""
+    years = {m.year for m in mentions if m.role in ("neutral", "review", "plan")}
+    others = {m.year for m in mentions if m.role != "excluded"}
+    if len(years) != 1 or others - years:
+        return None
+    year = years.pop()
+    named = [m for m in mentions if m.year == year and m.role != "excluded"]
+    if len(named) < 2 and all(m.dated for m in named):
+        return None  # "1998年3月就职": one event's date, not the period the text is about
+    return year, f"the only year the text names: {year}"
+
+
+def _stamp_evidence(stamps: list[str], text: str, title: str) -> _Found:
+    """A publication stamp the cleaner removed near the top (a news item's date),
+    unless the text masks its own years (xx年: a template whose year is hidden) or the
+    title names a document type (a report's page date is when it was posted)."""
+    if not stamps or _MASKED_YEAR_RE.search(text) or _DOC_TITLE_RE.search(title or ""):
+        return None
+    hi = _dt.date.today().year
+    for stamp in stamps:
+        m = re.search(r"((?:19|20)\d\d)", _normalize_digits(stamp))
+        if m and MIN_YEAR <= int(m.group(1)) <= hi:
+            return int(m.group(1)), f"publication stamp: {stamp[:40]} → {m.group(1)}"
+    return None
+
+
+def extract_year(title: str, text: str, stamps: list[str] | None = None) -> YearGuess:
     """Guess the report's year from its title and (normalized) text.
+
+    ``stamps`` are date lines the cleaner removed near the top of the page; they are
+    the weakest evidence (a news item's publication date).
 
     Returns a :class:`YearGuess` whose ``year`` is None when the evidence is
     missing or only points at other documents' years (citations, history,
@@ -791,18 +828,29 @@ def extract_year(title: str, text: str) -> YearGuess:
         lambda: _roc_evidence(body),
         lambda: _dated_body_evidence(mentions),
         lambda: _sentence_start_evidence(body, mentions),
+        lambda: None if _DOC_TITLE_RE.search(norm_title) else _only_year_evidence(mentions),
+        lambda: _stamp_evidence(stamps or [], body, norm_title),
     )
     strong = [f for f in (step() for step in late) if f is not None]
     title_found = None if is_first_sentence(title, text) else _title_evidence(norm_title)
+    # Does the text name the title's year anywhere but in its copy of the title?
+    rest = body.replace(norm_title, "", 1) if norm_title else body
+    text_names_title_year = title_found is not None and str(title_found[0]) in rest
     if found and strong and title_found is not None and found[0] == title_found:
         # A year on the title that the text never names, while the text dates itself
-        # otherwise, is a sharing site's SEO year: the text's evidence wins.
-        if not any(m.year == title_found[0] for m in mentions) and strong[0][0] != title_found[0]:
+        # by a yearly event's ordinal or the ROC calendar, is a sharing site's SEO year.
+        if (not text_names_title_year and strong[0][0] != title_found[0]
+                and strong[0][1].startswith(("ordinal", "ROC"))):
             found = [strong[0], *found]
     elif found and strong and strong[0][1].startswith(("ordinal", "ROC")) and strong[0][0] != found[0][0] \
             and not any(m.year == found[0][0] and m.dated for m in mentions):
         found = [strong[0], *found]
     found += strong
+    if (found and title_found is not None and found[0] == title_found and _MASKED_YEAR_RE.search(body)
+            and not text_names_title_year):
+        # The text hides its own years (xx年) and never names the title's: the title's
+        # year was stuck on by the sharing site.
+        return YearGuess(None, [f"ignored: title year {title_found[0]} on a text that masks its years", *notes])
     if found:
         year, reason = found[0]
         # Lower-ranked clues are kept for the reader, not used.
