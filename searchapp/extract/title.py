@@ -48,11 +48,13 @@ _TAG_RE = re.compile(
     re.IGNORECASE,
 )
 
+# A PDF viewer's page number before the first line: "1 2019年…", "3 关于…".
+_PAGE_NUMBER_RE = re.compile(r"^\d{1,3}\s+(?=(?:19|20)\d\d\s*年|[\u4e00-\u9fff「“《])")
 # "(新)", "【最新】" before a title.
 _LEAD_TAG_RE = re.compile(r"^[(（【\[](?:新|最新|精选|精選|精品|推荐|推薦|热门|熱門|原创|原創)[)）】\]]\s*")
 # A compilation's article number after the title: "…述职报告 篇1", "…工作总结1", "…总结篇1".
 _ARTICLE_NUMBER_RE = re.compile(
-    r"(?<=[告结結话話报報划劃案知见見点點要料稿])\s*(?:第?\s*[0-9一二三四五六七八九十]{1,2}\s*篇|篇\s*[0-9一二三四五六七八九十]{1,2}|[0-9]{1,2})$"
+    r"(?<=[告结結话話报報划劃案知见見点點要料稿])\s*(?:第?\s*[0-9一二三四五六七八九十]{1,2}\s*篇|篇\s*[0-9一二三四五六七八九十]{1,2}|[0-9]{1,2})(?:\s*[:：])?$"
 )
 
 # Lines that are page furniture rather than content: labelled metadata
@@ -124,6 +126,7 @@ def _clean(raw: str) -> _Line:
         line, compilation = line[m.end() :].strip(), True
     line = _TAG_RE.sub("", line).strip()
     line = _LEAD_TAG_RE.sub("", _ARTICLE_NUMBER_RE.sub("", line)).strip()
+    line = _PAGE_NUMBER_RE.sub("", line)
     return _Line(line, compilation, heading)
 
 
