@@ -229,6 +229,8 @@ def _county_fallback(gaz: _Gazetteer, doc: _Document, guess: RegionGuess, title:
         return None
     if guess.province in SPECIAL_REGIONS:
         return None
+    if any(mask.endswith(("县", "区")) for mask in doc.anonymised):
+        return None  # the report masks its own county (x县, 某区): never guess it
     # Without a county voice (我县/全区), only a text that speaks from no level at all.
     voiceless = not any(doc.hints.values())
     if doc.hints.get(DISTRICT, 0) == 0 and not voiceless:
