@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 __all__ = ["publication_stamps", "strip_inline", "structural_chrome", "is_prose", "is_site_blurb", "named_in_blurb", "REASONS"]
 
@@ -57,6 +58,7 @@ _BLURB_STRONG = ("预览", "預覽", "小编", "小編", "本站", "本网", "�
 _BLURB_WEAK = ("精选", "精選", "精心", "筛选", "篩選", "整理", "参考", "參考", "欢迎", "歡迎", "阅读", "閱讀", "分享",
                "收藏", "灵感", "靈感", "举报", "舉報", "申诉", "申訴", "权益", "權益", "免费", "免費", "立即", "点击",
                "點擊", "热线", "熱線", "全文", "仅供", "僅供", "所有", "浏览", "瀏覽", "神器", "了解", "出处", "出處", "一对一")
+_ADDRESS_RE = re.compile(r"您|大家|你们|你的|为你|給你|给你|读者|讀者")
 _BLURB_STRONG_RE = re.compile("|".join(map(re.escape, _BLURB_STRONG)), re.IGNORECASE)
 _BLURB_WEAK_RE = re.compile("|".join(map(re.escape, _BLURB_WEAK)), re.IGNORECASE)
 
@@ -118,8 +120,9 @@ def is_site_blurb(line: str) -> bool:
     total = len(strong) + len(weak)
     if len(line) <= 40 and total >= 3 and not line.rstrip().endswith("。"):
         return True
-    if _CLAUSE_RE.search(line.rstrip("。!！")):  # a sentence: only unmistakable self-talk
-        return (len(strong) >= 2 and total >= 3) or total >= 4
+    if _CLAUSE_RE.search(line.rstrip("。!！")):
+        # A sentence: only unmistakable self-talk, or talk to the reader (您, 大家).
+        return len(strong) >= 3 or (total >= 3 and _ADDRESS_RE.search(line) is not None)
     return total >= 3 or (len(line) <= 30 and total >= 2)
 
 # Generic words of site furniture, Simplified and Traditional. Short on purpose: a
@@ -216,8 +219,10 @@ def strip_inline(text: str) -> tuple[str, list[str]]:
     return text, notes
 
 
+@lru_cache(maxsize=8192)
 def is_prose(c: str) -> bool:
-    """A compact line that reads as report text: long, or a sentence."""
+    """A compact line that reads as report text: long, or a sentence. (Cached: the
+    rules below ask it of the same lines several times.)"""
     if len(c) < 16:
         return False
     han = len(_HAN_RE.findall(c))
@@ -364,7 +369,7 @@ def _after_end(compacts: Sequence[str], drop: list[bool], mark: Callable[[int, s
     before = 0
     seen_prose = False
     for i, c in enumerate(compacts):
-        if seen_prose and not drop[i] and 0 < len(c) <= 24 and _TAIL_HEAD_RE.match(c):
+        if seen_prose and 0 < len(c) <= 24 and _TAIL_HEAD_RE.match(c):
             rest = total - before
             if rest <= before * 0.6:
                 for j in range(i, len(compacts)):
