@@ -814,8 +814,9 @@ def extract_year(title: str, text: str, stamps: list[str] | None = None) -> Year
     notes: list[str] = []
     if repaired:
         notes.append('repaired digits: the text has no "1" at all, so "20d年" was read as "201d年"')
+    title_found = None if is_first_sentence(title, text) else _title_evidence(norm_title)
     steps: tuple[Callable[[], _Found], ...] = (
-        lambda: None if is_first_sentence(title, text) else _title_evidence(norm_title),
+        lambda: title_found,
         lambda: _header_year_evidence(opening, mentions, subtitles_only=True),
         lambda: _signature_evidence(lines, mentions),
         lambda: _header_dated_evidence(header, mentions),
@@ -832,7 +833,6 @@ def extract_year(title: str, text: str, stamps: list[str] | None = None) -> Year
         lambda: _stamp_evidence(stamps or [], body, norm_title),
     )
     strong = [f for f in (step() for step in late) if f is not None]
-    title_found = None if is_first_sentence(title, text) else _title_evidence(norm_title)
     # Does the text name the title's year anywhere but in its copy of the title?
     rest = body.replace(norm_title, "", 1) if norm_title else body
     text_names_title_year = title_found is not None and str(title_found[0]) in rest
