@@ -58,7 +58,7 @@ _BLURB_STRONG = ("预览", "預覽", "小编", "小編", "本站", "本网", "�
 _BLURB_WEAK = ("精选", "精選", "精心", "筛选", "篩選", "整理", "参考", "參考", "欢迎", "歡迎", "阅读", "閱讀", "分享",
                "收藏", "灵感", "靈感", "举报", "舉報", "申诉", "申訴", "权益", "權益", "免费", "免費", "立即", "点击",
                "點擊", "热线", "熱線", "全文", "仅供", "僅供", "所有", "浏览", "瀏覽", "神器", "了解", "出处", "出處", "一对一")
-_ADDRESS_RE = re.compile(r"您|大家|你们|你的|为你|給你|给你|读者|讀者")
+_ADDRESS_RE = re.compile(r"您|大家|你们|你的|为你|給你|给你|读者|讀者|请点击|請點擊|请进行|請進行|请联系|請聯繫|请先|請先|请自行|請自行")
 _BLURB_STRONG_RE = re.compile("|".join(map(re.escape, _BLURB_STRONG)), re.IGNORECASE)
 _BLURB_WEAK_RE = re.compile("|".join(map(re.escape, _BLURB_WEAK)), re.IGNORECASE)
 
@@ -188,7 +188,7 @@ _PHOTO_CREDIT_RE = re.compile(r"(?<=[。!！\s])\s*(?:记者|記者|摄影|攝�
 _TITLE_LABEL_RE = re.compile(r"^\s*(?:文章标题|文章標題)\s*[:：]\s*", re.M)
 _EMOJI_RE = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B50\u2B55]")
 _URL_RE = re.compile(r"https?://|www\.[a-z0-9-]+\.", re.I)
-_CLOCK_STAMP_RE = re.compile(r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{8})\s*\d{1,2}:\d{2}")
+_CLOCK_STAMP_RE = re.compile(r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{4}年\d{1,2}月\d{1,2}日|\d{8})\s*\d{1,2}:\d{2}")
 _LABELLED_DATE_RE = re.compile(r"(?:发布|發布|更新|上传|上傳|发表|發表)(?:时间|時間|日期|于|於)[:：]?\s*\d{4}\s*[-/.年]")
 _CONTACT_RE = re.compile(r"[\w.-]+@[\w-]+\.[\w.]+|(?:电话|電話|tel|热线|熱線|传真|傳真)\D{0,6}\d{3,4}[-\s]?\d{6,8}", re.I)
 _FIELD_CODE_RE = re.compile(r"\s*HYPERLINK\s+(?:\"[^\"\n]*\"|\S+)(?:\s+\\[a-z]\s+(?:\"[^\"\n]*\"|\S+))*\s*")

@@ -318,6 +318,7 @@ _SITE_PREFIX_RE = re.compile(
     r"^[^\s，。]{0,8}(?:范文|範文|文库|文庫|文秘|写作|寫作|公文|文档|文檔)(?:网|網|站|吧)?\s*(?:导航|導航)?\s*"
 )
 _HEADING_SCAN = 60
+_TITLE_OPENER_RE = re.compile(r"^(?:关于|關於|在|致)")
 _URL_IN_LINE_RE = re.compile(r"https?://|www\.[A-Za-z0-9-]+\.")
 _SITE_WORD_RE = re.compile(r"浏览|瀏覽|登录|登錄|注册|註冊|下载|下載|会员|會員|点击|點擊")
 _REPORT_WORD_RE = re.compile(r"工作|会议|會議|召开|召開|举行|舉行|开展|開展|情况|情況|教育|学校|學校|教师|教師")
@@ -344,6 +345,12 @@ def _heading_score(text: str, others: list[str]) -> int:
 
 
 def heading_index(lines: list[str]) -> int | None:
+    """Index in ``lines`` of the report's heading (see :func:`_heading_choice`)."""
+    choice = _heading_choice(lines)
+    return choice[0] if choice else None
+
+
+def _heading_choice(lines: list[str]) -> tuple[int, int] | None:
     """Index in ``lines`` of the report's heading: among the title-shaped lines above
     the first paragraph of prose, the one that says what the report is (ends with a
     document type, names work or a meeting) and that the page repeats, the closest to
@@ -377,13 +384,22 @@ def heading_index(lines: list[str]) -> int | None:
             best = (score, pos)
     if best is None:
         return None
-    pos = best[1]
+    score, pos = best
     # The heading may be the last line of a title block: a main title, a "——"
     # subtitle and its continuation all belong to it.
-    while pos > 0 and (_SUBTITLE_RE.match(items[pos][1]) or _SUBTITLE_RE.match(items[pos - 1][1])) \
-            and _is_title_like(items[pos - 1][1]) and not _is_chrome(items[pos - 1][1]):
+    while pos > 0 and _is_title_like(items[pos - 1][1]) and not _is_chrome(items[pos - 1][1]):
+        prev, cur = items[pos - 1][1], items[pos][1]
+        if not (_SUBTITLE_RE.match(cur) or _SUBTITLE_RE.match(prev)):
+            # A title broken over lines ("关于进一步加强…" + "…的实施意见"): move up only
+            # when the line above, assembled as a title, takes this line in.
+            bare_prev, bare_cur = re.sub(r"\s", "", prev), re.sub(r"\s", "", cur)
+            if _TITLE_OPENER_RE.match(cur) or bare_cur in bare_prev or bare_prev in bare_cur:
+                break  # "关于…" starts a title of its own; a line holding the other is a copy
+            block = [_Line(t) for _, t in items[pos - 1 : pos + 3]]
+            if cur not in _assemble(block, 0):
+                break
         pos -= 1
-    return items[pos][0]
+    return items[pos][0], score
 
 
 def _glued_heading(line: str) -> str | None:
@@ -416,17 +432,17 @@ def extract_title(text: str, filename: str | None = None, named: str | None = No
     if content and content[0].markdown_heading:
         return first  # the author marked the heading
     raw_lines = (text or "").splitlines()[: _SCAN_LINES * 3]
-    h = heading_index(raw_lines)
-    if h is None:
+    choice = _heading_choice(raw_lines)
+    if choice is None:
         return first
+    h, h_score = choice
     sub = [_Line(_strip_labels(it.text), it.compilation, it.markdown_heading)
            for it in _content_lines("\n".join(raw_lines[h:]))]
     if not sub or not _is_title_like(sub[0].text):
         return first
     others = [_strip_labels(_clean(r).text) for r in raw_lines]
     if first and _is_title_like(first) and not _is_chrome(first) and (
-            _heading_score(first, [o for o in others if o != first]) >= _heading_score(sub[0].text, [
-                o for o in others if o != sub[0].text])):
+            _heading_score(first, [o for o in others if o != first]) >= h_score):
         return first
     return _assemble(sub, 0)
 
