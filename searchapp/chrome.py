@@ -231,6 +231,11 @@ def is_prose(c: str) -> bool:
     return han >= 16 and (_SENTENCE_END_RE.search(c) is not None or len(_CLAUSE_RE.findall(c)) >= 2)
 
 
+def _is_sentence(c: str) -> bool:
+    """A line that ends a sentence and has some words in it (not a caption or a button)."""
+    return len(_HAN_RE.findall(c)) >= 8 and c.rstrip().endswith(("。", "!", "！", "?", "？")) and not _VOCAB_RE.search(c)
+
+
 def _vocabulary_line(raw: str, c: str) -> bool:
     if not c or len(c) > 2 * MAX_SHORT or _ENUM_RE.match(c):
         return False
@@ -372,7 +377,12 @@ def _after_end(compacts: Sequence[str], drop: list[bool], mark: Callable[[int, s
         if seen_prose and 0 < len(c) <= 24 and _TAIL_HEAD_RE.match(c):
             rest = total - before
             if rest <= before * 0.6:
-                for j in range(i, len(compacts)):
+                # Sentences after the last line of furniture are the text again (a
+                # paragraph appended after the footer), not a listed snippet.
+                end = len(compacts)
+                while end > i and (not compacts[end - 1] or (not drop[end - 1] and _is_sentence(compacts[end - 1]))):
+                    end -= 1
+                for j in range(i, end):
                     mark(j, "after-end")
                 return
         if not seen_prose and not drop[i] and is_prose(c):
