@@ -141,7 +141,7 @@ _VOCAB = (
     "浏览器", "窄屏", "宽屏", "摄影", "攝影", "记者", "記者", "通讯员", "本页", "url", "感受",
     "复制", "複製", "全文", "免费", "免費", "在线", "在線", "查看", "写作", "寫作", "热线", "熱線",
     "页数", "頁數", "字数", "字數", "download", "transcript", "embed", "citation", "preview", "login",
-    "跳至", "跳到", "主要内容", "返回顶部", "关闭窗口", "關閉窗口", "关闭本页", "關閉本頁", "预览结束", "預覽結束", "公开方式", "公开形式", "公开范围", "公开责任", "信息公开",
+    "跳至", "跳到", "跳至主要内容", "返回顶部", "关闭窗口", "關閉窗口", "关闭本页", "關閉本頁", "预览结束", "預覽結束", "公开方式", "公开形式", "公开范围", "公开责任", "信息公开",
 )
 # Field labels that meeting minutes and notices use too: chrome only next to other chrome.
 _WEAK = frozenset({"来源:", "來源:", "作者:", "编辑:", "編輯:", "发布时间", "發布時間", "发布日期", "记者", "記者",
@@ -155,13 +155,23 @@ _REPORT_WORDS_RE = re.compile(
 )
 _ENUM_RE = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d{1,2}[、.．](?!\d)|第[一二三四五六七八九十\d]+[章节條条])")
 _SENTENCE_END_RE = re.compile(r"[。!?！？;；]")
+# A line that ends like a document's title, or starts with a date (a law's history).
+_DOC_TYPE_END_RE = re.compile(
+    r"(?:报告|報告|总结|總結|讲话|講話|汇报|匯報|通知|方案|计划|計劃|规划|規劃|要点|要點|意见|意見|办法|辦法|"
+    r"条例|條例|规定|規定|决定|決定|法|细则|細則|纲要|綱要|解释|解釋|公告|通告|纪要|紀要|准则|準則|规程|規程|"
+    r"标准|標準|规则|規則|章程|须知|須知|守则|守則)[)）]?$"
+)
+_DATED_LINE_RE = re.compile(r"^(?:19|20)\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
+# A site's name: "某某网", "某某範文站", "…文库".
+_SITE_NAME_RE = re.compile(r"(?:网|網|站|文库|文庫|频道|頻道)$|^.{0,10}(?:网|網)(?:\s|$)")
+_CHAPTER_RE = re.compile(r"第[一二三四五六七八九十百\d]+[章节節条條编編部]")
 _CLAUSE_RE = re.compile(r"[,，。;；!?！？]")
 _HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 _LINK_SEP_RE = re.compile(r"\s*(?:[|｜_•·■◆►>＞»›]|&gt;)\s*|\s{2,}|\u3000+")
 # "索引号: … 组配分类: …": two or more labelled fields on one line.
 _FIELD_RE = re.compile(r"[\u4e00-\u9fff]{2,6}\s*[:：]")
 _COUNTER_RE = re.compile(
-    r"^[-—•·*\s]*(?:约|約|共|第)?\s*[\d.,]+\s*(?:[wW万萬千kKmM]?\s*(?:字|页|頁|次|人|篇|份|条|條|B|KB|MB|k)?)"
+    r"^[-—•·*\s]*(?:约|約|共)?\s*[\d.,]+\s*(?:[wW万萬千kKmM]?\s*(?:字|页|頁|次|人|篇|份|B|KB|MB|k)?)"
     r"(?:\s*(?:/|／)\s*\d+)?(?:\s*(?:查看|浏览|瀏覽|阅读|閱讀|下载|下載|收藏|点赞|評論|评论|download|views?))?\s*$",
     re.IGNORECASE,
 )
@@ -231,14 +241,22 @@ def is_prose(c: str) -> bool:
     return han >= 16 and (_SENTENCE_END_RE.search(c) is not None or len(_CLAUSE_RE.findall(c)) >= 2)
 
 
+def _is_heading_markup(raw: str) -> bool:
+    """A Markdown heading or a table row: the document's own structure."""
+    stripped = raw.strip()
+    return stripped.startswith("#") or any(ch in stripped for ch in "│┃|｜") and stripped.count("│") >= 2
+
+
 def _is_sentence(c: str) -> bool:
     """A line that ends a sentence and has some words in it (not a caption or a button)."""
     return len(_HAN_RE.findall(c)) >= 8 and c.rstrip().endswith(("。", "!", "！", "?", "？")) and not _VOCAB_RE.search(c)
 
 
 def _vocabulary_line(raw: str, c: str) -> bool:
-    if not c or len(c) > 2 * MAX_SHORT or _ENUM_RE.match(c):
+    if not c or len(c) > 2 * MAX_SHORT or _ENUM_RE.match(c) or _is_heading_markup(raw):
         return False
+    if c.endswith((":", "：")) and len(c) >= 8 and len(_VOCAB_RE.findall(c)) == 1:
+        return False  # "会员大会行使下列职权:" introduces the text's own list
     hits = _VOCAB_RE.findall(c)
     if not hits or all(h.lower() in _WEAK for h in hits) and len(hits) < 2:
         return False
@@ -284,11 +302,13 @@ def structural_chrome(
     drop: list[bool],
     reasons: list[str | None],
     find_title: Callable[[list[str]], int | None],
+    is_title_like: Callable[[str], bool] = lambda line: False,
 ) -> None:
     """Mark chrome lines by their shape (see the module docstring), in place.
 
     ``find_title`` gets the kept lines (``""`` for dropped ones) and returns the
-    index of the report's heading, or None."""
+    index of the report's heading, or None; ``is_title_like`` says whether a line above
+    it is shaped like a title (such a line is kept unless it has site words)."""
     n = len(lines)
 
     def mark(i: int, why: str) -> None:
@@ -312,7 +332,7 @@ def structural_chrome(
             mark(i, "emoji")
         elif _URL_RE.search(c) and not _SENTENCE_END_RE.search(c):
             mark(i, "link-list")
-        elif _CLOCK_STAMP_RE.search(c) and len(_HAN_RE.findall(_CLOCK_STAMP_RE.sub("", c))) <= 12:
+        elif _CLOCK_STAMP_RE.search(c) and "《" not in c and len(_HAN_RE.findall(_CLOCK_STAMP_RE.sub("", c))) <= 12:
             mark(i, "counter")
         elif _counter_line(c, lines[i]):
             mark(i, "counter")
@@ -329,7 +349,8 @@ def structural_chrome(
     for i in range(n):
         c = compacts[i]
         if (not drop[i] and counts[c] >= 2 and 4 <= len(c) <= 24 and not is_prose(c)
-                and not _REPORT_WORDS_RE.search(c) and not _ENUM_RE.match(c) and not _SENTENCE_END_RE.search(c)):
+                and not _REPORT_WORDS_RE.search(c) and not _ENUM_RE.match(c) and not _SENTENCE_END_RE.search(c)
+                and not _is_heading_markup(lines[i]) and not _CHAPTER_RE.search(c)):
             mark(i, "repeated-short")
 
     kept = [lines[i] if not drop[i] else "" for i in range(n)]
@@ -341,6 +362,10 @@ def structural_chrome(
                 continue
             if _SENTENCE_END_RE.search(c) and is_prose(c) and not _VOCAB_RE.search(c):
                 break  # report text above the heading: stop, remove nothing more
+            site_ish = bool(_VOCAB_RE.search(c) or _SITE_NAME_RE.search(lines[i].strip()) or "\ufffd" in c)
+            if not site_ish and (_is_heading_markup(lines[i]) or _DOC_TYPE_END_RE.search(c) or _DATED_LINE_RE.match(c)
+                                 or (is_title_like(lines[i]) and len(c) >= 8)):
+                continue  # the document's own heading, title-shaped line or history line
             mark(i, "before-title")
     _after_end(compacts, drop, mark)
     _tail_zone(compacts, drop, mark)

@@ -32,7 +32,7 @@ from functools import lru_cache
 from typing import Sequence
 
 from searchapp.chrome import named_in_blurb, publication_stamps, strip_inline, structural_chrome
-from searchapp.extract.title import heading_index
+from searchapp.extract.title import heading_index, is_title_line
 
 __all__ = [
     "DEFAULT_BOILERPLATE_PATTERNS",
@@ -450,7 +450,7 @@ def clean_text(
     _trim_tail(lines, compacts, drop, rules)
     reasons = [r if r or not d else "after-end" for r, d in zip(reasons, drop)]
     if structural:
-        structural_chrome(lines, compacts, drop, reasons, heading_index)
+        structural_chrome(lines, compacts, drop, reasons, heading_index, is_title_line)
 
     removed = [lines[i].strip() for i in range(len(lines)) if drop[i] and compacts[i]]
     why = [(lines[i].strip(), reasons[i] or "pattern") for i in range(len(lines)) if drop[i] and compacts[i]]

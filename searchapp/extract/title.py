@@ -20,7 +20,7 @@ from pathlib import PurePath
 
 from searchapp.chrome import is_site_blurb
 
-__all__ = ["MAX_TITLE_CHARS", "extract_title", "heading_index", "is_first_sentence"]
+__all__ = ["MAX_TITLE_CHARS", "extract_title", "heading_index", "is_first_sentence", "is_title_line"]
 
 #: Titles longer than this are cut (a subtitle is dropped first).
 MAX_TITLE_CHARS = 80
@@ -165,6 +165,12 @@ def _is_title_like(line: str) -> bool:
         and not _HEADING_RE.match(line)
         and not _is_paragraph(line)
     )
+
+
+def is_title_line(raw: str) -> bool:
+    """Is this raw line shaped like a title (not chrome, not a sentence)?"""
+    text = _clean(raw).text
+    return _is_title_like(text) and not _is_chrome(text)
 
 
 def _can_continue(item: _Line) -> bool:
