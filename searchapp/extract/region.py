@@ -214,6 +214,9 @@ def extract_region(title: str, text: str, year: int | None = None) -> RegionGues
 # short form once before 教育/县委 (推动平昌教育…), the name only in the title. When
 # the text speaks as a county (我县/全区) and exactly one county-level unit is named
 # that way, consistent with what was already decided, it is the report's.
+#: A text that never speaks as 我省/我市/我县 gets a county only when it is short (one
+#: news item), not a bulletin that names a county in one of its stories.
+VOICELESS_MAX_CHARS = 6000
 _COUNTY_CONTEXT = re.compile(r"^(?:教育|县委|县政府|区委|区政府|县人民|区人民|全县|全区|籍|人民政府|党委|讯|报道|新闻)")
 _COUNTY_VOICE = re.compile(r"[我全本]县(?!域)")
 _DISTRICT_VOICE = re.compile(r"[我全本]区(?!域)")
@@ -233,8 +236,11 @@ def _county_fallback(gaz: _Gazetteer, doc: _Document, guess: RegionGuess, title:
         return None  # the report masks its own county (x县, 某区): never guess it
     # Without a county voice (我县/全区), only a text that speaks from no level at all.
     voiceless = not any(doc.hints.values())
-    if doc.hints.get(DISTRICT, 0) == 0 and not voiceless:
+    if doc.hints.get(DISTRICT, 0) == 0 and not (voiceless and doc.length <= VOICELESS_MAX_CHARS):
         return None
+    provinces = {gaz.nodes[nid].province for m, accepted in zip(doc.mentions, doc.candidates) for nid, _ in accepted}
+    if len(provinces) > 2:
+        return None  # a text that ranges over provinces (a national bulletin) is about none of its counties
     # The unit word the text speaks with (全县 or 全区) must be the county's own for a
     # short form: 振兴教育 in a 全县 speech is not 振兴区.
     county_voice = len(_COUNTY_VOICE.findall(text)) >= len(_DISTRICT_VOICE.findall(text))

@@ -324,6 +324,10 @@ _SITE_PREFIX_RE = re.compile(
     r"^[^\s，。]{0,8}(?:范文|範文|文库|文庫|文秘|写作|寫作|公文|文档|文檔)(?:网|網|站|吧)?\s*(?:导航|導航)?\s*"
 )
 _HEADING_SCAN = 60
+# "最新異動日期：2024…", "法規類別：…": a labelled field, never a heading.
+_FIELD_LINE_RE = re.compile(r"^[^：:，,。]{1,8}[：:]")
+# "2001年12月25日 …会议通过": a dated line (a law's history, a stamp), never a heading.
+_DATE_LEAD_RE = re.compile(r"^[(（]?(?:19|20)\d\d\s*(?:年\s*\d{1,2}\s*月|[-/.]\s*\d)")
 _TITLE_OPENER_RE = re.compile(r"^(?:关于|關於|在|致)")
 _URL_IN_LINE_RE = re.compile(r"https?://|www\.[A-Za-z0-9-]+\.")
 _SITE_WORD_RE = re.compile(r"浏览|瀏覽|登录|登錄|注册|註冊|下载|下載|会员|會員|点击|點擊")
@@ -378,7 +382,8 @@ def _heading_choice(lines: list[str]) -> tuple[int, int] | None:
     texts = [t for _, t in items]
     best: tuple[int, int] | None = None
     shaped = [pos for pos, (_, text) in enumerate(items)
-              if len(text) >= 5 and _is_title_like(text) and not _is_chrome(text) and not is_site_blurb(text)]
+              if len(text) >= 5 and _is_title_like(text) and not _is_chrome(text) and not is_site_blurb(text)
+              and not _FIELD_LINE_RE.match(text) and not _DATE_LEAD_RE.match(text)]
     nearest = shaped[-1] if shaped and len(items[shaped[-1]][1]) >= 8 else None
     for pos in shaped:
         text = items[pos][1]
@@ -447,8 +452,9 @@ def extract_title(text: str, filename: str | None = None, named: str | None = No
     if not sub or not _is_title_like(sub[0].text):
         return first
     others = [_strip_labels(_clean(r).text) for r in raw_lines]
+    first_score = _heading_score(first, [o for o in others if o != first]) if first else 0
     if first and _is_title_like(first) and not _is_chrome(first) and (
-            _heading_score(first, [o for o in others if o != first]) >= h_score):
+            first_score >= h_score):
         return first
     return _assemble(sub, 0)
 
