@@ -699,6 +699,9 @@ def _body_evidence(text: str, lines: list[_Line], mentions: list[_Mention]) -> t
     return x, f"body: reviews {seen} → {x}"
 
 
+#: Texts up to this long (a news item, a short summary) may be dated by a year that
+#: opens a sentence; a long report opens many sentences with the years it reviews.
+SHORT_TEXT_CHARS = 6000
 #: 第N个教师节: the first Teachers' Day was in 1985.
 _ORDINAL_RE = re.compile(r"第\s*([一二三四五六七八九十百\d]{1,4})\s*[个個届屆]\s*(教师节|教師節)")
 _ORDINAL_BASE = {"教师节": 1984, "教師節": 1984}
@@ -744,8 +747,15 @@ def _dated_body_evidence(mentions: list[_Mention]) -> _Found:
         return None
     counts = Counter(m.year for m in dated)
     year = max(counts, key=lambda y: (counts[y], y))
+    if year < _latest_usable(mentions):
+        return None  # a dated event of the past (1976年10月6日) in a text that goes on to later years
     surface = next(m.surface for m in dated if m.year == year)
     return year, f"date in the text: {surface} → {year}"
+
+
+def _latest_usable(mentions: list[_Mention]) -> int:
+    """The latest year the text names as a date, a period under review or a plan."""
+    return max((m.year for m in mentions if m.role in ("neutral", "review", "plan", "lastyear")), default=0)
 
 
 def _sentence_start_evidence(text: str, mentions: list[_Mention]) -> _Found:
@@ -757,6 +767,8 @@ def _sentence_start_evidence(text: str, mentions: list[_Mention]) -> _Found:
         return None
     counts = Counter(years)
     year = max(counts, key=lambda y: (counts[y], y))
+    if len(text) > SHORT_TEXT_CHARS or year < _latest_usable(mentions):
+        return None  # a long review ("1952年,…") of years before the one it is written in
     return year, f"year opening a sentence: {year}年 → {year}"
 
 
@@ -827,7 +839,7 @@ def extract_year(title: str, text: str, stamps: list[str] | None = None) -> Year
     late: tuple[Callable[[], _Found], ...] = (
         lambda: _ordinal_evidence(body),
         lambda: _roc_evidence(body),
-        lambda: _dated_body_evidence(mentions),
+        lambda: _dated_body_evidence(mentions) if len(body) <= SHORT_TEXT_CHARS else None,
         lambda: _sentence_start_evidence(body, mentions),
         lambda: None if _DOC_TITLE_RE.search(norm_title) else _only_year_evidence(mentions),
         lambda: _stamp_evidence(stamps or [], body, norm_title),
