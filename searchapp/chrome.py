@@ -133,7 +133,7 @@ _VOCAB = (
     "字号", "字號", "字体", "字體", "来源:", "來源:", "作者:", "发布时间", "發布時間", "发布日期", "发布于",
     "發布於", "上传", "上傳", "下载", "下載", "收藏", "举报", "舉報", "登录", "登錄", "注册", "註冊",
     "无障碍", "無障礙", "长者", "長者", "繁体", "繁體", "简体", "簡體", "首页", "首頁", "当前位置", "當前位置",
-    "所在位置", "您的位置", "返回", "投稿", "会员", "會員", "vip", "版权", "版權", "侵权", "侵權", "申诉",
+    "所在位置", "您的位置", "返回", "投稿", "会员", "會員", "vip",
     "客服", "联系我们", "聯繫我們", "聯系我們", "验证码", "驗證碼", "二维码", "扫码", "公众号", "预览", "預覽",
     "文档", "文檔", "千字", "推荐", "推薦", "热点", "熱點", "排行", "标签", "標籤", "栏目", "欄目",
     "索引号", "索引號", "发布机构", "主题分类", "组配分类", "有效性", "搜索", "搜尋", "评论", "評論",
@@ -363,8 +363,8 @@ def structural_chrome(
             if _SENTENCE_END_RE.search(c) and is_prose(c) and not _VOCAB_RE.search(c):
                 break  # report text above the heading: stop, remove nothing more
             site_ish = bool(_VOCAB_RE.search(c) or _SITE_NAME_RE.search(lines[i].strip()) or "\ufffd" in c)
-            if not site_ish and (_is_heading_markup(lines[i]) or _DOC_TYPE_END_RE.search(c) or _DATED_LINE_RE.match(c)
-                                 or (is_title_like(lines[i]) and len(c) >= 8)):
+            if _is_heading_markup(lines[i]) or not site_ish and (
+                    _DOC_TYPE_END_RE.search(c) or _DATED_LINE_RE.match(c) or (is_title_like(lines[i]) and len(c) >= 8)):
                 continue  # the document's own heading, title-shaped line or history line
             mark(i, "before-title")
     _after_end(compacts, drop, mark)

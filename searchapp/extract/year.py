@@ -702,6 +702,8 @@ def _body_evidence(text: str, lines: list[_Line], mentions: list[_Mention]) -> t
 #: Texts up to this long (a news item, a short summary) may be dated by a year that
 #: opens a sentence; a long report opens many sentences with the years it reviews.
 SHORT_TEXT_CHARS = 6000
+#: Dates count as the text's own in this many opening and closing lines.
+DATED_EDGE_LINES = 12
 #: 第N个教师节: the first Teachers' Day was in 1985.
 _ORDINAL_RE = re.compile(r"第\s*([一二三四五六七八九十百\d]{1,4})\s*[个個届屆]\s*(教师节|教師節)")
 _ORDINAL_BASE = {"教师节": 1984, "教師節": 1984}
@@ -738,11 +740,17 @@ def _roc_evidence(text: str) -> _Found:
     return year, f"ROC year: {surface} → {year}"
 
 
-def _dated_body_evidence(mentions: list[_Mention]) -> _Found:
-    """Full dates in the text (not web-page metadata, not targets): the most frequent
-    year, the latest on ties. A report's own events carry its year."""
+def _dated_body_evidence(mentions: list[_Mention], text: str) -> _Found:
+    """Full dates in the opening or closing lines (not web-page metadata, not
+    targets): the most frequent year, the latest on ties. A news item's or a
+    record's own dates are there; dates further inside are often citations of older
+    documents ("1998年9月22日公布的…")."""
+    head_end = _nth_line_end(text, DATED_EDGE_LINES)
+    tail_start = _nth_line_end(text[::-1], DATED_EDGE_LINES)
+    tail_start = len(text) - tail_start
     dated = [m for m in mentions if m.dated and m.role in ("neutral", "review", "lastyear")
-             and re.search(r"[日号]|\d[-/.]\d{1,2}[-/.]\d", m.surface)]
+             and re.search(r"[日号]|\d[-/.]\d{1,2}[-/.]\d", m.surface)
+             and (m.start < head_end or m.start >= tail_start)]
     if not dated:
         return None
     counts = Counter(m.year for m in dated)
@@ -751,6 +759,20 @@ def _dated_body_evidence(mentions: list[_Mention]) -> _Found:
         return None  # a dated event of the past (1976年10月6日) in a text that goes on to later years
     surface = next(m.surface for m in dated if m.year == year)
     return year, f"date in the text: {surface} → {year}"
+
+
+def _nth_line_end(text: str, n: int) -> int:
+    """Offset just after the ``n``-th non-empty line of ``text``."""
+    pos = 0
+    seen = 0
+    while seen < n:
+        nxt = text.find("\n", pos)
+        if nxt < 0:
+            return len(text)
+        if text[pos:nxt].strip():
+            seen += 1
+        pos = nxt + 1
+    return pos
 
 
 def _latest_usable(mentions: list[_Mention]) -> int:
@@ -774,6 +796,11 @@ def _sentence_start_evidence(text: str, mentions: list[_Mention]) -> _Found:
 
 _DOC_TITLE_RE = re.compile(
     r"(?:报告|总结|讲话|讲话稿|发言|致辞|汇报|计划|规划|方案|要点|意见|办法|材料|述职|自查|纲要|思路|范文)[)）\]】]?\s*$"
+)
+# Laws and regulations cite the dates of older documents and are dated by amendments
+# the text may not show: their body dates say little about their own year.
+_NORMATIVE_TITLE_RE = re.compile(
+    r"(?:条例|规定|办法|解释|决定|细则|通知|法|规则|准则|標準|标准|规程|章程|准則|準則|條例|規定|辦法)[)）]?\s*$"
 )
 _MASKED_YEAR_RE = re.compile(r"(?:[xX×*]{2}|20[xX×*]{2}|[xX×*]{4})\s*年|[xX×*]{2}\s*学年")
 
@@ -839,9 +866,11 @@ def extract_year(title: str, text: str, stamps: list[str] | None = None) -> Year
     late: tuple[Callable[[], _Found], ...] = (
         lambda: _ordinal_evidence(body),
         lambda: _roc_evidence(body),
-        lambda: _dated_body_evidence(mentions) if len(body) <= SHORT_TEXT_CHARS else None,
-        lambda: _sentence_start_evidence(body, mentions),
-        lambda: None if _DOC_TITLE_RE.search(norm_title) else _only_year_evidence(mentions),
+        lambda: (_dated_body_evidence(mentions, body)
+                 if len(body) <= SHORT_TEXT_CHARS and not _NORMATIVE_TITLE_RE.search(norm_title) else None),
+        lambda: None if _NORMATIVE_TITLE_RE.search(norm_title) else _sentence_start_evidence(body, mentions),
+        lambda: (None if _DOC_TITLE_RE.search(norm_title) or _NORMATIVE_TITLE_RE.search(norm_title)
+                 else _only_year_evidence(mentions)),
         lambda: _stamp_evidence(stamps or [], body, norm_title),
     )
     strong = [f for f in (step() for step in late) if f is not None]
