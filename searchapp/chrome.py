@@ -413,8 +413,3 @@ def _after_end(compacts: Sequence[str], drop: list[bool], mark: Callable[[int, s
         if not seen_prose and not drop[i] and is_prose(c):
             seen_prose = True
         before += sizes[i]
-
-
-def repeated_lines(compacts: Sequence[str]) -> Counter[str]:
-    """How often each non-empty compact line occurs on the page."""
-    return Counter(c for c in compacts if c)
