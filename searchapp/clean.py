@@ -31,6 +31,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Sequence
 
+from searchapp.chrome import named_in_blurb, publication_stamps, strip_inline, structural_chrome
+from searchapp.extract.title import heading_index, is_title_line
+
 __all__ = [
     "DEFAULT_BOILERPLATE_PATTERNS",
     "MAX_CHROME_CHARS",
@@ -93,7 +96,7 @@ DEFAULT_BOILERPLATE_PATTERNS: tuple[str, ...] = (
     r"(?#long).{1,120}\.(?:docx?|pdf|pptx?|xlsx?|wps|txt)_第\d+(?:页|頁)",
     r"(?:第\d+(?:页|頁))?/?共\d+(?:页|頁)",
     r"(?:立即|免费|免費|马上|馬上|点击|點擊)?(?:下载|下載)(?:资源|資源|文档|文檔|此文档|此文檔|本文|全文|word版|pdf版|word|pdf|源文件|附件)?(?:>>|»)?",
-    r"(?:资源|資源|文档|文檔)(?:描述|简介|簡介|信息|資訊|预览|預覽)",
+    r"(?:资源|資源|文档|文檔)(?:描述|简介|簡介|信息|資訊|预览|預覽)[::]?",
     # 12. Button rows: "下载 相关 举报", "下载 打印 全屏 收藏", "分享到:".
     r"(?=.*[\u4e00-\u9fff])(?:下载|下載|收藏|分享到?|举报|舉報|打印|列印|全屏|评论|評論|相关|相關|纠错|糾錯|点赞|點讚|复制|複製|[|/·:])+",
     # 13. Breadcrumbs: 当前位置:首页 > 幼儿教育 > 幼儿读物; 首页>范文>….
@@ -161,6 +164,15 @@ class CleanResult:
     text: str
     removed_lines: int = 0
     removed: list[str] = field(default_factory=list)
+    #: (line, reason) for every removed line, reasons as in :data:`searchapp.chrome.REASONS`.
+    reasons: list[tuple[str, str]] = field(default_factory=list)
+    #: Chrome removed inside kept lines (pinyin glosses, Word field codes).
+    inline: list[str] = field(default_factory=list)
+    #: The document a removed site blurb names ("…整理的XX工作总结，供参考"): a title
+    #: for a page that has no heading of its own.
+    named_title: str | None = None
+    #: Removed stamp lines near the top that date the page's item (news date).
+    stamps: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -391,6 +403,7 @@ def clean_text(
     patterns: Sequence[str] | CompiledPatterns | None = None,
     *,
     title_hint: str | None = None,
+    structural: bool | None = None,
 ) -> CleanResult:
     """Remove site chrome lines from ``text``; kept lines are unchanged and in order.
 
@@ -398,8 +411,14 @@ def clean_text(
     :data:`DEFAULT_BOILERPLATE_PATTERNS`; a :class:`CompiledPatterns` from
     :func:`compile_patterns` avoids recompiling).  ``title_hint`` is the
     article's title when the caller knows it (a compilation header); copies of
-    it in the header collapse to one like any repeated title.
+    it in the header collapse to one like any repeated title.  ``structural``
+    adds the shape-based rules of :mod:`searchapp.chrome` (vocabulary lines, link
+    lists, counters, the header above the title, the footer after the end) and the
+    removal of pinyin glosses and Word field codes inside lines; by default only with
+    the built-in patterns (custom patterns mean the user wants exact control).
     """
+    if structural is None:
+        structural = patterns is None
     if patterns is None:
         rules = _compiled(DEFAULT_BOILERPLATE_PATTERNS)
     elif isinstance(patterns, CompiledPatterns):
@@ -424,8 +443,20 @@ def clean_text(
         if in_head and not drop[i] and (_is_prose(c) or seen > MAX_HEADER_LINES):
             header_end = i
     _drop_font_widget(compacts, drop)
+    reasons: list[str | None] = ["pattern" if d else None for d in drop]
+    before = list(drop)
     _dedupe_titles(compacts, drop, header_end, title_hint)
+    reasons = [r if r or not d or before[i] else "repeat" for i, (r, d) in enumerate(zip(reasons, drop))]
     _trim_tail(lines, compacts, drop, rules)
+    reasons = [r if r or not d else "after-end" for r, d in zip(reasons, drop)]
+    if structural:
+        structural_chrome(lines, compacts, drop, reasons, heading_index, is_title_line)
 
     removed = [lines[i].strip() for i in range(len(lines)) if drop[i] and compacts[i]]
-    return CleanResult(text=_assemble(lines, drop, ends_with_newline), removed_lines=len(removed), removed=removed)
+    why = [(lines[i].strip(), reasons[i] or "pattern") for i in range(len(lines)) if drop[i] and compacts[i]]
+    out = _assemble(lines, drop, ends_with_newline)
+    out, inline = strip_inline(out)
+    named = next((n for line, _r in why for n in [named_in_blurb(compact(line))] if n), None)
+    return CleanResult(text=out, removed_lines=len(removed), removed=removed, reasons=why, inline=inline,
+                       named_title=strip_inline(named)[0] if named else None,
+                       stamps=publication_stamps(lines, drop))

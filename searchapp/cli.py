@@ -357,8 +357,10 @@ def inspect(ctx: click.Context, file: Path, as_json: bool) -> None:
                f"removed; {len(result['mojibake_repairs'])} mojibake spans repaired)")
     for before, after in result["mojibake_repairs"]:
         click.echo(f"  mojibake: {before!r} → {after!r}")
-    for line in result["removed"]:
-        click.echo(f"  removed: {line}")
+    for item in result.get("removed_why") or [{"line": line, "reason": "pattern"} for line in result["removed"]]:
+        click.echo(f"  removed ({item['reason']}): {item['line']}")
+    for note in result.get("removed_inside_lines", []):
+        click.echo(f"  removed inside lines: {note}")
     for w in result["warnings"]:
         click.echo(f"  warning: {w}")
     for i, art in enumerate(result["articles"], start=1):

@@ -57,6 +57,8 @@ class FileResult:
     documents: list[Document] = field(default_factory=list)
     removed_lines: int = 0
     removed: list[str] = field(default_factory=list)
+    removed_why: list[tuple[str, str]] = field(default_factory=list)  # (line, reason)
+    inline_removed: list[str] = field(default_factory=list)  # chrome removed inside lines
     mojibake_repairs: int = 0
     mojibake_spans: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -67,14 +69,14 @@ def doc_id(source: str, article: int) -> str:
     return hashlib.sha1(f"{source}#{article}".encode("utf-8")).hexdigest()[:16]
 
 
-def _extract(title: str, norm_text: str, settings: Settings) -> dict[str, Any]:
+def _extract(title: str, norm_text: str, settings: Settings, stamps: list[str] | None = None) -> dict[str, Any]:
     from searchapp.extract.doctype import detect_type
     from searchapp.extract.region import extract_region
     from searchapp.extract.themes import score_themes
     from searchapp.extract.year import extract_year
 
     norm_title = normalize(title).text
-    year = extract_year(norm_title, norm_text)
+    year = extract_year(norm_title, norm_text, stamps=[normalize(s).text for s in stamps or []])
     region = extract_region(norm_title, norm_text, year.year)
     candidates = score_themes(norm_text, settings.themes, title=norm_title)
     themes = [(e.theme, e.score) for e in candidates if e.assigned]
@@ -179,17 +181,23 @@ def prepare_file(path: Path, display_path: str, settings: Settings,
         parts = [(a.title_hint, a.text) for a in articles]
     patterns = ix.boilerplate_patterns
     for number, (title_hint, part) in enumerate(parts, start=1 if len(parts) > 1 else 0):
+        named = None
+        stamps: list[str] = []
         if ix.clean_boilerplate:
             cleaned = clean_text(part, patterns, title_hint=title_hint)
             part = cleaned.text
             result.removed_lines += cleaned.removed_lines
             result.removed.extend(cleaned.removed)
+            result.removed_why.extend(cleaned.reasons)
+            result.inline_removed.extend(cleaned.inline)
+            named = cleaned.named_title
+            stamps = cleaned.stamps
         if not part.strip():
             continue
-        title = title_hint or extract_title(part, filename=path.name)
+        title = title_hint or extract_title(part, filename=path.name, named=named)
         normalized = normalize(part)
         norm = normalized.text
-        fields = _extract(title, norm, settings)
+        fields = _extract(title, norm, settings, stamps)
         fields["origin"] = origin if origin is not None else path.resolve().parent.name
         if overrides:
             if "title" in overrides and len(parts) == 1:
@@ -214,6 +222,8 @@ def file_result_to_json(result: FileResult) -> dict[str, Any]:
         "encoding": result.encoding,
         "removed_lines": result.removed_lines,
         "removed": result.removed,
+        "removed_why": [{"line": line, "reason": reason} for line, reason in result.removed_why],
+        "removed_inside_lines": result.inline_removed,
         "mojibake_repairs": result.mojibake_spans,
         "warnings": result.warnings,
         "articles": [

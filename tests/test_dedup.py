@@ -186,3 +186,31 @@ def test_cluster_scales_to_20000_documents():
         assert result[dup] == f"doc{dup[3:]}"
     clustered = {doc_id for doc_id, rep in result.items() if doc_id != rep}
     assert clustered == set(planted)  # random 64-bit values are never 3 bits apart
+
+
+# --- containment sketches (issue 11) ------------------------------------------------
+
+from searchapp.dedup import cluster_sketches, sketch, sketch_similarity  # noqa: E402
+
+
+def test_an_excerpt_of_a_report_is_grouped_with_the_full_copy():
+    paragraphs = EDUCATION_REPORT.split("\n\n")
+    excerpt = "\n\n".join(paragraphs[2:6]) + "\n网友评论:写得好\n"
+    sketches = {"full": sketch(EDUCATION_REPORT), "excerpt": sketch(excerpt), "other": sketch(ENVIRONMENT_REPORT)}
+    groups = cluster_sketches(sketches)
+    assert groups["excerpt"] == groups["full"] == "excerpt"
+    assert groups["other"] == "other"
+
+
+def test_doubled_characters_and_masked_names_do_not_hide_a_copy():
+    doubled = "".join(c * 2 if "\u4e00" <= c <= "\u9fff" else c for c in EDUCATION_REPORT)
+    masked = EDUCATION_REPORT.replace("江南", "××").replace("党", "X")
+    base = sketch(EDUCATION_REPORT)
+    for copy in (doubled, masked):
+        jaccard, containment = sketch_similarity(base, sketch(copy))
+        assert jaccard > 0.8 and containment > 0.8
+
+
+def test_unrelated_reports_are_far_apart_in_sketches():
+    jaccard, containment = sketch_similarity(sketch(EDUCATION_REPORT), sketch(ENVIRONMENT_REPORT))
+    assert jaccard < 0.1 and containment < 0.2

@@ -289,3 +289,30 @@ def test_fast_enough_for_the_whole_corpus():
     for _ in range(10):
         extract_region("", text)
     assert (time.perf_counter() - start) / 10 < 0.05
+
+
+# --- issue 11: counties named plainly -------------------------------------------------
+
+
+def test_county_named_by_its_short_form_before_its_own_bodies():
+    text = "全县教育大会讲话\n同志们:\n今天县委、县政府召开全县教育大会。我们要推动平昌教育高质量发展,全县上下要齐心协力。\n"
+    guess = extract_region("全县教育大会讲话", text)
+    assert (guess.province, guess.city, guess.district) == ("四川省", "巴中市", "平昌县")
+
+
+def test_district_named_in_the_title_and_text_of_its_own_news():
+    text = "金山区庆祝教师节\n9月8日,金山区教育工作者齐聚一堂。全区教师代表参加。金山区区长讲话。\n"
+    guess = extract_region("金山区庆祝教师节", text, 2023)
+    assert (guess.province, guess.district) == ("上海市", "金山区")
+
+
+def test_a_county_the_text_masks_is_never_guessed():
+    text = "x县教育工作汇报\n我县高度重视教育,推动学校管理水平和教育质量的提升,x县全县上下齐抓共管。\n"
+    assert extract_region("x县教育工作汇报", text).district is None
+
+
+def test_taiwanese_county_is_not_a_mainland_namesake():
+    text = "台東縣議會教育質詢\n台东县议会审议预算,国小校长到场备询。我县教育处长说明学年度计划。\n"
+    guess = extract_region("台东县议会教育质询", text)
+    assert guess.province in (None, "台湾省")
+    assert guess.district is None

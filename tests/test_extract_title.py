@@ -168,3 +168,41 @@ def test_is_first_sentence():
     # A title line that only lost its ".docx" suffix is still a title.
     assert not is_first_sentence("工作汇报", "工作汇报.docx\n正文")
     assert not is_first_sentence("", "正文")
+
+
+# --- issue 11: titles of real scraped pages -------------------------------------------
+
+
+def test_heading_right_above_the_body_beats_site_lines_above_it():
+    text = (
+        "某某县人民政府\n无障碍 长者模式\n政府信息公开\n"
+        "某镇三项措施抓好控辍保学\n来源: 时间:2018-01-15\n"
+        "控辍保学是教育扶贫的重要内容。为促进教育公平,某镇采取三项措施,取得明显成效。\n"
+    )
+    assert extract_title(text) == "某镇三项措施抓好控辍保学"
+
+
+def test_heading_the_page_repeats_is_preferred():
+    text = (
+        "热门推荐\n名称: 某学区2025年年度工作进展情况\n索引号: 0001/2025-01\n"
+        "某学区2025年年度工作进展情况\n"
+        "2025年,在镇党委政府领导下,我们抓好控辍保学工作,各项指标均达到要求。\n"
+    )
+    assert extract_title(text) == "某学区2025年年度工作进展情况"
+
+
+def test_compilation_article_numbers_and_new_tags_are_not_part_of_the_title():
+    assert extract_title("教育扶贫工作总结1\n为了做好教育扶贫工作,我校成立了领导小组。\n") == "教育扶贫工作总结"
+    assert extract_title("(新)学校师德师风自查报告\n一、基本情况\n") == "学校师德师风自查报告"
+    assert extract_title("1 2019年立法会会议议案进度报告\n正文\n") == "2019年立法会会议议案进度报告"
+
+
+def test_one_line_page_gives_the_heading_glued_to_its_body():
+    text = "1、某镇2022年控辍保学工作情况的汇报2022年以来,某镇高度重视控辍保学工作,全面落实各项要求,取得了明显成效。\n"
+    assert extract_title(text) == "某镇2022年控辍保学工作情况的汇报"
+
+
+def test_page_without_a_heading_falls_back_to_the_name_a_blurb_gives_or_the_file():
+    body = "6月11日,区教育局召开教育信息化推进会,全区各校负责人参加了会议。\n"
+    assert extract_title(body, "news_0611.txt") == "news_0611"
+    assert extract_title(body, "news_0611.txt", named="区教育信息化推进会") == "区教育信息化推进会"

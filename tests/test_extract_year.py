@@ -298,3 +298,38 @@ def test_speed_on_a_long_report():
         extract_year("标题", text)
     per_call_ms = (time.perf_counter() - start) / 10 * 1000
     assert per_call_ms < 50  # a few ms in practice; this bound only catches blow-ups
+
+
+# --- issue 11: evidence from real scraped pages ------------------------------------
+
+
+def test_teachers_day_ordinal_dates_a_speech():
+    text = "在庆祝第三十四个教师节大会上的讲话\n同志们:\n今天我们隆重集会,庆祝第34个教师节,表彰先进。\n"
+    guess = extract_year("在庆祝教师节大会上的讲话", text)
+    assert guess.year == 2018
+    assert guess.evidence[0].startswith("ordinal")
+
+
+def test_roc_years_on_a_taiwanese_page():
+    text = "本校104學年度第1學期校務會議紀錄\n會議於104年12月2日召開,國小各處室報告。\n"
+    assert extract_year("校務會議紀錄", text).year == 2015
+
+
+def test_seo_year_on_the_title_of_a_text_that_masks_its_years_is_ignored():
+    text = "2023年度某某园区信息化工作总结\nXX年是信息化建设年。我们完成了平台建设,培训教师300人次。\n"
+    assert extract_year("2023年度某某园区信息化工作总结", text).year is None
+
+
+def test_news_publication_stamp_is_the_weakest_evidence():
+    text = "县里召开教育工作推进会\n近日,县教育局召开推进会,部署下一阶段工作。\n"
+    assert extract_year("县里召开教育工作推进会", text, stamps=["2019-05-06 10:30"]).year == 2019
+    # A report's page date is only when it was posted.
+    assert extract_year("教育工作总结", text, stamps=["2019-05-06 10:30"]).year is None
+    # The text's own years come first.
+    dated = "县里召开教育工作推进会\n2018年5月6日,县教育局召开推进会。\n"
+    assert extract_year("县里召开教育工作推进会", dated, stamps=["2019-05-06 10:30"]).year == 2018
+
+
+def test_a_year_that_opens_a_sentence_dates_the_text():
+    text = "学区工作进展情况\n2025年,在镇党委领导下,我们抓好控辍保学工作。\n一、基本情况\n"
+    assert extract_year("学区工作进展情况", text).year == 2025

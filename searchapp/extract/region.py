@@ -200,7 +200,123 @@ def extract_region(title: str, text: str, year: int | None = None) -> RegionGues
     """
     gaz = _gazetteer()
     doc = _Document.scan(gaz, title or "", text or "", year)
-    return _decide(gaz, doc)
+    guess = _decide(gaz, doc)
+    if guess.district is None and not doc.national:
+        better = _county_fallback(gaz, doc, guess, title or "", text or "")
+        if better is not None:
+            return better
+    return guess
+
+
+# --- a county named plainly, when the weighing above gave no answer ---------------
+# A county's or district's report often names itself in a way the weighing above
+# does not trust: a full name used twice (新县, whose name is also a common word), a
+# short form once before 教育/县委 (推动平昌教育…), the name only in the title. When
+# the text speaks as a county (我县/全区) and exactly one county-level unit is named
+# that way, consistent with what was already decided, it is the report's.
+#: A text that never speaks as 我省/我市/我县 gets a county only when it is short (one
+#: news item), not a bulletin that names a county in one of its stories.
+VOICELESS_MAX_CHARS = 6000
+_COUNTY_CONTEXT = re.compile(r"^(?:教育|县委|县政府|区委|区政府|县人民|区人民|全县|全区|籍|人民政府|党委|讯|报道|新闻)")
+_COUNTY_VOICE = re.compile(r"[我全本]县(?!域)")
+_DISTRICT_VOICE = re.compile(r"[我全本]区(?!域)")
+# Taiwanese pages: their places are Taiwan's, never a same-named mainland county.
+_TAIWAN_PAGE = re.compile(r"台湾|臺灣|台灣|学年度|學年度|国小|國小|县议会|縣議會|民国|民國|乡公所|鄉公所")
+_HONG_KONG_PAGE = re.compile(r"香港|立法会|立法會|特区政府|特區政府|教育局局长")
+
+
+def _county_fallback(gaz: _Gazetteer, doc: _Document, guess: RegionGuess, title: str,
+                     text: str) -> RegionGuess | None:
+    """See the comment above: one county-level unit named plainly, or None."""
+    if _TAIWAN_PAGE.search(title + text[:HEAD_CHARS]) or _HONG_KONG_PAGE.search(title + text[:HEAD_CHARS]):
+        return None
+    if guess.province in SPECIAL_REGIONS:
+        return None
+    if any(mask.endswith(("县", "区")) for mask in doc.anonymised):
+        return None  # the report masks its own county (x县, 某区): never guess it
+    # Without a county voice (我县/全区), only a text that speaks from no level at all.
+    voiceless = not any(doc.hints.values())
+    if doc.hints.get(DISTRICT, 0) == 0 and not (voiceless and doc.length <= VOICELESS_MAX_CHARS):
+        return None
+    provinces = {gaz.nodes[nid].province for m, accepted in zip(doc.mentions, doc.candidates) for nid, _ in accepted}
+    if len(provinces) > 2:
+        return None  # a text that ranges over provinces (a national bulletin) is about none of its counties
+    # The unit word the text speaks with (全县 or 全区) must be the county's own for a
+    # short form: 振兴教育 in a 全县 speech is not 振兴区.
+    county_voice = len(_COUNTY_VOICE.findall(text)) >= len(_DISTRICT_VOICE.findall(text))
+    short_seen: Counter = Counter()
+    for m in doc.mentions:
+        for nid, form in gaz.surfaces[m.surface][1]:
+            if form == SHORT:
+                short_seen[nid] += 1
+    counts: Counter = Counter()
+    in_title: set[int] = set()
+    names_by_surface: dict[int, set[int]] = defaultdict(set)
+    for m, accepted in zip(doc.mentions, doc.candidates):
+        if m.zone == "later":
+            continue
+        for nid, form in gaz.surfaces[m.surface][1]:
+            node = gaz.nodes[nid]
+            if form == FULL and len(node.name) <= 2 and nid not in doc.title_lead:
+                continue  # a two-character full name (新县, 和县) only where the title starts with it
+            if node.name in WEAK_FULL:
+                continue
+            if node.level != DISTRICT or node.name in GENERIC_FULL:
+                continue
+            if doc.year is not None and not node.exists_in(doc.year):
+                continue
+            if guess.province is not None and node.province != guess.province:
+                continue
+            if guess.city is not None and node.city not in (guess.city, None) and node.city != guess.province:
+                continue
+            if form == SHORT:
+                if not node.in_use and doc.year is None:
+                    continue  # an abolished unit's short form (南长) needs the report's date
+                if node.name.endswith("县") != county_voice or not node.name.endswith(("县", "区")):
+                    continue
+                if not _COUNTY_CONTEXT.match(m.follow):
+                    continue
+            names_by_surface[m.surface].add(nid)
+            counts[nid] += 1
+            if m.zone == "title":
+                in_title.add(nid)
+    # Versions of one place (平昌县 under 达川地区, then 巴中市) are one unit: the one in
+    # use stands for them. A name shared by several places (two 鼓楼区) decides nothing.
+    for surface, nids in names_by_surface.items():
+        places = {(gaz.nodes[n].name, gaz.nodes[n].province) for n in nids}
+        if len(places) == 1 and len(nids) > 1:
+            keep = [n for n in nids if gaz.nodes[n].in_use] or [max(nids)]
+            for n in nids - {keep[0]}:
+                counts[keep[0]] += counts.pop(n, 0)
+                in_title.discard(n) if n not in in_title else (in_title.discard(n), in_title.add(keep[0]))
+            names_by_surface[surface] = {keep[0]}
+    ambiguous = {nid for nids in names_by_surface.values() if len(nids) > 1 for nid in nids}
+    ranked = [(n, nid) for nid, n in counts.most_common() if nid not in ambiguous]
+    if not ranked:
+        return None
+    best_n, best = ranked[0]
+    if len(ranked) > 1 and ranked[1][0] * 2 > best_n:
+        return None
+    if best_n < 2 and best not in in_title and not _context_only(gaz, doc, best):
+        return None
+    if voiceless and best_n < 2:
+        return None
+    chain = [gaz.nodes[a] for a in gaz.ancestors[best]]
+    province = next((n.name for n in chain if n.level == PROVINCE), None)
+    city = next((n.name for n in chain if n.level == CITY), None)
+    node = gaz.nodes[best]
+    return RegionGuess(province, city, node.name, node.code_for(doc.year),
+                       [*guess.evidence, f"county named plainly: {_label(gaz, best)} ×{best_n} with 我县/全区 voice"])
+
+
+def _context_only(gaz: _Gazetteer, doc: _Document, nid: int) -> bool:
+    """A single mention counts when it is the short form before 教育/县委…: the county
+    speaking of itself (推动平昌教育高质量发展)."""
+    for m in doc.mentions:
+        for cand, form in gaz.surfaces[m.surface][1]:
+            if cand == nid and form == SHORT and _COUNTY_CONTEXT.match(m.follow):
+                return True
+    return False
 
 
 # --- gazetteer -------------------------------------------------------------------

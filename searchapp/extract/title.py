@@ -18,7 +18,9 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePath
 
-__all__ = ["MAX_TITLE_CHARS", "extract_title", "is_first_sentence"]
+from searchapp.chrome import is_site_blurb
+
+__all__ = ["MAX_TITLE_CHARS", "extract_title", "heading_index", "is_first_sentence", "is_title_line"]
 
 #: Titles longer than this are cut (a subtitle is dropped first).
 MAX_TITLE_CHARS = 80
@@ -44,6 +46,15 @@ _TAG_RE = re.compile(
     r"\s*[(（【\[](?:精|精选|精選|精品|完整版|最新|优质|優質|范文|範文|推荐|推薦|word版|可编辑|可編輯|"
     r"共\s*\d+\s*篇|\d+\s*篇)[^)）】\]]{0,6}[)）】\]]\s*$",
     re.IGNORECASE,
+)
+
+# A PDF viewer's page number before the first line: "1 2019年…", "3 关于…".
+_PAGE_NUMBER_RE = re.compile(r"^\d{1,3}\s+(?=(?:19|20)\d\d\s*年|[\u4e00-\u9fff「“《])")
+# "(新)", "【最新】" before a title.
+_LEAD_TAG_RE = re.compile(r"^[(（【\[](?:新|最新|精选|精選|精品|推荐|推薦|热门|熱門|原创|原創)[)）】\]]\s*")
+# A compilation's article number after the title: "…述职报告 篇1", "…工作总结1", "…总结篇1".
+_ARTICLE_NUMBER_RE = re.compile(
+    r"(?<=[告结結话話报報划劃案知见見点點要料稿])\s*(?:第?\s*[0-9一二三四五六七八九十]{1,2}\s*篇|篇\s*[0-9一二三四五六七八九十]{1,2}|[0-9]{1,2})(?:\s*[:：])?$"
 )
 
 # Lines that are page furniture rather than content: labelled metadata
@@ -113,7 +124,10 @@ def _clean(raw: str) -> _Line:
     m = _COMPILATION_RE.match(line)
     if m:
         line, compilation = line[m.end() :].strip(), True
-    return _Line(_TAG_RE.sub("", line).strip(), compilation, heading)
+    line = _TAG_RE.sub("", line).strip()
+    line = _LEAD_TAG_RE.sub("", _ARTICLE_NUMBER_RE.sub("", line)).strip()
+    line = _PAGE_NUMBER_RE.sub("", line)
+    return _Line(line, compilation, heading)
 
 
 def _is_menu(line: str) -> bool:
@@ -151,6 +165,12 @@ def _is_title_like(line: str) -> bool:
         and not _HEADING_RE.match(line)
         and not _is_paragraph(line)
     )
+
+
+def is_title_line(raw: str) -> bool:
+    """Is this raw line shaped like a title (not chrome, not a sentence)?"""
+    text = _clean(raw).text
+    return _is_title_like(text) and not _is_chrome(text)
 
 
 def _can_continue(item: _Line) -> bool:
@@ -298,13 +318,150 @@ def _content_lines(text: str) -> list[_Line]:
     return lines
 
 
-def extract_title(text: str, filename: str | None = None) -> str:
+_LABEL_PREFIX_RE = re.compile(r"^(?:文章标题|文章標題|标题|標題|名称|名稱|题目|題目|文件名称|文件名稱)\s*[:：]?\s*")
+# A sharing site's name glued before the title: "某某范文网 导航…", "某某範文站…".
+_SITE_PREFIX_RE = re.compile(
+    r"^[^\s，。]{0,8}(?:范文|範文|文库|文庫|文秘|写作|寫作|公文|文档|文檔)(?:网|網|站|吧)?\s*(?:导航|導航)?\s*"
+)
+_HEADING_SCAN = 60
+# "最新異動日期：2024…", "法規類別：…": a labelled field, never a heading.
+_FIELD_LINE_RE = re.compile(r"^[^：:，,。]{1,8}[：:]")
+# "2001年12月25日 …会议通过": a dated line (a law's history, a stamp), never a heading.
+_DATE_LEAD_RE = re.compile(r"^[(（]?(?:19|20)\d\d\s*(?:年\s*\d{1,2}\s*月|[-/.]\s*\d)")
+_TITLE_OPENER_RE = re.compile(r"^(?:关于|關於|在|致)")
+_URL_IN_LINE_RE = re.compile(r"https?://|www\.[A-Za-z0-9-]+\.")
+_SITE_WORD_RE = re.compile(r"浏览|瀏覽|登录|登錄|注册|註冊|下载|下載|会员|會員|点击|點擊")
+_REPORT_WORD_RE = re.compile(r"工作|会议|會議|召开|召開|举行|舉行|开展|開展|情况|情況|教育|学校|學校|教师|教師")
+
+
+def _strip_labels(line: str) -> str:
+    """"文章标题:…", "名称: …" and a site name glued before the title go."""
+    line = _LABEL_PREFIX_RE.sub("", line)
+    m = _SITE_PREFIX_RE.match(line)
+    if m and m.end() < len(line) and len(line) - m.end() >= 8:
+        line = line[m.end():]
+    return line.strip()
+
+
+def _heading_score(text: str, others: list[str]) -> int:
+    score = 0
+    if _TYPE_END_RE.search(text):
+        score += 3
+    elif _REPORT_WORD_RE.search(text):
+        score += 1
+    if any(text in o for o in others):
+        score += 2  # the page repeats it (<title>, breadcrumb, h1)
+    return score
+
+
+def heading_index(lines: list[str]) -> int | None:
+    """Index in ``lines`` of the report's heading (see :func:`_heading_choice`)."""
+    choice = _heading_choice(lines)
+    return choice[0] if choice else None
+
+
+def _heading_choice(lines: list[str]) -> tuple[int, int] | None:
+    """Index in ``lines`` of the report's heading: among the title-shaped lines above
+    the first paragraph of prose, the one that says what the report is (ends with a
+    document type, names work or a meeting) and that the page repeats, the closest to
+    the body on ties. None when the page starts with its prose."""
+    items: list[tuple[int, str]] = []
+    for i, raw in enumerate(lines):
+        item = _clean(raw)
+        if not item.text:
+            continue
+        text = _strip_labels(item.text)
+        if is_site_blurb(text) or (len(text) < 40 and _SITE_WORD_RE.search(text)) or _URL_IN_LINE_RE.search(text):
+            continue  # the site speaking ("…方可瀏覽。"): not the report's first sentence
+        if _SALUTATION_RE.match(text) or _is_paragraph(text) or _SENTENCE_END_RE.search(text[:-1] or "x"):
+            if len(text) >= 20 or _SALUTATION_RE.match(text):
+                break
+        items.append((i, text))
+        if len(items) >= _HEADING_SCAN:
+            break
+    texts = [t for _, t in items]
+    best: tuple[int, int] | None = None
+    shaped = [pos for pos, (_, text) in enumerate(items)
+              if len(text) >= 5 and _is_title_like(text) and not _is_chrome(text) and not is_site_blurb(text)
+              and not _FIELD_LINE_RE.match(text) and not _DATE_LEAD_RE.match(text)]
+    nearest = shaped[-1] if shaped and len(items[shaped[-1]][1]) >= 8 else None
+    for pos in shaped:
+        text = items[pos][1]
+        others = texts[:pos] + texts[pos + 1:]
+        score = _heading_score(text, others) + (pos == nearest)  # right above the body
+        if score == 0:
+            continue
+        if best is None or score > best[0]:
+            best = (score, pos)
+    if best is None:
+        return None
+    score, pos = best
+    # The heading may be the last line of a title block: a main title, a "——"
+    # subtitle and its continuation all belong to it.
+    while pos > 0 and _is_title_like(items[pos - 1][1]) and not _is_chrome(items[pos - 1][1]):
+        prev, cur = items[pos - 1][1], items[pos][1]
+        if not (_SUBTITLE_RE.match(cur) or _SUBTITLE_RE.match(prev)):
+            # A title broken over lines ("关于进一步加强…" + "…的实施意见"): move up only
+            # when the line above, assembled as a title, takes this line in.
+            bare_prev, bare_cur = re.sub(r"\s", "", prev), re.sub(r"\s", "", cur)
+            if _TITLE_OPENER_RE.match(cur) or bare_cur in bare_prev or bare_prev in bare_cur:
+                break  # "关于…" starts a title of its own; a line holding the other is a copy
+            block = [_Line(t) for _, t in items[pos - 1 : pos + 3]]
+            if cur not in _assemble(block, 0):
+                break
+        pos -= 1
+    return items[pos][0], score
+
+
+def _glued_heading(line: str) -> str | None:
+    """On a one-line page the heading runs into the body: "…工作的汇报2022年以来,…".
+    Cut after the last document-type word before the first clause mark."""
+    first = _CLAUSE_RE.search(line)
+    head = line[: first.start()] if first else line
+    head = re.sub(r"^\d{1,2}\s*[、.．]\s*", "", head)
+    best = None
+    for m in re.finditer(_TYPE_END_RE.pattern.replace("[)）]?$", ""), head):
+        if m.end() >= 6:
+            best = m.end()
+    if best is None or best > MAX_TITLE_CHARS:
+        return None
+    return head[:best]
+
+
+def extract_title(text: str, filename: str | None = None, named: str | None = None) -> str:
     """The report's own title line, at most MAX_TITLE_CHARS characters.
 
-    Falls back to the first sentence of the first meaningful line, then to the
-    file name's stem (without ".docx"/"_第1页" chrome), then to "".
+    First the heading found by :func:`heading_index`; else the first title-like
+    line; on a page whose first line is a paragraph, a heading glued to it (cut after
+    its document-type word), else the file name's stem (without ".docx"/"_第1页"
+    chrome); a short first sentence (a speech that starts with its salutation) is
+    used as is. ``named`` (the document a removed site blurb names) comes before the
+    file name.
     """
-    lines = _content_lines(text)
+    first = _first_title(text, filename, named)
+    content = _content_lines(text)
+    if content and content[0].markdown_heading:
+        return first  # the author marked the heading
+    raw_lines = (text or "").splitlines()[: _SCAN_LINES * 3]
+    choice = _heading_choice(raw_lines)
+    if choice is None:
+        return first
+    h, h_score = choice
+    sub = [_Line(_strip_labels(it.text), it.compilation, it.markdown_heading)
+           for it in _content_lines("\n".join(raw_lines[h:]))]
+    if not sub or not _is_title_like(sub[0].text):
+        return first
+    others = [_strip_labels(_clean(r).text) for r in raw_lines]
+    first_score = _heading_score(first, [o for o in others if o != first]) if first else 0
+    if first and _is_title_like(first) and not _is_chrome(first) and (
+            first_score >= h_score):
+        return first
+    return _assemble(sub, 0)
+
+
+def _first_title(text: str, filename: str | None, named: str | None = None) -> str:
+    """The first title-like line (joined with its continuation and subtitle)."""
+    lines = [_Line(_strip_labels(it.text), it.compilation, it.markdown_heading) for it in _content_lines(text)]
     first_meaningful: str | None = None
     for i, item in enumerate(lines):
         line = item.text
@@ -323,14 +480,25 @@ def extract_title(text: str, filename: str | None = None) -> str:
         if _is_title_like(line):
             return _assemble(lines, i)
 
+    after_salutation = first_meaningful is None
     if first_meaningful is None:
         for item in lines:
             if not _is_chrome(item.text) and not _SALUTATION_RE.match(item.text):
                 first_meaningful = item.text
                 break
     if first_meaningful:
+        if after_salutation:
+            return named or _first_sentence(first_meaningful)
+        if _is_paragraph(first_meaningful) or _is_sentence(first_meaningful):
+            return (_glued_heading(first_meaningful) or named or _from_filename(filename)
+                    or _first_sentence(first_meaningful))
         return _first_sentence(first_meaningful)
-    return _from_filename(filename)
+    return named or _from_filename(filename)
+
+
+def _is_sentence(line: str) -> bool:
+    """A full sentence of prose (clauses ending with a full stop): not a heading."""
+    return len(line) >= 30 and line.rstrip().endswith(("。", "！", "!")) and len(_CLAUSE_RE.findall(line)) >= 2
 
 
 def is_first_sentence(title: str, text: str) -> bool:

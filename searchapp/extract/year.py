@@ -281,7 +281,8 @@ _DOCNUM_RES = (
 _BOOK_RE = re.compile(r"《[^《》\n]{0,120}》(?:\s*[(（][^()（）\n]{0,16}[)）])?|〈[^〈〉\n]{0,120}〉")
 # Web page metadata: publication/upload/update dates of the copy, not the report.
 _META_LABEL_RE = re.compile(
-    r"(?:时间|時間|日期|更新|发布|發布|上传|上傳|浏览|瀏覽|来源|來源|编辑|編輯|作者|点击|點擊|阅读|閱讀|下载|下載)\s*$"
+    r"(?:时间|時間|日期|更新|发布|發布|上传|上傳|浏览|瀏覽|来源|來源|编辑|編輯|作者|点击|點擊|阅读|閱讀|下载|下載|"
+    r"今天是|今天|今日)\s*$"
 )
 _CLOCK_RE = re.compile(r"\d{1,2}:\d{2}")
 _META_WORDS = ("copyright", "Copyright", "COPYRIGHT", "版权所有", "版權所有", "©", "ICP")
@@ -698,8 +699,145 @@ def _body_evidence(text: str, lines: list[_Line], mentions: list[_Mention]) -> t
     return x, f"body: reviews {seen} → {x}"
 
 
-def extract_year(title: str, text: str) -> YearGuess:
+#: Texts up to this long (a news item, a short summary) may be dated by a year that
+#: opens a sentence; a long report opens many sentences with the years it reviews.
+SHORT_TEXT_CHARS = 6000
+#: Dates count as the text's own in this many opening and closing lines.
+DATED_EDGE_LINES = 12
+#: 第N个教师节: the first Teachers' Day was in 1985.
+_ORDINAL_RE = re.compile(r"第\s*([一二三四五六七八九十百\d]{1,4})\s*[个個届屆]\s*(教师节|教師節)")
+_ORDINAL_BASE = {"教师节": 1984, "教師節": 1984}
+#: Taiwan's calendar without 民国: "104年12月", "102学年度" (year + 1911).
+_ROC_BARE_RE = re.compile(r"(?<![\d.])(\d{2,3})\s*(?:学年度|學年度|年度|年(?=\s*\d{1,2}\s*月))")
+_TAIWAN_RE = re.compile(r"台湾|臺灣|台灣|台北|臺北|台中|臺中|台南|臺南|高雄|花莲|花蓮|台东|臺東|宜兰|屏东|新竹|"
+                        r"嘉义|彰化|南投|云林|苗栗|桃园|基隆|澎湖|金门|县议会|縣議會|学年度|學年度|国小|國小")
+_SENTENCE_START_YEAR_RE = re.compile(r"(?:^|[\n。！？；])\s*((?:19|20)\d\d)\s*年(?!\s*[)）])(?:\s*(?:是|以来|,|，|上半年|下半年|\d{1,2}\s*月))")
+
+
+def _ordinal_evidence(text: str) -> _Found:
+    """第39个教师节 → 2023: the ordinal of a yearly event dates the text."""
+    years = []
+    for m in _ORDINAL_RE.finditer(text):
+        n = _cjk_count(m.group(1)) if not m.group(1).isdigit() else int(m.group(1))
+        if n and 1 <= n <= 80:
+            years.append((_ORDINAL_BASE[m.group(2)] + n, m.group(0)))
+    if not years:
+        return None
+    year, surface = Counter(years).most_common(1)[0][0]
+    return year, f"ordinal: {surface} → {year}"
+
+
+def _roc_evidence(text: str) -> _Found:
+    """A Taiwanese page counts years from 1912: "104年12月2日" → 2015, "102学年度" → 2013."""
+    if not _TAIWAN_RE.search(text):
+        return None
+    years = [(int(m.group(1)) + 1911, m.group(0)) for m in _ROC_BARE_RE.finditer(text) if 40 <= int(m.group(1)) <= 130]
+    if not years:
+        return None
+    counts = Counter(y for y, _ in years)
+    year = max(counts, key=lambda y: (counts[y], y))
+    surface = next(t for y, t in years if y == year)
+    return year, f"ROC year: {surface} → {year}"
+
+
+def _dated_body_evidence(mentions: list[_Mention], text: str) -> _Found:
+    """Full dates in the opening or closing lines (not web-page metadata, not
+    targets): the most frequent year, the latest on ties. A news item's or a
+    record's own dates are there; dates further inside are often citations of older
+    documents ("1998年9月22日公布的…")."""
+    head_end = _nth_line_end(text, DATED_EDGE_LINES)
+    tail_start = _nth_line_end(text[::-1], DATED_EDGE_LINES)
+    tail_start = len(text) - tail_start
+    dated = [m for m in mentions if m.dated and m.role in ("neutral", "review", "lastyear")
+             and re.search(r"[日号]|\d[-/.]\d{1,2}[-/.]\d", m.surface)
+             and (m.start < head_end or m.start >= tail_start)]
+    if not dated:
+        return None
+    counts = Counter(m.year for m in dated)
+    year = max(counts, key=lambda y: (counts[y], y))
+    if year < _latest_usable(mentions):
+        return None  # a dated event of the past (1976年10月6日) in a text that goes on to later years
+    surface = next(m.surface for m in dated if m.year == year)
+    return year, f"date in the text: {surface} → {year}"
+
+
+def _nth_line_end(text: str, n: int) -> int:
+    """Offset just after the ``n``-th non-empty line of ``text``."""
+    pos = 0
+    seen = 0
+    while seen < n:
+        nxt = text.find("\n", pos)
+        if nxt < 0:
+            return len(text)
+        if text[pos:nxt].strip():
+            seen += 1
+        pos = nxt + 1
+    return pos
+
+
+def _latest_usable(mentions: list[_Mention]) -> int:
+    """The latest year the text names as a date, a period under review or a plan."""
+    return max((m.year for m in mentions if m.role in ("neutral", "review", "plan", "lastyear")), default=0)
+
+
+def _sentence_start_evidence(text: str, mentions: list[_Mention]) -> _Found:
+    """"2025年，在党委…" / "2014年是…": a year that opens a sentence is the year the
+    text talks about; the most frequent, the latest on ties."""
+    usable = {m.start for m in mentions if m.role in ("neutral", "review")}
+    years = [int(m.group(1)) for m in _SENTENCE_START_YEAR_RE.finditer(text) if m.start(1) in usable]
+    if not years:
+        return None
+    counts = Counter(years)
+    year = max(counts, key=lambda y: (counts[y], y))
+    if len(text) > SHORT_TEXT_CHARS or year < _latest_usable(mentions):
+        return None  # a long review ("1952年,…") of years before the one it is written in
+    return year, f"year opening a sentence: {year}年 → {year}"
+
+
+_DOC_TITLE_RE = re.compile(
+    r"(?:报告|总结|讲话|讲话稿|发言|致辞|汇报|计划|规划|方案|要点|意见|办法|材料|述职|自查|纲要|思路|范文)[)）\]】]?\s*$"
+)
+# Laws and regulations cite the dates of older documents and are dated by amendments
+# the text may not show: their body dates say little about their own year.
+_NORMATIVE_TITLE_RE = re.compile(
+    r"(?:条例|规定|办法|解释|决定|细则|通知|法|规则|准则|標準|标准|规程|章程|准則|準則|條例|規定|辦法)[)）]?\s*$"
+)
+_MASKED_YEAR_RE = re.compile(r"(?:[xX×*]{2}|20[xX×*]{2}|[xX×*]{4})\s*年|[xX×*]{2}\s*学年")
+
+
+def _only_year_evidence(mentions: list[_Mention]) -> _Found:
+    """A text that names one year only (not as a target, a start or history), however
+    often, is about that year: a news item's "召开2014年…推进会"."""
+    years = {m.year for m in mentions if m.role in ("neutral", "review", "plan")}
+    others = {m.year for m in mentions if m.role != "excluded"}
+    if len(years) != 1 or others - years:
+        return None
+    year = years.pop()
+    named = [m for m in mentions if m.year == year and m.role != "excluded"]
+    if len(named) < 2 and all(m.dated for m in named):
+        return None  # "1998年3月就职": one event's date, not the period the text is about
+    return year, f"the only year the text names: {year}"
+
+
+def _stamp_evidence(stamps: list[str], text: str, title: str) -> _Found:
+    """A publication stamp the cleaner removed near the top (a news item's date),
+    unless the text masks its own years (xx年: a template whose year is hidden) or the
+    title names a document type (a report's page date is when it was posted)."""
+    if not stamps or _MASKED_YEAR_RE.search(text) or _DOC_TITLE_RE.search(title or ""):
+        return None
+    hi = _dt.date.today().year
+    for stamp in stamps:
+        m = re.search(r"((?:19|20)\d\d)", _normalize_digits(stamp))
+        if m and MIN_YEAR <= int(m.group(1)) <= hi:
+            return int(m.group(1)), f"publication stamp: {stamp[:40]} → {m.group(1)}"
+    return None
+
+
+def extract_year(title: str, text: str, stamps: list[str] | None = None) -> YearGuess:
     """Guess the report's year from its title and (normalized) text.
+
+    ``stamps`` are date lines the cleaner removed near the top of the page; they are
+    the weakest evidence (a news item's publication date).
 
     Returns a :class:`YearGuess` whose ``year`` is None when the evidence is
     missing or only points at other documents' years (citations, history,
@@ -715,8 +853,9 @@ def extract_year(title: str, text: str) -> YearGuess:
     notes: list[str] = []
     if repaired:
         notes.append('repaired digits: the text has no "1" at all, so "20d年" was read as "201d年"')
+    title_found = None if is_first_sentence(title, text) else _title_evidence(norm_title)
     steps: tuple[Callable[[], _Found], ...] = (
-        lambda: None if is_first_sentence(title, text) else _title_evidence(norm_title),
+        lambda: title_found,
         lambda: _header_year_evidence(opening, mentions, subtitles_only=True),
         lambda: _signature_evidence(lines, mentions),
         lambda: _header_dated_evidence(header, mentions),
@@ -724,6 +863,35 @@ def extract_year(title: str, text: str) -> YearGuess:
         lambda: _body_evidence(body, lines, mentions),
     )
     found = [f for f in (step() for step in steps) if f is not None]
+    late: tuple[Callable[[], _Found], ...] = (
+        lambda: _ordinal_evidence(body),
+        lambda: _roc_evidence(body),
+        lambda: (_dated_body_evidence(mentions, body)
+                 if len(body) <= SHORT_TEXT_CHARS and not _NORMATIVE_TITLE_RE.search(norm_title) else None),
+        lambda: None if _NORMATIVE_TITLE_RE.search(norm_title) else _sentence_start_evidence(body, mentions),
+        lambda: (None if _DOC_TITLE_RE.search(norm_title) or _NORMATIVE_TITLE_RE.search(norm_title)
+                 else _only_year_evidence(mentions)),
+        lambda: _stamp_evidence(stamps or [], body, norm_title),
+    )
+    strong = [f for f in (step() for step in late) if f is not None]
+    # Does the text name the title's year anywhere but in its copy of the title?
+    rest = body.replace(norm_title, "", 1) if norm_title else body
+    text_names_title_year = title_found is not None and str(title_found[0]) in rest
+    if found and strong and title_found is not None and found[0] == title_found:
+        # A year on the title that the text never names, while the text dates itself
+        # by a yearly event's ordinal or the ROC calendar, is a sharing site's SEO year.
+        if (not text_names_title_year and strong[0][0] != title_found[0]
+                and strong[0][1].startswith(("ordinal", "ROC"))):
+            found = [strong[0], *found]
+    elif found and strong and strong[0][1].startswith(("ordinal", "ROC")) and strong[0][0] != found[0][0] \
+            and not any(m.year == found[0][0] and m.dated for m in mentions):
+        found = [strong[0], *found]
+    found += strong
+    if (found and title_found is not None and found[0] == title_found and _MASKED_YEAR_RE.search(body)
+            and not text_names_title_year):
+        # The text hides its own years (xx年) and never names the title's: the title's
+        # year was stuck on by the sharing site.
+        return YearGuess(None, [f"ignored: title year {title_found[0]} on a text that masks its years", *notes])
     if found:
         year, reason = found[0]
         # Lower-ranked clues are kept for the reader, not used.
