@@ -23,6 +23,28 @@ from searchapp.normalize import Normalized
 from searchapp.query.parse import Node
 
 
+@dataclass(frozen=True)
+class Slot:
+    """One thing an unquoted chunk requires, and the ways a document can satisfy it.
+
+    A document satisfies the slot when it contains ``word`` itself, or every one of
+    ``parts`` (the sub-words of a dictionary word: 校园安全 → 校园, 安全; a document
+    that words it 校园的安全 is about it too), or any of ``synonyms`` (课后服务 →
+    课后照顾). Parts and synonyms widen recall only; ranking scores them with the
+    lower weights they carry, so the user's own word ranks first.
+    """
+
+    word: str
+    parts: tuple[str, ...] = ()
+    synonyms: tuple[str, ...] = ()
+    part_weight: float = 0.5
+    synonym_weight: float = 0.6
+
+    def alternatives(self) -> tuple[str, ...]:
+        """Every string the slot may be found by (the word first)."""
+        return (self.word, *self.parts, *self.synonyms)
+
+
 @dataclass
 class Plan:
     """A request the query layer has checked and analysed, ready to execute."""
@@ -37,6 +59,9 @@ class Plan:
     facet_limit: int = 50
     collapse: bool = True
     explain: bool = False
+    #: Unquoted chunk → its slots (words with their parts and synonyms). A backend that
+    #: ignores it (or a chunk missing from it) requires ``words`` literally.
+    slots: dict[str, tuple[Slot, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -158,4 +183,4 @@ class Writer(Protocol):
         ...
 
 
-__all__ = ["Plan", "RankedHit", "Matches", "Backend", "SourceState", "PreparedDoc", "BatchWriter", "Writer"]
+__all__ = ["Slot", "Plan", "RankedHit", "Matches", "Backend", "SourceState", "PreparedDoc", "BatchWriter", "Writer"]

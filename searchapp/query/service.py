@@ -96,7 +96,10 @@ class SearchService:
                 if text is not None:
                     snips = make_snippets(text[0], planned.terms, planned.snippets, self.settings.search.snippet_chars,
                                           norm=text[1])
-            hits.append(present.hit(record, ranked.score, snips, ranked.duplicate_ids))
+            hit = present.hit(record, ranked.score, snips, ranked.duplicate_ids)
+            if request.explain and ranked.explain is not None:
+                hit.explain = {k: round(v, 4) for k, v in ranked.explain.items()}
+            hits.append(hit)
         total = matches.total
         return SearchResponse(
             query=request.q, understood=planned.parsed.describe(), total=total,
