@@ -185,7 +185,7 @@ def test_openapi_describes_every_route(client):
     for path in ("/api/search", "/api/doc/{id}", "/api/facets", "/api/suggest", "/api/openapi.json", "/healthz"):
         assert path in spec["paths"], path
     names = {p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}
-    assert names == {"q", "region", "year", "theme", "type", "origin", "sort", "page", "size"}
+    assert names == {"q", "region", "year", "theme", "type", "origin", "sort", "page", "size", "explain", "synonyms"}
     assert set(spec["components"]["schemas"]["Error"]["required"]) == ERROR_KEYS
 
 

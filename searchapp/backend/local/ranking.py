@@ -22,6 +22,7 @@ reports still costs a few milliseconds.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 import threading
@@ -53,12 +54,12 @@ TITLE_WORDS_SHARE = 0.6
 #: Coverage: this share of the mean idf, times the share of slots present as typed.
 COVERAGE_WEIGHT = 0.5
 #: Documents shorter than this (characters) get ``LENGTH_WEIGHT * log(length / SHORT_CHARS)``.
-SHORT_CHARS = 400
+SHORT_CHARS = 300
 LENGTH_WEIGHT = 1.0
 #: Best documents (after the vectorized pass) that get headings and proximity.
-RERANK = 100
+RERANK = 50
 #: Occurrences of one term read per document for proximity.
-MAX_OCCURRENCES = 32
+MAX_OCCURRENCES = 24
 #: A line this short (characters) is a heading (章节标题, 一、…, a news item's headline).
 HEADING_CHARS = 40
 #: The score parts, in the order ``--explain`` shows them.
@@ -107,8 +108,6 @@ class _Extras:
         self.starts[len(titles)] = pos
         self.joined = "\n".join(titles) + "\n"
         self.size = len(titles)
-        self.headings: dict[int, bytes] = {}
-        self.lock = threading.Lock()
 
     def title_tf(self, term: str) -> np.ndarray:
         """Occurrences of ``term`` in every document's title (array by docnum)."""
@@ -124,9 +123,8 @@ class _Extras:
 
 _EXTRAS: "weakref.WeakKeyDictionary[Snapshot, _Extras]" = weakref.WeakKeyDictionary()
 _EXTRAS_LOCK = threading.Lock()
-_SHORT_LINE = re.compile(rb"(?m)^[^\n]{1,%d}$" % (HEADING_CHARS * 3))
-#: Heading texts kept per snapshot (a few MB for a corpus of thousands of reports).
-MAX_CACHED_HEADINGS = 50_000
+#: A heading line is at most this many bytes (HEADING_CHARS Chinese characters, 3 bytes each).
+HEADING_BYTES = HEADING_CHARS * 3
 
 
 def extras(snap: Snapshot) -> _Extras:
@@ -137,53 +135,62 @@ def extras(snap: Snapshot) -> _Extras:
         return found
 
 
-def heading_text(snap: Snapshot, docnum: int) -> bytes:
-    """The document's short lines and its first two lines (UTF-8, one per line): the
-    'headings' field. Short is at most :data:`HEADING_CHARS` characters (approximated
-    as three bytes each, which Chinese text is)."""
-    ex = extras(snap)
-    found = ex.headings.get(docnum)
-    if found is not None:
-        return found
-    text = snap.normalized_bytes(docnum)
-    first = text.split(b"\n", 2)[:2]
-    lines = [ln for ln in _SHORT_LINE.findall(text) if ln.strip()]
-    out = b"\n".join(first + lines)
-    with ex.lock:
-        if len(ex.headings) < MAX_CACHED_HEADINGS:
-            ex.headings[docnum] = out
-    return out
+def first_lines_end(text: bytes, lines: int = 2) -> int:
+    """Byte offset where the first ``lines`` lines of ``text`` end."""
+    end = -1
+    for _ in range(lines):
+        end = text.find(b"\n", end + 1)
+        if end == -1:
+            return len(text)
+    return end
 
 
-def positions(text: bytes, needle: bytes, limit: int = MAX_OCCURRENCES) -> list[int]:
-    """Byte offsets of the first ``limit`` occurrences of ``needle``."""
-    out: list[int] = []
+#: A short line ending like a sentence or a list item is text, not a heading.
+_SENTENCE_ENDS = tuple(ch.encode("utf-8") for ch in "。；;，,、！？!?")
+
+
+def occurrences(text: bytes, needle: bytes, limit: int = MAX_OCCURRENCES) -> tuple[list[int], int]:
+    """Byte offsets of the first ``limit`` occurrences of ``needle``, and how many of
+    them stand in a heading: one of the first two lines, or a line of at most
+    :data:`HEADING_CHARS` characters that does not end like a sentence (第三章 校园安全,
+    一、校园安全责任落实, a news item's headline)."""
+    found: list[int] = []
+    headings = 0
+    head_end = first_lines_end(text)
     start = text.find(needle)
-    while start != -1 and len(out) < limit:
-        out.append(start)
-        start = text.find(needle, start + 1)
-    return out
+    while start != -1 and len(found) < limit:
+        found.append(start)
+        if start < head_end:
+            headings += 1
+        else:
+            line_start = text.rfind(b"\n", 0, start) + 1
+            line_end = text.find(b"\n", start)
+            line = text[line_start:len(text) if line_end == -1 else line_end].rstrip()
+            if len(line) <= HEADING_BYTES and not line.endswith(_SENTENCE_ENDS):
+                headings += 1
+        start = text.find(needle, start + len(needle))
+    return found, headings
 
 
 def min_span(groups: Sequence[Sequence[tuple[int, int]]]) -> int | None:
     """Shortest stretch (in bytes) holding one occurrence ``(start, end)`` of every
-    group, anchored on the occurrences of the rarest group; None if a group is empty."""
+    group, anchored on each occurrence of the rarest group and taking, in every other
+    group, the occurrence nearest to it; None if a group is empty."""
     if not groups or any(not g for g in groups):
         return None
     anchor_i = min(range(len(groups)), key=lambda i: len(groups[i]))
-    sorted_groups = [sorted(g) for g in groups]
+    others = [sorted(g) for i, g in enumerate(groups) if i != anchor_i]
+    starts = [[o[0] for o in g] for g in others]
     best: int | None = None
-    for a_start, a_end in sorted_groups[anchor_i]:
+    for a_start, a_end in groups[anchor_i]:
         lo, hi = a_start, a_end
-        for i, g in enumerate(sorted_groups):
-            if i == anchor_i:
-                continue
-            # the occurrence of this group nearest to the anchor
-            near = min(g, key=lambda o: max(o[0] - a_end, a_start - o[1], 0))
-            lo, hi = min(lo, near[0]), max(hi, near[1])
-        span = hi - lo
-        if best is None or span < best:
-            best = span
+        for g, st in zip(others, starts):
+            k = bisect.bisect_left(st, a_start)
+            near = [g[j] for j in (k - 1, k) if 0 <= j < len(g)]
+            o = min(near, key=lambda o: max(o[0] - a_end, a_start - o[1], 0))
+            lo, hi = min(lo, o[0]), max(hi, o[1])
+        if best is None or hi - lo < best:
+            best = hi - lo
     return best
 
 
@@ -213,7 +220,8 @@ class Scorer:
         }
         self._tf: dict[str, tuple[float, np.ndarray, np.ndarray]] = {}
         self.heading_tf: dict[str, np.ndarray] = {}
-        self.reranked = np.zeros(docs.size, dtype=bool)
+        #: Row → term → byte offsets of its first occurrences (reranked documents only).
+        self.where: dict[int, dict[str, list[int]]] = {}
 
     def stats(self, term: str) -> tuple[float, np.ndarray, np.ndarray]:
         """(idf, body tf, title tf) of ``term`` aligned with ``docs``."""
@@ -240,17 +248,21 @@ class Scorer:
               "headings": headings if headings is not None else np.zeros(self.docs.size)}
         return bm25f(term_idf, tf, self.norm, self.boost)
 
-    def read_headings(self, terms: Iterable[str], rows: np.ndarray) -> None:
-        """Heading frequencies of ``terms`` for the documents at ``rows``."""
+    def read_documents(self, terms: Iterable[str], rows: np.ndarray) -> None:
+        """Heading frequencies and first occurrences of ``terms`` in the documents at
+        ``rows`` (one read of each document's text)."""
         terms = list(terms)
         for t in terms:
             self.heading_tf[t] = np.zeros(self.docs.size)
-        needles = [t.encode("utf-8") for t in terms]
+        needles = [(t, t.encode("utf-8")) for t in terms]
         for r in rows.tolist():
-            text = heading_text(self.snap, int(self.docs[r]))
-            for t, n in zip(terms, needles):
-                self.heading_tf[t][r] = text.count(n)
-        self.reranked[rows] = True
+            text = self.snap.normalized_bytes(int(self.docs[r]))
+            found: dict[str, list[int]] = {}
+            for t, n in needles:
+                if self.stats(t)[1][r] == 0:       # not in the body (the exact channel said so)
+                    continue
+                found[t], self.heading_tf[t][r] = occurrences(text, n)
+            self.where[r] = found
 
 
 def _zeros(n: int) -> dict[str, np.ndarray]:
@@ -285,15 +297,16 @@ def _slot_parts(sc: Scorer, slot: Slot, out: dict[str, np.ndarray]) -> np.ndarra
 
 
 def _in_title(sc: Scorer, slot: Slot) -> np.ndarray:
-    """The slot is found in the title (its word, a synonym, or all its parts)."""
-    found = sc.stats(slot.word)[2] > 0
-    for s in slot.synonyms:
-        found |= sc.stats(s)[2] > 0
+    """How the slot is found in the title: 1 by its word, its synonym or part weight
+    through those, 0 not at all."""
+    found = np.where(sc.stats(slot.word)[2] > 0, 1.0, 0.0)
     if slot.parts:
         together = np.ones(found.size, dtype=bool)
         for p in slot.parts:
             together &= sc.stats(p)[2] > 0
-        found |= together
+        found = np.maximum(found, np.where(together, slot.part_weight, 0.0))
+    for s in slot.synonyms:
+        found = np.maximum(found, np.where(sc.stats(s)[2] > 0, slot.synonym_weight, 0.0))
     return found
 
 
@@ -315,8 +328,9 @@ def _proximity(sc: Scorer, text: str, slots: Sequence[Slot], rows: np.ndarray) -
         if exact[r]:
             out[r] = weight
             continue
-        body = sc.snap.normalized_bytes(int(sc.docs[r]))
-        groups = [[(p, p + len(n)) for n in needles for p in positions(body, n)] for _, needles in units]
+        where = sc.where.get(r, {})
+        groups = [[(p, p + len(n)) for n in needles for p in where.get(n.decode("utf-8"), ())]
+                  for _, needles in units]
         span = min_span(groups)
         if span is None:
             continue
@@ -355,7 +369,7 @@ def features(snap: Snapshot, find_tf: FindTf, query: Query, docs: np.ndarray,
     first = sum(parts.values())
     rows = np.argsort(-first, kind="stable")[:RERANK]
     if rows.size and terms:
-        sc.read_headings(terms, rows)
+        sc.read_documents(terms, rows)
         parts = text_parts()
         for text, slots in query.chunks.items():
             parts["proximity"] += _proximity(sc, text, slots, rows)
@@ -369,15 +383,17 @@ def features(snap: Snapshot, find_tf: FindTf, query: Query, docs: np.ndarray,
         parts["title_match"] += np.where(sc.stats(p)[2] > 0, TITLE_MATCH_WEIGHT * p_idf, 0.0)
     for text, slots in query.chunks.items():
         chunk_idf = 0.0
-        all_in_title = np.ones(docs.size, dtype=bool)
+        in_title = np.ones(docs.size)
         for s in slots:
             s_idf = sc.stats(s.word)[0]
             chunk_idf += s_idf
             idfs.append(s_idf)
             literal += sc.present(s.word)
-            all_in_title &= _in_title(sc, s)
-        whole = sc.stats(text)[2] > 0 if len(slots) >= 2 else sc.stats(slots[0].word)[2] > 0 if slots else all_in_title
-        share = np.where(whole, 1.0, np.where(all_in_title, TITLE_WORDS_SHARE, 0.0))
+            in_title = np.minimum(in_title, _in_title(sc, s))
+        # the whole chunk as typed in the title: full weight; all its slots but apart (or
+        # through parts or synonyms): a share, times the weakest slot's weight
+        whole = sc.stats(text if len(slots) >= 2 else slots[0].word)[2] > 0 if slots else np.zeros(docs.size, bool)
+        share = np.where(whole, 1.0, TITLE_WORDS_SHARE * in_title)
         parts["title_match"] += TITLE_MATCH_WEIGHT * chunk_idf * share
     if idfs:
         parts["coverage"] += COVERAGE_WEIGHT * float(np.mean(idfs)) * literal / len(idfs)
@@ -401,4 +417,4 @@ def rank(snap: Snapshot, find_tf: FindTf, query: Query, docs: np.ndarray, title_
     return docs[order], scores[order], ordered_parts
 
 
-__all__ = ["bm25f", "idf", "rank", "features", "Query", "Scorer", "PARTS", "min_span", "heading_text"]
+__all__ = ["bm25f", "idf", "rank", "features", "Query", "Scorer", "PARTS", "min_span", "occurrences"]
