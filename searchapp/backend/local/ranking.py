@@ -45,13 +45,16 @@ HEADING_BOOST = 2.0
 PHRASE_WEIGHT = 0.5
 #: Proximity: at most this share of the idf of the chunk's words (when adjacent).
 PROXIMITY_WEIGHT = 0.5
+#: Proximity also between the parts of a single dictionary word (校园 … 安全).
+PROXIMITY_OF_PARTS = False
 #: Distance (characters) over which proximity halves.
 NEAR_CHARS = 12
 #: Title contains the whole chunk: this many times the idf of its words; all its words
 #: but apart: :data:`TITLE_WORDS_SHARE` of that.
 TITLE_MATCH_WEIGHT = 1.5
 TITLE_WORDS_SHARE = 0.6
-#: Coverage: this share of the mean idf, times the share of slots present as typed.
+#: Coverage: this share of the mean idf of the query's words, times the share of them that
+#: the title or the headings hold (a report whose structure names every concept of the query).
 COVERAGE_WEIGHT = 0.5
 #: Documents shorter than this (characters) get ``LENGTH_WEIGHT * log(length / SHORT_CHARS)``.
 SHORT_CHARS = 300
@@ -296,17 +299,23 @@ def _slot_parts(sc: Scorer, slot: Slot, out: dict[str, np.ndarray]) -> np.ndarra
     return sc.stats(slot.word)[0] * np.ones(best.size)
 
 
-def _in_title(sc: Scorer, slot: Slot) -> np.ndarray:
-    """How the slot is found in the title: 1 by its word, its synonym or part weight
-    through those, 0 not at all."""
-    found = np.where(sc.stats(slot.word)[2] > 0, 1.0, 0.0)
+def _in_title(sc: Scorer, slot: Slot, headings: bool = False) -> np.ndarray:
+    """How the slot is found in the title (and, with ``headings``, the headings): 1 by
+    its word, its synonym or part weight through those, 0 not at all."""
+    def has(term: str) -> np.ndarray:
+        found = sc.stats(term)[2] > 0
+        if headings and term in sc.heading_tf:
+            found = found | (sc.heading_tf[term] > 0)
+        return found
+
+    found = np.where(has(slot.word), 1.0, 0.0)
     if slot.parts:
         together = np.ones(found.size, dtype=bool)
         for p in slot.parts:
-            together &= sc.stats(p)[2] > 0
+            together &= has(p)
         found = np.maximum(found, np.where(together, slot.part_weight, 0.0))
     for s in slot.synonyms:
-        found = np.maximum(found, np.where(sc.stats(s)[2] > 0, slot.synonym_weight, 0.0))
+        found = np.maximum(found, np.where(has(s), slot.synonym_weight, 0.0))
     return found
 
 
@@ -317,7 +326,7 @@ def _proximity(sc: Scorer, text: str, slots: Sequence[Slot], rows: np.ndarray) -
     if len(slots) >= 2:
         for s in slots:
             units.append((sc.stats(s.word)[0], [a.encode("utf-8") for a in s.alternatives()]))
-    elif slots and slots[0].parts:
+    elif slots and slots[0].parts and PROXIMITY_OF_PARTS:
         units = [(sc.stats(p)[0], [p.encode("utf-8")]) for p in slots[0].parts]
     out = np.zeros(sc.docs.size)
     if len(units) < 2:
@@ -375,11 +384,11 @@ def features(snap: Snapshot, find_tf: FindTf, query: Query, docs: np.ndarray,
             parts["proximity"] += _proximity(sc, text, slots, rows)
 
     idfs: list[float] = []
-    literal = np.zeros(docs.size)
+    covered = np.zeros(docs.size)
     for p in query.phrases:
         p_idf = sc.stats(p)[0]
         idfs.append(p_idf)
-        literal += 1.0
+        covered += _in_title(sc, Slot(p), headings=True)
         parts["title_match"] += np.where(sc.stats(p)[2] > 0, TITLE_MATCH_WEIGHT * p_idf, 0.0)
     for text, slots in query.chunks.items():
         chunk_idf = 0.0
@@ -388,7 +397,7 @@ def features(snap: Snapshot, find_tf: FindTf, query: Query, docs: np.ndarray,
             s_idf = sc.stats(s.word)[0]
             chunk_idf += s_idf
             idfs.append(s_idf)
-            literal += sc.present(s.word)
+            covered += _in_title(sc, s, headings=True)
             in_title = np.minimum(in_title, _in_title(sc, s))
         # the whole chunk as typed in the title: full weight; all its slots but apart (or
         # through parts or synonyms): a share, times the weakest slot's weight
@@ -396,7 +405,7 @@ def features(snap: Snapshot, find_tf: FindTf, query: Query, docs: np.ndarray,
         share = np.where(whole, 1.0, TITLE_WORDS_SHARE * in_title)
         parts["title_match"] += TITLE_MATCH_WEIGHT * chunk_idf * share
     if idfs:
-        parts["coverage"] += COVERAGE_WEIGHT * float(np.mean(idfs)) * literal / len(idfs)
+        parts["coverage"] += COVERAGE_WEIGHT * float(np.mean(idfs)) * covered / len(idfs)
     lengths = snap.lengths[docs]
     parts["length"] += LENGTH_WEIGHT * np.minimum(0.0, np.log(np.maximum(lengths, 1.0) / SHORT_CHARS))
     return parts
