@@ -88,7 +88,7 @@ class SearchSettings:
         "expansions, see docs/config.md); null means the built-in file (education terms, mainland ⇄ "
         "Taiwan/Hong Kong); an empty string turns synonyms off.", None)
     synonym_weight: float = _doc(
-        "Weight of a match through a synonym relative to the user's own word (0–1).", 0.6)
+        "Weight of a match through a synonym relative to the user's own word (0–1).", 0.7)
     part_weight: float = _doc(
         "Weight of a match through the parts of a dictionary word (校园安全 → 校园 + 安全) relative to "
         "the whole word (0–1).", 0.5)

@@ -86,9 +86,9 @@ def chunk_slots(segmenter: Segmenter, text: str, settings: SearchSettings,
     dictionary word that jieba's search mode splits into sub-words (校园安全 → 校园,
     安全) is found in a report that has both parts but not the whole word, and ranks
     below the reports that have it. A stretch of the chunk that is a synonym key
-    (on word boundaries, longest first) becomes one slot whose parts are its words
-    and whose synonyms are the table's: 残疾学生 is satisfied by 残疾 … 学生, or by
-    身心障碍学生.
+    (on word boundaries, longest first) becomes one slot with the table's synonyms;
+    a key of several words keeps them as slots of their own, so 残疾学生 is satisfied
+    by 残疾 … 学生 (scored as the words are) or by 身心障碍学生.
     """
     tokens = [(w, a, b) for w, a, b in segmenter.tokens(text)]
     kept = [t for t in tokens if t[0] not in STOPWORDS] or tokens
@@ -102,9 +102,12 @@ def chunk_slots(segmenter: Segmenter, text: str, settings: SearchSettings,
         if span is not None:
             if span.key in seen:
                 continue
-            inner = [w for w, x, y in kept if span.start <= x and y <= span.end]
-            parts = tuple(dict.fromkeys(inner)) if len(inner) > 1 else tile(span.key, segmenter.sub_words(span.key))
-            slots.append(Slot(span.key, parts, span.synonyms, **weights))
+            inner = list(dict.fromkeys(w for w, x, y in kept if span.start <= x and y <= span.end))
+            if len(inner) > 1:
+                words = tuple(Slot(w, tile(w, segmenter.sub_words(w)), (), **weights) for w in inner)
+                slots.append(Slot(span.key, (), span.synonyms, words=words, **weights))
+            else:
+                slots.append(Slot(span.key, tile(span.key, segmenter.sub_words(span.key)), span.synonyms, **weights))
             seen.add(span.key)
         elif word not in seen:
             slots.append(Slot(word, tile(word, segmenter.sub_words(word)), (), **weights))

@@ -40,8 +40,15 @@ class Evaluator:
         return self.slots.get(text) or tuple(Slot(w) for w in (self.words.get(text) or [text]))
 
     def slot_docs(self, slot: Slot) -> np.ndarray:
-        """Documents that contain the slot's word, or all its parts, or a synonym."""
-        if slot.parts:
+        """Documents that contain the slot's word (or all its words), or all its parts, or a synonym."""
+        if slot.words:
+            result = None
+            for arr in sorted((self.slot_docs(w) for w in slot.words), key=len):
+                result = arr if result is None else np.intersect1d(result, arr, assume_unique=True)
+                if result.size == 0:
+                    break
+            assert result is not None
+        elif slot.parts:
             result = None
             for arr in sorted((self.find(p) for p in slot.parts), key=len):
                 result = arr if result is None else np.intersect1d(result, arr, assume_unique=True)

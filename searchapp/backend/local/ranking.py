@@ -244,8 +244,11 @@ class Scorer:
         _, body, title = self.stats(term)
         return (body > 0) | (title > 0)
 
-    def field_scores(self, term: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def field_scores(self, term: str, as_idf: float | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """BM25F of ``term`` over the three fields (with ``as_idf`` instead of its own idf)."""
         term_idf, body, title = self.stats(term)
+        if as_idf is not None:
+            term_idf = as_idf
         headings = self.heading_tf.get(term)
         tf = {"title": title, "body": body,
               "headings": headings if headings is not None else np.zeros(self.docs.size)}
@@ -272,43 +275,69 @@ def _zeros(n: int) -> dict[str, np.ndarray]:
     return {p: np.zeros(n, dtype=np.float64) for p in PARTS}
 
 
-def _slot_parts(sc: Scorer, slot: Slot, out: dict[str, np.ndarray]) -> np.ndarray:
-    """Add one slot's best way of being found (word, parts or synonym) to ``out``; the
-    idf of the slot (its word's) is returned for the features that weigh slots."""
-    literal, split = sc.field_scores(slot.word)
-    best = literal.copy()
-    via = np.zeros(best.size, dtype=np.int8)          # 0 word, 1 parts, 2 synonym
-    if slot.parts:
-        scores = [sc.field_scores(p)[0] for p in slot.parts]
-        together = np.ones(best.size, dtype=bool)
-        for p in slot.parts:
-            together &= sc.present(p)
-        part = slot.part_weight * np.mean(scores, axis=0) * together
-        better = part > best
-        best = np.where(better, part, best)
-        via = np.where(better, 1, via)
+def _slot_score(sc: Scorer, slot: Slot) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """A slot's score per document — its best way of being found: the word, its parts,
+    or a synonym (a key of several words: the words' own scores plus the key as a
+    phrase) — and that score split into :data:`PARTS`."""
+    n = sc.docs.size
+    if slot.words:
+        parts = _zeros(n)
+        for w in slot.words:
+            for k, v in _slot_score(sc, w)[1].items():
+                parts[k] += v
+        parts["phrase"] += PHRASE_WEIGHT * sc.field_scores(slot.word)[0]
+        best = sum(parts.values())
+    else:
+        literal, split = sc.field_scores(slot.word)
+        parts = _zeros(n)
+        for f in FIELDS:
+            parts[f] = split[f]
+        best = literal
+        if slot.parts:
+            together = np.ones(n, dtype=bool)
+            for p in slot.parts:
+                together &= sc.present(p)
+            part = slot.part_weight * np.mean([sc.field_scores(p)[0] for p in slot.parts], axis=0) * together
+            better = part > best
+            for f in FIELDS:
+                parts[f] = np.where(better, 0.0, parts[f])
+            parts["parts"] = np.where(better, part, 0.0)
+            best = np.where(better, part, best)
     if slot.synonyms:
-        syn = slot.synonym_weight * np.max([sc.field_scores(s)[0] for s in slot.synonyms], axis=0)
+        # A synonym stands for the whole slot and counts as the user's words would, at the
+        # synonym weight: with *their* idf (for a key of several words, theirs added up plus
+        # the phrase's share), not its own — a Taiwan wording is rare in a mainland corpus,
+        # and its own idf would say more about the corpus than about the report.
+        as_idf = _slot_idf(sc, slot) + (PHRASE_WEIGHT * sc.stats(slot.word)[0] if slot.words else 0.0)
+        syn = slot.synonym_weight * np.max([sc.field_scores(s, as_idf=as_idf)[0] for s in slot.synonyms], axis=0)
         better = syn > best
+        for k in parts:
+            parts[k] = np.where(better, 0.0, parts[k])
+        parts["synonyms"] = np.where(better, syn, parts["synonyms"])
         best = np.where(better, syn, best)
-        via = np.where(better, 2, via)
-    for f in FIELDS:
-        out[f] += np.where(via == 0, split[f], 0.0)
-    out["parts"] += np.where(via == 1, best, 0.0)
-    out["synonyms"] += np.where(via == 2, best, 0.0)
-    return sc.stats(slot.word)[0] * np.ones(best.size)
+    return best, parts
+
+
+def _slot_idf(sc: Scorer, slot: Slot) -> float:
+    """The idf a slot weighs with (a key of several words: theirs added up)."""
+    if slot.words:
+        return sum(_slot_idf(sc, w) for w in slot.words)
+    return sc.stats(slot.word)[0]
 
 
 def _in_title(sc: Scorer, slot: Slot, headings: bool = False) -> np.ndarray:
     """How the slot is found in the title (and, with ``headings``, the headings): 1 by
-    its word, its synonym or part weight through those, 0 not at all."""
+    its word(s), its synonym or part weight through those, 0 not at all."""
     def has(term: str) -> np.ndarray:
         found = sc.stats(term)[2] > 0
         if headings and term in sc.heading_tf:
             found = found | (sc.heading_tf[term] > 0)
         return found
 
-    found = np.where(has(slot.word), 1.0, 0.0)
+    if slot.words:
+        found = np.min([_in_title(sc, w, headings) for w in slot.words], axis=0)
+    else:
+        found = np.where(has(slot.word), 1.0, 0.0)
     if slot.parts:
         together = np.ones(found.size, dtype=bool)
         for p in slot.parts:
@@ -323,9 +352,11 @@ def _proximity(sc: Scorer, text: str, slots: Sequence[Slot], rows: np.ndarray) -
     """For the documents at ``rows``: how close together the chunk's units occur (its
     slots; a single slot's parts), as a share of their idf."""
     units: list[tuple[float, list[bytes]]] = []
+    if len(slots) == 1 and slots[0].words:
+        slots = slots[0].words
     if len(slots) >= 2:
         for s in slots:
-            units.append((sc.stats(s.word)[0], [a.encode("utf-8") for a in s.alternatives()]))
+            units.append((_slot_idf(sc, s), [a.encode("utf-8") for a in s.alternatives()]))
     elif slots and slots[0].parts and PROXIMITY_OF_PARTS:
         units = [(sc.stats(p)[0], [p.encode("utf-8")]) for p in slots[0].parts]
     out = np.zeros(sc.docs.size)
@@ -369,7 +400,8 @@ def features(snap: Snapshot, find_tf: FindTf, query: Query, docs: np.ndarray,
                 out[f] += split[f]
         for text, slots in query.chunks.items():
             for s in slots:
-                _slot_parts(sc, s, out)
+                for k, v in _slot_score(sc, s)[1].items():
+                    out[k] += v
             if len(slots) >= 2:
                 out["phrase"] += PHRASE_WEIGHT * sc.field_scores(text)[0]
         return out
@@ -394,7 +426,7 @@ def features(snap: Snapshot, find_tf: FindTf, query: Query, docs: np.ndarray,
         chunk_idf = 0.0
         in_title = np.ones(docs.size)
         for s in slots:
-            s_idf = sc.stats(s.word)[0]
+            s_idf = _slot_idf(sc, s)
             chunk_idf += s_idf
             idfs.append(s_idf)
             covered += _in_title(sc, s, headings=True)
