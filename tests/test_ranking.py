@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from searchapp.backend.local.ranking import K1, bm25f, idf, min_span, occurrences
+from searchapp.backend.local.ranking import K1, bm25f, heading_lines, idf, min_span, positions
 from searchapp.model import SearchRequest
 from searchapp.query.service import search
 
@@ -106,8 +106,15 @@ def test_min_span_finds_the_closest_pair_of_occurrences():
     assert min_span([[(0, 6)], []]) is None
 
 
-def test_occurrences_counts_headings_and_first_lines():
-    text = "教师交流工作报告\n导语\n一、教师交流\n" + "正文" * 40 + "教师交流" + "正文" * 40 + "\n"
-    found, headings = occurrences(text.encode(), "教师交流".encode())
-    assert len(found) == 3
-    assert headings == 2  # the title line and the short heading line, not the long paragraph
+def test_headings_are_the_first_lines_and_short_lines_that_do_not_end_like_sentences():
+    text = ("教师交流工作报告\n导语\n一、教师交流\n" + "正文" * 40 + "教师交流" + "正文" * 40 + "\n"
+            "推进教师交流。\n二、下一步打算\n")
+    headings = heading_lines(text.encode()).decode()
+    assert headings.count("教师交流") == 2  # the title line and 一、教师交流
+    assert "二、下一步打算" in headings
+    assert "推进教师交流。" not in headings and "正文" not in headings
+
+
+def test_positions_lists_each_occurrence_once():
+    assert positions("甲乙甲乙甲".encode(), "甲".encode()) == [0, 6, 12]
+    assert positions("甲乙甲乙甲".encode(), "甲".encode(), limit=2) == [0, 6]

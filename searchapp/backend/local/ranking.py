@@ -60,7 +60,7 @@ COVERAGE_WEIGHT = 0.5
 SHORT_CHARS = 300
 LENGTH_WEIGHT = 1.0
 #: Best documents (after the vectorized pass) that get headings and proximity.
-RERANK = 50
+RERANK = 30
 #: Occurrences of one term read per document for proximity.
 MAX_OCCURRENCES = 24
 #: A line this short (characters) is a heading (章节标题, 一、…, a news item's headline).
@@ -110,7 +110,10 @@ class _Extras:
             pos += len(t) + 1
         self.starts[len(titles)] = pos
         self.joined = "\n".join(titles) + "\n"
+        self.title_lengths = np.array([len(t) for t in titles], dtype=np.float64)
         self.size = len(titles)
+        #: docnum → its heading lines (see :func:`heading_text`), filled as documents are ranked.
+        self.headings: dict[int, bytes] = {}
 
     def title_tf(self, term: str) -> np.ndarray:
         """Occurrences of ``term`` in every document's title (array by docnum)."""
@@ -138,41 +141,42 @@ def extras(snap: Snapshot) -> _Extras:
         return found
 
 
-def first_lines_end(text: bytes, lines: int = 2) -> int:
-    """Byte offset where the first ``lines`` lines of ``text`` end."""
-    end = -1
-    for _ in range(lines):
-        end = text.find(b"\n", end + 1)
-        if end == -1:
-            return len(text)
-    return end
-
-
 #: A short line ending like a sentence or a list item is text, not a heading.
 _SENTENCE_ENDS = tuple(ch.encode("utf-8") for ch in "。；;，,、！？!?")
+_SHORT_LINE = re.compile(rb"(?m)^[^\n]{1,%d}$" % HEADING_BYTES)
+#: Heading texts kept per snapshot (a few MB for a corpus of tens of thousands of reports).
+MAX_CACHED_HEADINGS = 100_000
 
 
-def occurrences(text: bytes, needle: bytes, limit: int = MAX_OCCURRENCES) -> tuple[list[int], int]:
-    """Byte offsets of the first ``limit`` occurrences of ``needle``, and how many of
-    them stand in a heading: one of the first two lines, or a line of at most
-    :data:`HEADING_CHARS` characters that does not end like a sentence (第三章 校园安全,
-    一、校园安全责任落实, a news item's headline)."""
+def heading_lines(text: bytes) -> bytes:
+    """The 'headings' field of a document: its first two lines, and every line of at
+    most :data:`HEADING_CHARS` characters that does not end like a sentence (第三章
+    校园安全, 一、校园安全责任落实, a news item's headline), one per line."""
+    parts = text.split(b"\n", 2)
+    first, rest = parts[:2], (parts[2] if len(parts) > 2 else b"")
+    lines = [s for ln in _SHORT_LINE.findall(rest) if (s := ln.strip()) and not s.endswith(_SENTENCE_ENDS)]
+    return b"\n".join(first + lines)
+
+
+def heading_text(snap: Snapshot, docnum: int) -> bytes:
+    """:func:`heading_lines` of a document, cached per snapshot."""
+    ex = extras(snap)
+    found = ex.headings.get(docnum)
+    if found is None:
+        found = heading_lines(snap.normalized_bytes(docnum))
+        if len(ex.headings) < MAX_CACHED_HEADINGS:
+            ex.headings[docnum] = found
+    return found
+
+
+def positions(text: bytes, needle: bytes, limit: int = MAX_OCCURRENCES) -> list[int]:
+    """Byte offsets of the first ``limit`` occurrences of ``needle``."""
     found: list[int] = []
-    headings = 0
-    head_end = first_lines_end(text)
     start = text.find(needle)
     while start != -1 and len(found) < limit:
         found.append(start)
-        if start < head_end:
-            headings += 1
-        else:
-            line_start = text.rfind(b"\n", 0, start) + 1
-            line_end = text.find(b"\n", start)
-            line = text[line_start:len(text) if line_end == -1 else line_end].rstrip()
-            if len(line) <= HEADING_BYTES and not line.endswith(_SENTENCE_ENDS):
-                headings += 1
         start = text.find(needle, start + len(needle))
-    return found, headings
+    return found
 
 
 def min_span(groups: Sequence[Sequence[tuple[int, int]]]) -> int | None:
@@ -215,7 +219,7 @@ class Scorer:
         self.n_docs = max(1, len(snap.docs))
         self.ex = extras(snap)
         self.boost = {"title": title_boost, "headings": HEADING_BOOST, "body": 1.0}
-        title_len = np.fromiter((len(snap.norm_titles[d]) for d in docs.tolist()), np.float64, docs.size)
+        title_len = self.ex.title_lengths[docs]
         self.norm = {
             "body": 1 - B + B * snap.lengths[docs] / snap.avg_length,
             "title": 1 - B_TITLE + B_TITLE * title_len / max(1.0, snap.avg_title),
@@ -223,8 +227,6 @@ class Scorer:
         }
         self._tf: dict[str, tuple[float, np.ndarray, np.ndarray]] = {}
         self.heading_tf: dict[str, np.ndarray] = {}
-        #: Row → term → byte offsets of its first occurrences (reranked documents only).
-        self.where: dict[int, dict[str, list[int]]] = {}
 
     def stats(self, term: str) -> tuple[float, np.ndarray, np.ndarray]:
         """(idf, body tf, title tf) of ``term`` aligned with ``docs``."""
@@ -254,21 +256,22 @@ class Scorer:
               "headings": headings if headings is not None else np.zeros(self.docs.size)}
         return bm25f(term_idf, tf, self.norm, self.boost)
 
-    def read_documents(self, terms: Iterable[str], rows: np.ndarray) -> None:
-        """Heading frequencies and first occurrences of ``terms`` in the documents at
-        ``rows`` (one read of each document's text)."""
+    def read_headings(self, terms: Iterable[str], rows: np.ndarray) -> None:
+        """Heading frequencies of ``terms`` in the documents at ``rows``."""
         terms = list(terms)
         for t in terms:
             self.heading_tf[t] = np.zeros(self.docs.size)
         needles = [(t, t.encode("utf-8")) for t in terms]
         for r in rows.tolist():
-            text = self.snap.normalized_bytes(int(self.docs[r]))
-            found: dict[str, list[int]] = {}
+            text = heading_text(self.snap, int(self.docs[r]))
             for t, n in needles:
-                if self.stats(t)[1][r] == 0:       # not in the body (the exact channel said so)
-                    continue
-                found[t], self.heading_tf[t][r] = occurrences(text, n)
-            self.where[r] = found
+                if self.stats(t)[1][r] or self.stats(t)[2][r]:
+                    self.heading_tf[t][r] = text.count(n)
+
+    def positions(self, row: int, needles: Sequence[bytes]) -> dict[bytes, list[int]]:
+        """First occurrences of each needle in the document at ``row`` (for proximity)."""
+        text = self.snap.normalized_bytes(int(self.docs[row]))
+        return {n: positions(text, n) for n in needles}
 
 
 def _zeros(n: int) -> dict[str, np.ndarray]:
@@ -368,9 +371,8 @@ def _proximity(sc: Scorer, text: str, slots: Sequence[Slot], rows: np.ndarray) -
         if exact[r]:
             out[r] = weight
             continue
-        where = sc.where.get(r, {})
-        groups = [[(p, p + len(n)) for n in needles for p in where.get(n.decode("utf-8"), ())]
-                  for _, needles in units]
+        where = sc.positions(r, [n for _, needles in units for n in needles if sc.stats(n.decode("utf-8"))[1][r]])
+        groups = [[(p, p + len(n)) for n in needles for p in where.get(n, ())] for _, needles in units]
         span = min_span(groups)
         if span is None:
             continue
@@ -410,7 +412,7 @@ def features(snap: Snapshot, find_tf: FindTf, query: Query, docs: np.ndarray,
     first = sum(parts.values())
     rows = np.argsort(-first, kind="stable")[:RERANK]
     if rows.size and terms:
-        sc.read_documents(terms, rows)
+        sc.read_headings(terms, rows)
         parts = text_parts()
         for text, slots in query.chunks.items():
             parts["proximity"] += _proximity(sc, text, slots, rows)
@@ -458,4 +460,4 @@ def rank(snap: Snapshot, find_tf: FindTf, query: Query, docs: np.ndarray, title_
     return docs[order], scores[order], ordered_parts
 
 
-__all__ = ["bm25f", "idf", "rank", "features", "Query", "Scorer", "PARTS", "min_span", "occurrences"]
+__all__ = ["bm25f", "idf", "rank", "features", "Query", "Scorer", "PARTS", "min_span", "heading_lines", "positions"]
