@@ -20,8 +20,8 @@ from searchapp.model import FACET_BY_NAME, FACETS, SORTS, QueryError, SearchRequ
 from searchapp.query.parse import ParsedQuery, Plain, parse_query, positive_texts
 from searchapp.query.synonyms import Synonyms, load_synonyms
 
-#: Particles dropped from the required words of an unquoted chunk (the exact
-#: phrase tier still uses the whole chunk).
+#: Particles dropped from the required words of an unquoted chunk (the phrase
+#: boost still uses the whole chunk).
 STOPWORDS = frozenset("的 了 和 与 及 在 是 对 等 之 其 为 把 被 并".split())
 #: Synonyms listed in the response's note (「也搜索了：…」); more are searched, not listed.
 MAX_SYNONYMS_SHOWN = 8
