@@ -144,6 +144,9 @@ def extras(snap: Snapshot) -> _Extras:
 #: A short line ending like a sentence or a list item is text, not a heading.
 _SENTENCE_ENDS = tuple(ch.encode("utf-8") for ch in "。；;，,、！？!?")
 _SHORT_LINE = re.compile(rb"(?m)^[^\n]{1,%d}$" % HEADING_BYTES)
+#: Headings are looked for in a document's first this many bytes (about 21,000 characters:
+#: all of nine reports in ten; bounds the cost of the longest ones).
+HEADINGS_SCAN_BYTES = 64 * 1024
 #: Heading texts kept per snapshot (a few MB for a corpus of tens of thousands of reports).
 MAX_CACHED_HEADINGS = 100_000
 
@@ -151,8 +154,9 @@ MAX_CACHED_HEADINGS = 100_000
 def heading_lines(text: bytes) -> bytes:
     """The 'headings' field of a document: its first two lines, and every line of at
     most :data:`HEADING_CHARS` characters that does not end like a sentence (第三章
-    校园安全, 一、校园安全责任落实, a news item's headline), one per line."""
-    parts = text.split(b"\n", 2)
+    校园安全, 一、校园安全责任落实, a news item's headline), one per line, from the
+    first :data:`HEADINGS_SCAN_BYTES`."""
+    parts = text[:HEADINGS_SCAN_BYTES].split(b"\n", 2)
     first, rest = parts[:2], (parts[2] if len(parts) > 2 else b"")
     lines = [s for ln in _SHORT_LINE.findall(rest) if (s := ln.strip()) and not s.endswith(_SENTENCE_ENDS)]
     return b"\n".join(first + lines)
