@@ -45,7 +45,9 @@ HEADING_BOOST = 2.0
 PHRASE_WEIGHT = 0.5
 #: Proximity: at most this share of the idf of the chunk's words (when adjacent).
 PROXIMITY_WEIGHT = 0.5
-#: Proximity also between the parts of a single dictionary word (校园 … 安全).
+#: Proximity also between the parts of a single dictionary word (校园 … 安全)? Off: the
+#: whole word already outranks its parts (part_weight), and a proximity bonus for it is a
+#: second exact-word bonus (measured: it pushed one-mention documents up again).
 PROXIMITY_OF_PARTS = False
 #: Distance (characters) over which proximity halves.
 NEAR_CHARS = 12
@@ -114,6 +116,7 @@ class _Extras:
         self.size = len(titles)
         #: docnum → its heading lines (see :func:`heading_text`), filled as documents are ranked.
         self.headings: dict[int, bytes] = {}
+        self.heading_bytes = 0
 
     def title_tf(self, term: str) -> np.ndarray:
         """Occurrences of ``term`` in every document's title (array by docnum)."""
@@ -147,8 +150,8 @@ _SHORT_LINE = re.compile(rb"(?m)^[^\n]{1,%d}$" % HEADING_BYTES)
 #: Headings are looked for in a document's first this many bytes (about 21,000 characters:
 #: all of nine reports in ten; bounds the cost of the longest ones).
 HEADINGS_SCAN_BYTES = 64 * 1024
-#: Heading texts kept per snapshot (a few MB for a corpus of tens of thousands of reports).
-MAX_CACHED_HEADINGS = 100_000
+#: Bytes of heading text kept per snapshot (the test corpus of 5,873 reports needs 6.8 MB).
+MAX_CACHED_HEADING_BYTES = 64 * 1024 * 1024
 
 
 def heading_lines(text: bytes) -> bytes:
@@ -168,8 +171,9 @@ def heading_text(snap: Snapshot, docnum: int) -> bytes:
     found = ex.headings.get(docnum)
     if found is None:
         found = heading_lines(snap.normalized_bytes(docnum))
-        if len(ex.headings) < MAX_CACHED_HEADINGS:
+        if ex.heading_bytes + len(found) <= MAX_CACHED_HEADING_BYTES:
             ex.headings[docnum] = found
+            ex.heading_bytes += len(found)
     return found
 
 
