@@ -103,3 +103,19 @@ def test_a_group_without_a_source_is_refused(tmp_path):
     bad.write_text("groups:\n  - equivalent: [[甲, 乙]]\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="search.synonyms"):
         settings_from_dict({"search": {"synonyms": str(bad)}}, base_dir=tmp_path)
+
+
+def test_an_edited_synonym_file_applies_to_the_next_search_even_when_cached(indexed, tmp_path):
+    import os
+
+    settings, _ = indexed
+    custom = tmp_path / "edited.yaml"
+    custom.write_text("groups:\n  - source: ours\n    one_way:\n      托管: [课后照顾]\n", encoding="utf-8")
+    mine = settings_from_dict({"index_dir": settings.index_dir, "search": {"synonyms": "edited.yaml"}},
+                              base_dir=tmp_path)
+    engine = open_service(mine)
+    assert names(search(engine, SearchRequest(q="托管"))) == ["tw_after_school_care.txt"]
+    custom.write_text("groups:\n  - source: ours\n    one_way:\n      托管: [课后服务]\n", encoding="utf-8")
+    later = os.stat(custom).st_mtime + 5
+    os.utime(custom, (later, later))
+    assert names(search(engine, SearchRequest(q="托管"))) == ["after_school_service_plan.txt"]

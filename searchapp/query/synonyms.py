@@ -48,8 +48,10 @@ class Span:
 class Synonyms:
     """Term → the terms it also finds (normalized; never the term itself)."""
 
-    def __init__(self, table: Mapping[str, Iterable[str]] | None = None):
+    def __init__(self, table: Mapping[str, Iterable[str]] | None = None, version: Any = None):
         self.table: dict[str, tuple[str, ...]] = {}
+        #: Identifies the file state the table was read from (response caches key on it).
+        self.version = version
         for key, values in (table or {}).items():
             self.add(key, values)
 
@@ -139,7 +141,9 @@ def _load(path: str, mtime: float) -> Synonyms:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
         raise SynonymFileError(f"cannot read synonym file {path}: {exc}") from None
-    return parse_groups(data, path)
+    table = parse_groups(data, path)
+    table.version = (path, mtime)
+    return table
 
 
 def load_synonyms(path: str | Path | None) -> Synonyms:
