@@ -71,6 +71,11 @@ class Segmenter:
         """The indexable words, in order (punctuation and whitespace dropped)."""
         return [w for w in self._seg.cut(normalized_text) if _WORDLIKE.search(w)]
 
+    def sub_words(self, word: str) -> list[str]:
+        """jieba's search-mode sub-words of ``word`` (校园安全 → 校园, 安全), without
+        the word itself: what a plain query may also match by (see query.plan)."""
+        return [w for w in self._seg.cut_for_search(word) if w != word and _WORDLIKE.search(w)]
+
     def tokens(self, normalized_text: str) -> list[tuple[str, int, int]]:
         """``(word, start, end)`` with offsets into ``normalized_text``."""
         return [(w, a, b) for w, a, b in self._seg.tokenize(normalized_text) if _WORDLIKE.search(w)]

@@ -249,6 +249,9 @@ def _hit_lines(hit: dict[str, Any], n: int, color: bool) -> list[str]:
     for snip in hit["snippets"]:
         text = _html_to_terminal(snip, color)
         lines.append(f"   {text}")
+    if hit.get("explain"):
+        parts = " + ".join(f"{k} {v:.2f}" for k, v in hit["explain"].items() if v)
+        lines.append(f"   score {score} = {parts or '0'}")
     return lines
 
 
@@ -277,9 +280,12 @@ def _html_to_terminal(html: str, color: bool) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (JSON Lines with --queries).")
 @click.option("--queries", type=click.File("r", encoding="utf-8"), default=None,
               help="Read one query per line from this file ('-' for stdin); prints JSON Lines.")
+@click.option("--explain", is_flag=True, help="Show each hit's score parts (fields, phrase, proximity, synonyms …).")
+@click.option("--no-synonyms", "no_synonyms", is_flag=True,
+              help="Search only the words as typed (no synonyms from search.synonyms).")
 @click.pass_context
 def search(ctx: click.Context, query: str, index: str | None, sort: str, page: int, size: int | None, as_json: bool,
-           queries: Any, **facet_values: tuple[str, ...]) -> None:
+           queries: Any, explain: bool, no_synonyms: bool, **facet_values: tuple[str, ...]) -> None:
     """Search the index. QUERY: 教师交流, "教师交流", 教师 -民办, A OR B, region:荔湾区 year:2007-2010 …"""
     from searchapp.query.service import open_service
     from searchapp.query.service import search as run_search
@@ -291,7 +297,8 @@ def search(ctx: click.Context, query: str, index: str | None, sort: str, page: i
     filters = {f.name: list(facet_values[f"facet_{f.name}"]) for f in FACETS if facet_values[f"facet_{f.name}"]}
 
     def request(q: str) -> Any:
-        return SearchRequest(q=q, filters=filters, sort=sort, page=page, size=size)
+        return SearchRequest(q=q, filters=filters, sort=sort, page=page, size=size, explain=explain,
+                             synonyms=not no_synonyms)
 
     with _using_index(index_dir):
         try:

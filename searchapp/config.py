@@ -87,6 +87,15 @@ class SearchSettings:
     snippets: int = _doc("Highlighted fragments per hit.", 3)
     snippet_chars: int = _doc("Approximate length of one fragment, in characters.", 100)
     title_boost: float = _doc("Weight of a match in the title relative to the body (BM25F).", 3.0)
+    synonyms: str | None = _doc(
+        "YAML file of synonyms applied to unquoted text at query time (equivalent sets and one-way "
+        "expansions, see docs/config.md); null means the built-in file (education terms, mainland ⇄ "
+        "Taiwan/Hong Kong); an empty string turns synonyms off.", None)
+    synonym_weight: float = _doc(
+        "Weight of a match through a synonym relative to the user's own word (0–1).", 0.7)
+    part_weight: float = _doc(
+        "Weight of a match through the parts of a dictionary word (校园安全 → 校园 + 安全) relative to "
+        "the whole word (0–1).", 0.5)
     max_query_chars: int = _doc("Longer queries are cut to this many characters (and the response says so).", 500)
     facet_limit: int = _doc("Most values returned per facet.", 50)
     cache_size: int = _doc(
@@ -218,6 +227,16 @@ def _validate_semantics(s: Settings) -> None:
         raise ConfigError("config key 'search.cache_size' must be ≥ 0")
     if s.search.snippets < 0 or s.search.snippet_chars < 20:
         raise ConfigError("config key 'search.snippet_chars' must be ≥ 20 and 'search.snippets' ≥ 0")
+    if not (0 <= s.search.synonym_weight <= 1 and 0 <= s.search.part_weight <= 1):
+        raise ConfigError("config keys 'search.synonym_weight' and 'search.part_weight' must be between 0 and 1")
+    if s.search.synonyms:
+        from searchapp.query.synonyms import SynonymFileError, load_synonyms
+
+        s.search.synonyms = str(s.path(s.search.synonyms))
+        try:
+            load_synonyms(s.search.synonyms)
+        except SynonymFileError as exc:
+            raise ConfigError(f"config key 'search.synonyms': {exc}") from None
     if not 0 < s.server.port < 65536:
         raise ConfigError(f"config key 'server.port' must be a TCP port, got {s.server.port}")
     if s.server.processes < 0 or s.server.threads < 1:

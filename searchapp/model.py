@@ -83,6 +83,8 @@ class SearchRequest:
     snippets: int | None = None
     facets: bool = True
     collapse: bool = True
+    explain: bool = False          # each hit's score parts (Hit.explain)
+    synonyms: bool = True          # False: the user's words only (no synonyms from the synonym file)
 
     def cache_key(self) -> tuple:
         """Every field of the request (a field added later is part of the key too)."""
@@ -147,9 +149,13 @@ class Hit:
     snippets: list[str]
     duplicates: int = 0
     duplicate_ids: list[str] = field(default_factory=list)
+    explain: dict[str, float] | None = None   # score parts, only when the request asks (they add up to score)
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        d = dict(self.__dict__)
+        if d.get("explain") is None:
+            d.pop("explain", None)
+        return d
 
 
 @dataclass

@@ -189,7 +189,7 @@ def test_openapi_describes_every_route(client):
                  "/search.json", "/doc/{id}.json", "/export.csv", "/export.xlsx", "/feed.atom", "/embed.js/origin"):
         assert path in spec["paths"], path
     names = {p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}
-    assert names == {"q", "region", "year", "theme", "type", "origin", "sort", "page", "size"}
+    assert names == {"q", "region", "year", "theme", "type", "origin", "sort", "page", "size", "explain", "synonyms"}
     assert set(spec["components"]["schemas"]["Error"]["required"]) == ERROR_KEYS
 
 

@@ -23,6 +23,32 @@ from searchapp.normalize import Normalized
 from searchapp.query.parse import Node
 
 
+@dataclass(frozen=True)
+class Slot:
+    """One thing an unquoted chunk requires, and the ways a document can satisfy it.
+
+    A document satisfies the slot when it contains ``word`` itself (or, for a key of
+    several ``words``, every one of those), or every one of ``parts`` (the sub-words of a dictionary word: 校园安全 → 校园, 安全; a document
+    that words it 校园的安全 is about it too), or any of ``synonyms`` (课后服务 →
+    课后照顾). Parts and synonyms widen recall only; ranking scores them with the
+    lower weights they carry, so the user's own word ranks first.
+    """
+
+    word: str
+    parts: tuple[str, ...] = ()
+    synonyms: tuple[str, ...] = ()
+    part_weight: float = 0.5
+    synonym_weight: float = 0.7
+    #: A synonym key of several words (教师交流 ⇄ 教师轮岗): the words, each a slot of its own
+    #: that is required and scored in full; the key's synonyms may stand in for all of them.
+    words: tuple["Slot", ...] = ()
+
+    def alternatives(self) -> tuple[str, ...]:
+        """Every string the slot may be found by (the word first)."""
+        inner = tuple(a for w in self.words for a in w.alternatives())
+        return tuple(dict.fromkeys((self.word, *self.parts, *inner, *self.synonyms)))
+
+
 @dataclass
 class Plan:
     """A request the query layer has checked and analysed, ready to execute."""
@@ -37,6 +63,9 @@ class Plan:
     facet_limit: int = 50
     collapse: bool = True
     explain: bool = False
+    #: Unquoted chunk → its slots (words with their parts and synonyms). A backend that
+    #: ignores it (or a chunk missing from it) requires ``words`` literally.
+    slots: dict[str, tuple[Slot, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -157,4 +186,4 @@ class Writer(Protocol):
         ...
 
 
-__all__ = ["Plan", "RankedHit", "Matches", "Backend", "SourceState", "PreparedDoc", "BatchWriter", "Writer"]
+__all__ = ["Slot", "Plan", "RankedHit", "Matches", "Backend", "SourceState", "PreparedDoc", "BatchWriter", "Writer"]

@@ -1,7 +1,7 @@
 """The query language users type, parsed into a small tree.
 
-    教师交流            plain text: the exact phrase ranks first, then the words near
-                        each other, then the words anywhere (all words required)
+    教师交流            plain text: all words required (a dictionary word also by its
+                        parts or synonyms); the phrase and the words near each other rank higher
     教师 交流           two chunks, both required (AND)
     "教师交流"          exact phrase only (also “…”, 「…」, 『…』)
     -民办  -"民办教育"   exclude

@@ -14,14 +14,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from searchapp.analysis import Segmenter
-from searchapp.backend.base import Plan
+from searchapp.backend.base import Plan, Slot
 from searchapp.config import SearchSettings
 from searchapp.model import FACET_BY_NAME, FACETS, SORTS, QueryError, SearchRequest
 from searchapp.query.parse import ParsedQuery, Plain, parse_query, positive_texts
+from searchapp.query.synonyms import Synonyms, load_synonyms
 
-#: Particles dropped from the required words of an unquoted chunk (the exact
-#: phrase tier still uses the whole chunk).
+#: Particles dropped from the required words of an unquoted chunk (the phrase
+#: boost still uses the whole chunk).
 STOPWORDS = frozenset("的 了 和 与 及 在 是 对 等 之 其 为 把 被 并".split())
+#: Synonyms listed in the response's note (「也搜索了：…」); more are searched, not listed.
+MAX_SYNONYMS_SHOWN = 8
 _YEAR_RANGE = re.compile(r"^\s*(\d{4})?\s*(?:-|–|~|到|至)\s*(\d{4})?\s*$")
 
 
@@ -49,6 +52,69 @@ def chunk_words(segmenter: Segmenter, text: str) -> list[str]:
     words = segmenter.words(text)
     kept = [w for w in words if w not in STOPWORDS] or words
     return list(dict.fromkeys(kept))
+
+
+def tile(word: str, subs: list[str]) -> tuple[str, ...]:
+    """The fewest of ``subs`` that spell ``word`` end to end without overlapping
+    (中华人民共和国 → 中华, 人民, 共和国); () when they cannot or when one would do."""
+    best: dict[int, tuple[str, ...]] = {0: ()}
+    for i in range(len(word)):
+        if i not in best:
+            continue
+        for sub in subs:
+            if 1 < len(sub) < len(word) and word.startswith(sub, i):
+                cand = best[i] + (sub,)
+                j = i + len(sub)
+                if j not in best or len(cand) < len(best[j]):
+                    best[j] = cand
+    found = best.get(len(word), ())
+    return found if len(found) >= 2 else ()
+
+
+def synonyms_for(settings: SearchSettings) -> Synonyms:
+    """The synonym table the settings name ('' turns synonyms off; None is the bundled file)."""
+    if settings.synonyms == "":
+        return Synonyms()
+    return load_synonyms(settings.synonyms)
+
+
+def chunk_slots(segmenter: Segmenter, text: str, settings: SearchSettings,
+                synonyms: Synonyms | None = None) -> tuple[Slot, ...]:
+    """What the unquoted chunk ``text`` requires, slot by slot.
+
+    Each word (particles dropped) is a slot that its parts may also satisfy: a
+    dictionary word that jieba's search mode splits into sub-words (校园安全 → 校园,
+    安全) is found in a report that has both parts but not the whole word, and ranks
+    below the reports that have it. A stretch of the chunk that is a synonym key
+    (on word boundaries, longest first) becomes one slot with the table's synonyms;
+    a key of several words keeps them as slots of their own, so 残疾学生 is satisfied
+    by 残疾 … 学生 (scored as the words are) or by 身心障碍学生.
+    """
+    tokens = [(w, a, b) for w, a, b in segmenter.tokens(text)]
+    kept = [t for t in tokens if t[0] not in STOPWORDS] or tokens
+    bounds = {0, len(text)} | {a for _, a, _ in tokens} | {b for _, _, b in tokens}
+    spans = synonyms.spans(text, bounds) if synonyms else []
+    slots: list[Slot] = []
+    seen: set[str] = set()
+    weights = {"part_weight": settings.part_weight, "synonym_weight": settings.synonym_weight}
+    for word, a, b in kept:
+        span = next((s for s in spans if s.start <= a and b <= s.end), None)
+        if span is not None:
+            if span.key in seen:
+                continue
+            inner = list(dict.fromkeys(w for w, x, y in kept if span.start <= x and y <= span.end))
+            if len(inner) > 1:
+                words = tuple(Slot(w, tile(w, segmenter.sub_words(w)), (), **weights) for w in inner)
+                slots.append(Slot(span.key, (), span.synonyms, words=words, **weights))
+            else:
+                slots.append(Slot(span.key, tile(span.key, segmenter.sub_words(span.key)), span.synonyms, **weights))
+            seen.add(span.key)
+        elif word not in seen:
+            slots.append(Slot(word, tile(word, segmenter.sub_words(word)), (), **weights))
+            seen.add(word)
+    if not slots and text:
+        slots.append(Slot(text, (), (), **weights))
+    return tuple(slots)
 
 
 def _plains(node: Any) -> list[str]:
@@ -83,9 +149,11 @@ def _clean_values(facet: str, values: list[Any]) -> list[Any]:
     return [str(v).strip() for v in values if str(v).strip()]
 
 
-def make_plan(request: SearchRequest, settings: SearchSettings, segmenter: Segmenter) -> Planned:
+def make_plan(request: SearchRequest, settings: SearchSettings, segmenter: Segmenter,
+              synonyms: Synonyms | None = None) -> Planned:
     """Check ``request`` and turn it into a plan. Raises :class:`QueryError` for a
-    parameter that cannot be used (the API answers 400)."""
+    parameter that cannot be used (the API answers 400). ``synonyms`` defaults to
+    the table the settings name; ``request.synonyms`` False leaves them out."""
     if request.sort not in SORTS:
         raise QueryError(f"sort must be one of {', '.join(SORTS)}, got '{request.sort}'")
     size = settings.page_size if request.size is None else request.size
@@ -125,11 +193,19 @@ def make_plan(request: SearchRequest, settings: SearchSettings, segmenter: Segme
             given["year"] = []
 
     words = {text: chunk_words(segmenter, text) for text in _plains(parsed.tree)}
+    table = synonyms if synonyms is not None else synonyms_for(settings)
+    slots = {text: chunk_slots(segmenter, text, settings, table if request.synonyms else None) for text in words}
     phrases, plains = positive_texts(parsed.tree)
-    terms = list(dict.fromkeys(phrases + plains + [w for t in plains for w in words.get(t, [])]))
+    expanded = [alt for t in plains for slot in slots.get(t, ()) for alt in (*slot.synonyms, *slot.parts)]
+    terms = list(dict.fromkeys(phrases + plains + [w for t in plains for w in words.get(t, [])] + expanded))
+    also = list(dict.fromkeys(syn for t in plains for slot in slots.get(t, ()) for syn in slot.synonyms))
+    if also:
+        shown = "、".join(also[:MAX_SYNONYMS_SHOWN]) + ("等" if len(also) > MAX_SYNONYMS_SHOWN else "")
+        notes.append(f"也搜索了：{shown}")
     plan = Plan(tree=parsed.tree, words=words, filters=filters, sort=request.sort,
                 offset=(request.page - 1) * size, limit=size, facets=request.facets,
-                facet_limit=settings.facet_limit, collapse=request.collapse)
+                facet_limit=settings.facet_limit, collapse=request.collapse, explain=request.explain,
+                slots=slots)
     return Planned(plan=plan, parsed=parsed, size=size, snippets=n_snippets,
                    filters={k: v for k, v in given.items() if v}, notes=notes, terms=terms)
 

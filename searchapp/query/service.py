@@ -24,7 +24,8 @@ from searchapp.config import Settings
 from searchapp.model import FACETS, QueryError, SearchRequest, SearchResponse
 from searchapp.query import present
 from searchapp.query.highlight import highlight_all, snippets as make_snippets
-from searchapp.query.plan import make_plan, highlight_terms
+from searchapp.query.plan import highlight_terms, make_plan, synonyms_for
+from searchapp.query.synonyms import Synonyms
 
 
 class ResultCache:
@@ -74,17 +75,18 @@ class SearchService:
         """Run one search (or answer it from the cache of the current generation)."""
         t0 = time.perf_counter()
         generation = self.backend.generation()
-        key = request.cache_key()
+        synonyms = synonyms_for(self.settings.search)
+        key = (request.cache_key(), synonyms.version)   # an edited synonym file makes old answers stale
         if self.cache.capacity:
             hit = self.cache.get(generation, key)
             if hit is not None:
                 return replace(hit, took_ms=round((time.perf_counter() - t0) * 1000, 2), cached=True)
-        response = self._search(request, t0)
+        response = self._search(request, t0, synonyms)
         self.cache.put(generation, key, response)
         return response
 
-    def _search(self, request: SearchRequest, t0: float) -> SearchResponse:
-        planned = make_plan(request, self.settings.search, self.segmenter)
+    def _search(self, request: SearchRequest, t0: float, synonyms: Synonyms | None = None) -> SearchResponse:
+        planned = make_plan(request, self.settings.search, self.segmenter, synonyms)
         matches = self.backend.execute(planned.plan)
         records = self.backend.documents(h.id for h in matches.hits)
         hits = []
@@ -98,7 +100,10 @@ class SearchService:
                 if text is not None:
                     snips = make_snippets(text[0], planned.terms, planned.snippets, self.settings.search.snippet_chars,
                                           norm=text[1])
-            hits.append(present.hit(record, ranked.score, snips, ranked.duplicate_ids))
+            hit = present.hit(record, ranked.score, snips, ranked.duplicate_ids)
+            if request.explain and ranked.explain is not None:
+                hit.explain = {k: round(v, 4) for k, v in ranked.explain.items()}
+            hits.append(hit)
         total = matches.total
         notes = list(planned.notes)
         if total == 0 and planned.plan.filters:

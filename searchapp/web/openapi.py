@@ -42,6 +42,9 @@ def _search_params(max_page_size: int) -> list[dict[str, Any]]:
         _param("page", "页码（从 1 开始）", {"type": "integer", "minimum": 1, "default": 1}),
         _param("size", f"每页条数（1 至 search.max_page_size，即 {max_page_size}）",
                {"type": "integer", "minimum": 1, "maximum": max_page_size}),
+        _param("explain", "1：每条结果附上得分构成（explain，各项相加等于 score）",
+               {"type": "integer", "enum": [0, 1], "default": 0}),
+        _param("synonyms", "0：只搜索输入的词，不用同义词（默认 1）", {"type": "integer", "enum": [0, 1], "default": 1}),
     ]
 
 
@@ -183,7 +186,11 @@ def openapi_spec(max_page_size: int = 100, public_url: str = "/") -> dict[str, A
                     "snippets": {"type": "array", "items": {"type": "string"},
                                  "description": "HTML: escaped text with matches in <mark>"},
                     "duplicates": {"type": "integer"},
-                    "duplicate_ids": {"type": "array", "items": {"type": "string"}}}},
+                    "duplicate_ids": {"type": "array", "items": {"type": "string"}},
+                    "explain": {"type": "object", "additionalProperties": {"type": "number"},
+                                "description": "Only with explain=1: score parts (title, headings, body, parts, "
+                                               "synonyms, phrase, proximity, title_match, coverage, length) that "
+                                               "add up to score"}}},
                 "FacetCounts": {"type": "object", "properties": {
                     "region": {"type": "array", "items": {"$ref": "#/components/schemas/RegionNode"}},
                     **{f.name: {"type": "array", "items": value_count} for f in FACETS if f.kind != "tree"}}},

@@ -21,7 +21,7 @@ from searchapp.model import FACET_NAMES, QueryError, SearchRequest
 #: Filter facets in URL order; each one's GET parameter is its name.
 FACETS = FACET_NAMES
 #: Parameters that belong in a canonical search URL.
-CANONICAL = {"q", "sort", "page", "size", *FACETS}
+CANONICAL = {"q", "sort", "page", "size", "explain", "synonyms", *FACETS}
 #: Parameters the year range form sends; folded into ``year=FROM-TO``.
 RANGE_FIELDS = ("year_from", "year_to")
 
@@ -36,6 +36,18 @@ def parse_int(args: MultiDict, name: str, default: int | None) -> int | None:
         return int(raw)
     except (TypeError, ValueError):
         raise QueryError(f"{name} must be a whole number, got '{raw}'") from None
+
+
+def parse_flag(args: MultiDict, name: str, default: bool) -> bool:
+    """A yes/no parameter: 1/true/yes/on or 0/false/no/off; QueryError otherwise."""
+    raw = (args.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise QueryError(f"{name} must be 1 or 0, got '{raw}'")
 
 
 def _values(args: MultiDict, name: str) -> list[str]:
@@ -67,6 +79,8 @@ class SearchState:
     sort: str = "relevance"
     page: int = 1
     size: int | None = None
+    explain: bool = False        # explain=1: each hit's score parts
+    synonyms: bool = True        # synonyms=0: the words as typed only
 
     @classmethod
     def from_args(cls, args: MultiDict) -> SearchState:
@@ -81,12 +95,15 @@ class SearchState:
             sort=(args.get("sort") or "relevance").strip() or "relevance",
             page=parse_int(args, "page", 1),  # type: ignore[arg-type]
             size=parse_int(args, "size", None),
+            explain=parse_flag(args, "explain", False),
+            synonyms=parse_flag(args, "synonyms", True),
         )
 
     def request(self, **overrides: object) -> SearchRequest:
         """The query-layer request for this state."""
         req = SearchRequest(q=self.q, filters={name: list(getattr(self, name)) for name in FACETS if getattr(self, name)},
-                            sort=self.sort, page=self.page, size=self.size)
+                            sort=self.sort, page=self.page, size=self.size, explain=self.explain,
+                            synonyms=self.synonyms)
         for key, value in overrides.items():
             setattr(req, key, value)
         return req
@@ -106,6 +123,10 @@ class SearchState:
             out.append(("page", str(self.page)))
         if self.size is not None:
             out.append(("size", str(self.size)))
+        if self.explain:
+            out.append(("explain", "1"))
+        if not self.synonyms:
+            out.append(("synonyms", "0"))
         return out
 
     def query_string(self) -> str:
@@ -150,5 +171,7 @@ def is_canonical(args: MultiDict) -> bool:
         if key not in CANONICAL or not value.strip() or value != value.strip():
             return False
     if args.get("sort") == "relevance" or args.get("page") == "1":
+        return False
+    if args.get("explain", "1") != "1" or args.get("synonyms", "0") != "0":
         return False
     return True

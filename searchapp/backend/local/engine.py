@@ -5,6 +5,11 @@ Matching is exact and segmentation-independent: every quoted phrase, and every
 word of an unquoted chunk (the plan carries the chunk's words), is looked up in
 the text store's character-gram channel: a document matches 教师 when its text
 contains 教师, whatever the segmenter did with that document.
+
+An unquoted chunk is matched slot by slot (:class:`~searchapp.backend.base.Slot`):
+a slot is satisfied by its word, by all of its parts (a dictionary word's
+sub-words; the word itself contains them, so "all parts" is the whole test), or by
+any of its synonyms. Quoted phrases are never widened.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from searchapp.backend.base import Matches, Plan, RankedHit
+from searchapp.backend.base import Matches, Plan, RankedHit, Slot
 from searchapp.backend.local import ranking
 from searchapp.backend.local.snapshot import Columns, FacetColumn, Snapshot
 from searchapp.model import FACETS
@@ -24,10 +29,37 @@ class Evaluator:
     """Turns the parsed tree into sorted docnum arrays with the exact channel, each
     term looked up once per query (matching and ranking both ask)."""
 
-    def __init__(self, snap: Snapshot, words: dict[str, list[str]]):
+    def __init__(self, snap: Snapshot, words: dict[str, list[str]], slots: dict[str, tuple[Slot, ...]] | None = None):
         self.snap = snap
         self.words = words
+        self.slots = slots or {}
         self.tf: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def chunk_slots(self, text: str) -> tuple[Slot, ...]:
+        """The chunk's slots from the plan, else its words required literally."""
+        return self.slots.get(text) or tuple(Slot(w) for w in (self.words.get(text) or [text]))
+
+    def slot_docs(self, slot: Slot) -> np.ndarray:
+        """Documents that contain the slot's word (or all its words), or all its parts, or a synonym."""
+        if slot.words:
+            result = None
+            for arr in sorted((self.slot_docs(w) for w in slot.words), key=len):
+                result = arr if result is None else np.intersect1d(result, arr, assume_unique=True)
+                if result.size == 0:
+                    break
+            assert result is not None
+        elif slot.parts:
+            result = None
+            for arr in sorted((self.find(p) for p in slot.parts), key=len):
+                result = arr if result is None else np.intersect1d(result, arr, assume_unique=True)
+                if result.size == 0:
+                    break
+            assert result is not None
+        else:
+            result = self.find(slot.word)
+        for syn in slot.synonyms:
+            result = np.union1d(result, self.find(syn))
+        return result
 
     def find_tf(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         if text not in self.tf:
@@ -41,12 +73,12 @@ class Evaluator:
         if isinstance(node, Phrase):
             return self.find(node.text)
         if isinstance(node, Plain):
-            words = self.words.get(node.text) or [node.text]
             result = None
-            for arr in sorted((self.find(w) for w in words), key=len):
+            for arr in sorted((self.slot_docs(s) for s in self.chunk_slots(node.text)), key=len):
                 result = arr if result is None else np.intersect1d(result, arr, assume_unique=True)
                 if result.size == 0:
                     break
+            assert result is not None
             return result
         if isinstance(node, Not):
             return np.setdiff1d(self.snap.all_docs, self.eval(node.node), assume_unique=True)
@@ -194,7 +226,7 @@ def facet_counts(cols: Columns, matched: np.ndarray, filters: Filters, collapsed
 
 def execute(snap: Snapshot, plan: Plan, title_boost: float) -> Matches:
     """Match, filter, fold copies, count facets, rank and cut the page."""
-    ev = Evaluator(snap, plan.words)
+    ev = Evaluator(snap, plan.words, plan.slots)
     cols = snap.columns
     matched = ev.eval(plan.tree) if plan.tree is not None else snap.all_docs
     filters = Filters(cols, plan.filters)
@@ -206,21 +238,25 @@ def execute(snap: Snapshot, plan: Plan, title_boost: float) -> Matches:
     total = int(final.size)
     start, stop = plan.offset, plan.offset + plan.limit
     page: list[tuple[int, float | None]] = []
+    explained: list[dict[str, float] | None] = []
     if start < total and plan.limit > 0:
         if plan.sort == "year":
             order = np.lexsort((final, -cols.year[final]))
             page = [(int(d), None) for d in final[order][start:stop]]
         else:
             phrases, plains = positive_texts(plan.tree)
-            chunks = {text: plan.words.get(text, []) for text in plains}
-            ranked, scores = ranking.rank(snap, ev.find_tf, phrases, chunks, final, title_boost)
+            query = ranking.Query(phrases=phrases, chunks={t: ev.chunk_slots(t) for t in dict.fromkeys(plains)})
+            ranked, scores, parts = ranking.rank(snap, ev.find_tf, query, final, title_boost, explain=plan.explain)
             page = [(int(d), float(s)) for d, s in zip(ranked[start:stop], scores[start:stop])]
+            if parts is not None:
+                explained = [{p: float(v[i]) for p, v in parts.items()} for i in range(start, min(stop, total))]
     hits = []
-    for docnum, score in page:
+    for i, (docnum, score) in enumerate(page):
         dups: list[int] = []
         if plan.collapse and cols.cluster[docnum] >= 0:
             same = filtered[cols.cluster[filtered] == cols.cluster[docnum]]
             dups = [int(d) for d in same if d != docnum]
         hits.append(RankedHit(id=snap.docs[docnum].id, score=score,
-                              duplicate_ids=[snap.docs[d].id for d in dups]))
+                              duplicate_ids=[snap.docs[d].id for d in dups],
+                              explain=explained[i] if i < len(explained) else None))
     return Matches(total=total, hits=hits, facets=facets)

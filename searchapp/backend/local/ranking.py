@@ -1,102 +1,471 @@
-"""Ranking of the local backend: BM25F over the exact channel's term frequencies.
+"""Ranking of the local backend: a sum of bounded features, each one explainable.
 
-Term frequencies come from the exact channel (counted while matching), document
-lengths and titles from the snapshot's columns, title matches boosted; scoring
-is vectorized with NumPy over the matched set, so a query that matches thousands
-of reports still costs a few milliseconds. On top, tiers put documents that
-contain an unquoted chunk as an exact phrase first, and documents with its words
-close together next (checked within the best-scored window).
+For every matched document::
+
+    score = fields (BM25F of each slot over title, headings/first lines, body)
+          + parts + synonyms  (a slot found only through its parts or a synonym, weighted lower)
+          + phrase            (the unquoted chunk as an exact phrase: BM25F of it, damped)
+          + proximity         (the chunk's words close together; at most a fixed share of their idf)
+          + title_match       (the title contains the whole chunk, or all its words)
+          + coverage          (share of the query's words present as typed)
+          + length            (a penalty for stubs: a document of a few lines is rarely *about* anything)
+
+Nothing is a tier: one verbatim mention in a long transcript no longer beats a
+report devoted to the topic that words it differently; it only adds a bounded,
+saturating amount. Term frequencies are the exact channel's (counted while
+matching); the title comes from the snapshot; headings are the document's short
+lines (chapter and section titles, list headings, the first lines) and are read
+only for the best :data:`RERANK` documents, as is proximity. Everything else is
+vectorized with NumPy over the matched set, so a query that matches thousands of
+reports still costs a few milliseconds.
 """
 
 from __future__ import annotations
 
-from typing import Callable
+import bisect
+import math
+import re
+import threading
+import weakref
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from searchapp.backend.base import Slot
 from searchapp.backend.local.snapshot import Snapshot
 
-#: Score added to documents that contain an unquoted chunk as an exact phrase;
-#: larger than any BM25F score, so they rank first.
-EXACT_TIER = 1000.0
-#: Score added when all words of a chunk occur within :data:`NEAR_CHARS` characters.
-NEAR_TIER = 100.0
-NEAR_CHARS = 12
-#: Documents (best BM25F first, below the exact tier) checked for proximity.
-NEAR_WINDOW = 100
-#: BM25F parameters.
+#: BM25F saturation and length normalisation (body, title; headings are not normalised).
 K1 = 1.2
 B = 0.75
 B_TITLE = 0.5
+#: Weight of an occurrence in a heading or the first lines, relative to the body.
+HEADING_BOOST = 2.0
+#: The chunk as an exact phrase: this share of the phrase's own BM25F.
+PHRASE_WEIGHT = 0.5
+#: Proximity: at most this share of the idf of the chunk's words (when adjacent).
+PROXIMITY_WEIGHT = 0.5
+#: Proximity also between the parts of a single dictionary word (校园 … 安全)? Off: the
+#: whole word already outranks its parts (part_weight), and a proximity bonus for it is a
+#: second exact-word bonus (measured: it pushed one-mention documents up again).
+PROXIMITY_OF_PARTS = False
+#: Distance (characters) over which proximity halves.
+NEAR_CHARS = 12
+#: Title contains the whole chunk: this many times the idf of its words; all its words
+#: but apart: :data:`TITLE_WORDS_SHARE` of that.
+TITLE_MATCH_WEIGHT = 1.5
+TITLE_WORDS_SHARE = 0.6
+#: Coverage: this share of the mean idf of the query's words, times the share of them that
+#: the title or the headings hold (a report whose structure names every concept of the query).
+COVERAGE_WEIGHT = 0.5
+#: Documents shorter than this (characters) get ``LENGTH_WEIGHT * log(length / SHORT_CHARS)``.
+SHORT_CHARS = 300
+LENGTH_WEIGHT = 1.0
+#: Best documents (after the vectorized pass) that get headings and proximity.
+RERANK = 30
+#: Occurrences of one term read per document for proximity.
+MAX_OCCURRENCES = 24
+#: A line this short (characters) is a heading (章节标题, 一、…, a news item's headline).
+HEADING_CHARS = 40
+#: The score parts, in the order ``--explain`` shows them.
+PARTS = ("title", "headings", "body", "parts", "synonyms", "phrase", "proximity", "title_match", "coverage",
+         "length")
 
 #: (sorted docnums, term frequencies) of a term: the exact channel's answer.
 FindTf = Callable[[str], tuple[np.ndarray, np.ndarray]]
 
+FIELDS = ("title", "headings", "body")
 
-def bm25f(snap: Snapshot, find_tf: FindTf, terms: list[str], docs: np.ndarray, title_boost: float) -> np.ndarray:
-    """BM25F of ``terms`` for the sorted docnums ``docs`` (body and title fields)."""
-    scores = np.zeros(docs.size, dtype=np.float64)
-    if docs.size == 0:
-        return scores
-    n_docs = max(1, len(snap.docs))
-    body_norm = 1 - B + B * snap.lengths[docs] / snap.avg_length
-    titles = [snap.norm_titles[d] for d in docs.tolist()]
-    title_norm = 1 - B_TITLE + B_TITLE * np.fromiter((len(t) for t in titles), np.float64, docs.size) / max(
-        1.0, snap.avg_title)
-    for term in terms:
-        term_docs, term_tf = find_tf(term)
-        if term_docs.size == 0:
+
+def idf(df: int, n_docs: int) -> float:
+    """BM25's idf (never negative)."""
+    return math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+
+
+def bm25f(term_idf: float, tf: Mapping[str, np.ndarray], norm: Mapping[str, np.ndarray | float],
+          boost: Mapping[str, float], k1: float = K1) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """BM25F of one term: field frequencies, each divided by its length norm and
+    weighted, are summed *before* saturation (Robertson & Zaragoza 2009), so a term
+    repeated in title and body is not counted as two independent pieces of evidence.
+
+    Returns the score per document and its split by field (proportional to each
+    field's share of the weighted frequency, so the split adds up to the score).
+    """
+    weighted = {f: boost[f] * np.asarray(tf[f], dtype=np.float64) / norm[f] for f in tf}
+    total_tf = sum(weighted.values()) if weighted else np.zeros(0)
+    total = term_idf * total_tf * (k1 + 1) / (total_tf + k1)
+    safe = np.where(total_tf > 0, total_tf, 1.0)
+    split = {f: np.where(total_tf > 0, total * w / safe, 0.0) for f, w in weighted.items()}
+    return total, split
+
+
+class _Extras:
+    """Per-snapshot helpers built on first use: the titles as one string (a term's
+    title frequency for all documents in one pass) and a cache of heading lines."""
+
+    def __init__(self, snap: Snapshot):
+        titles = snap.norm_titles
+        self.starts = np.zeros(len(titles) + 1, dtype=np.int64)
+        pos = 0
+        for i, t in enumerate(titles):
+            self.starts[i] = pos
+            pos += len(t) + 1
+        self.starts[len(titles)] = pos
+        self.joined = "\n".join(titles) + "\n"
+        self.title_lengths = np.array([len(t) for t in titles], dtype=np.float64)
+        self.size = len(titles)
+        #: docnum → its heading lines (see :func:`heading_text`), filled as documents are ranked.
+        self.headings: dict[int, bytes] = {}
+        self.heading_bytes = 0
+
+    def title_tf(self, term: str) -> np.ndarray:
+        """Occurrences of ``term`` in every document's title (array by docnum)."""
+        counts = np.zeros(self.size, dtype=np.float64)
+        if not term or "\n" in term:
+            return counts
+        hits = [m.start() for m in re.finditer(re.escape(term), self.joined)]
+        if hits:
+            owners = np.searchsorted(self.starts, np.array(hits), side="right") - 1
+            counts += np.bincount(owners, minlength=self.size)[:self.size]
+        return counts
+
+
+_EXTRAS: "weakref.WeakKeyDictionary[Snapshot, _Extras]" = weakref.WeakKeyDictionary()
+_EXTRAS_LOCK = threading.Lock()
+#: A heading line is at most this many bytes (HEADING_CHARS Chinese characters, 3 bytes each).
+HEADING_BYTES = HEADING_CHARS * 3
+
+
+def extras(snap: Snapshot) -> _Extras:
+    with _EXTRAS_LOCK:
+        found = _EXTRAS.get(snap)
+        if found is None:
+            found = _EXTRAS[snap] = _Extras(snap)
+        return found
+
+
+#: A short line ending like a sentence or a list item is text, not a heading.
+_SENTENCE_ENDS = tuple(ch.encode("utf-8") for ch in "。；;，,、！？!?")
+_SHORT_LINE = re.compile(rb"(?m)^[^\n]{1,%d}$" % HEADING_BYTES)
+#: Headings are looked for in a document's first this many bytes (about 21,000 characters:
+#: all of nine reports in ten; bounds the cost of the longest ones).
+HEADINGS_SCAN_BYTES = 64 * 1024
+#: Bytes of heading text kept per snapshot (the test corpus of 5,873 reports needs 6.8 MB).
+MAX_CACHED_HEADING_BYTES = 64 * 1024 * 1024
+
+
+def heading_lines(text: bytes) -> bytes:
+    """The 'headings' field of a document: its first two lines, and every line of at
+    most :data:`HEADING_CHARS` characters that does not end like a sentence (第三章
+    校园安全, 一、校园安全责任落实, a news item's headline), one per line, from the
+    first :data:`HEADINGS_SCAN_BYTES`."""
+    parts = text[:HEADINGS_SCAN_BYTES].split(b"\n", 2)
+    first, rest = parts[:2], (parts[2] if len(parts) > 2 else b"")
+    lines = [s for ln in _SHORT_LINE.findall(rest) if (s := ln.strip()) and not s.endswith(_SENTENCE_ENDS)]
+    return b"\n".join(first + lines)
+
+
+def heading_text(snap: Snapshot, docnum: int) -> bytes:
+    """:func:`heading_lines` of a document, cached per snapshot."""
+    ex = extras(snap)
+    found = ex.headings.get(docnum)
+    if found is None:
+        found = heading_lines(snap.normalized_bytes(docnum))
+        if ex.heading_bytes + len(found) <= MAX_CACHED_HEADING_BYTES:
+            ex.headings[docnum] = found
+            ex.heading_bytes += len(found)
+    return found
+
+
+def positions(text: bytes, needle: bytes, limit: int = MAX_OCCURRENCES) -> list[int]:
+    """Byte offsets of the first ``limit`` occurrences of ``needle``."""
+    found: list[int] = []
+    start = text.find(needle)
+    while start != -1 and len(found) < limit:
+        found.append(start)
+        start = text.find(needle, start + len(needle))
+    return found
+
+
+def min_span(groups: Sequence[Sequence[tuple[int, int]]]) -> int | None:
+    """Shortest stretch (in bytes) holding one occurrence ``(start, end)`` of every
+    group, anchored on each occurrence of the rarest group and taking, in every other
+    group, the occurrence nearest to it; None if a group is empty."""
+    if not groups or any(not g for g in groups):
+        return None
+    anchor_i = min(range(len(groups)), key=lambda i: len(groups[i]))
+    others = [sorted(g) for i, g in enumerate(groups) if i != anchor_i]
+    starts = [[o[0] for o in g] for g in others]
+    best: int | None = None
+    for a_start, a_end in groups[anchor_i]:
+        lo, hi = a_start, a_end
+        for g, st in zip(others, starts):
+            k = bisect.bisect_left(st, a_start)
+            near = [g[j] for j in (k - 1, k) if 0 <= j < len(g)]
+            o = min(near, key=lambda o: max(o[0] - a_end, a_start - o[1], 0))
+            lo, hi = min(lo, o[0]), max(hi, o[1])
+        if best is None or hi - lo < best:
+            best = hi - lo
+    return best
+
+
+@dataclass
+class Query:
+    """What the ranking needs from the plan: quoted phrases and each unquoted chunk's slots."""
+
+    phrases: list[str] = field(default_factory=list)
+    chunks: dict[str, Sequence[Slot]] = field(default_factory=dict)
+
+
+class Scorer:
+    """The features of one query over the sorted docnums ``docs``."""
+
+    def __init__(self, snap: Snapshot, find_tf: FindTf, docs: np.ndarray, title_boost: float):
+        self.snap = snap
+        self.find_tf = find_tf
+        self.docs = docs
+        self.n_docs = max(1, len(snap.docs))
+        self.ex = extras(snap)
+        self.boost = {"title": title_boost, "headings": HEADING_BOOST, "body": 1.0}
+        title_len = self.ex.title_lengths[docs]
+        self.norm = {
+            "body": 1 - B + B * snap.lengths[docs] / snap.avg_length,
+            "title": 1 - B_TITLE + B_TITLE * title_len / max(1.0, snap.avg_title),
+            "headings": 1.0,
+        }
+        self._tf: dict[str, tuple[float, np.ndarray, np.ndarray]] = {}
+        self.heading_tf: dict[str, np.ndarray] = {}
+
+    def stats(self, term: str) -> tuple[float, np.ndarray, np.ndarray]:
+        """(idf, body tf, title tf) of ``term`` aligned with ``docs``."""
+        found = self._tf.get(term)
+        if found is None:
+            term_docs, term_tf = self.find_tf(term)
+            pos = np.searchsorted(term_docs, self.docs)
+            pos[pos >= term_docs.size] = 0
+            present = term_docs[pos] == self.docs if term_docs.size else np.zeros(self.docs.size, dtype=bool)
+            body = np.where(present, term_tf[pos] if term_docs.size else 0, 0).astype(np.float64)
+            title = self.ex.title_tf(term)[self.docs]
+            found = (idf(int(term_docs.size), self.n_docs), body, title)
+            self._tf[term] = found
+        return found
+
+    def present(self, term: str) -> np.ndarray:
+        _, body, title = self.stats(term)
+        return (body > 0) | (title > 0)
+
+    def field_scores(self, term: str, as_idf: float | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """BM25F of ``term`` over the three fields (with ``as_idf`` instead of its own idf)."""
+        term_idf, body, title = self.stats(term)
+        if as_idf is not None:
+            term_idf = as_idf
+        headings = self.heading_tf.get(term)
+        tf = {"title": title, "body": body,
+              "headings": headings if headings is not None else np.zeros(self.docs.size)}
+        return bm25f(term_idf, tf, self.norm, self.boost)
+
+    def read_headings(self, terms: Iterable[str], rows: np.ndarray) -> None:
+        """Heading frequencies of ``terms`` in the documents at ``rows``."""
+        terms = list(terms)
+        for t in terms:
+            self.heading_tf[t] = np.zeros(self.docs.size)
+        needles = [(t, t.encode("utf-8")) for t in terms]
+        for r in rows.tolist():
+            text = heading_text(self.snap, int(self.docs[r]))
+            for t, n in needles:
+                if self.stats(t)[1][r] or self.stats(t)[2][r]:
+                    self.heading_tf[t][r] = text.count(n)
+
+    def positions(self, row: int, needles: Sequence[bytes]) -> dict[bytes, list[int]]:
+        """First occurrences of each needle in the document at ``row`` (for proximity)."""
+        text = self.snap.normalized_bytes(int(self.docs[row]))
+        return {n: positions(text, n) for n in needles}
+
+
+def _zeros(n: int) -> dict[str, np.ndarray]:
+    return {p: np.zeros(n, dtype=np.float64) for p in PARTS}
+
+
+def _slot_score(sc: Scorer, slot: Slot) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """A slot's score per document — its best way of being found: the word, its parts,
+    or a synonym (a key of several words: the words' own scores plus the key as a
+    phrase) — and that score split into :data:`PARTS`."""
+    n = sc.docs.size
+    if slot.words:
+        parts = _zeros(n)
+        for w in slot.words:
+            for k, v in _slot_score(sc, w)[1].items():
+                parts[k] += v
+        parts["phrase"] += PHRASE_WEIGHT * sc.field_scores(slot.word)[0]
+        best = sum(parts.values())
+    else:
+        literal, split = sc.field_scores(slot.word)
+        parts = _zeros(n)
+        for f in FIELDS:
+            parts[f] = split[f]
+        best = literal
+        if slot.parts:
+            together = np.ones(n, dtype=bool)
+            for p in slot.parts:
+                together &= sc.present(p)
+            part = slot.part_weight * np.mean([sc.field_scores(p)[0] for p in slot.parts], axis=0) * together
+            better = part > best
+            for f in FIELDS:
+                parts[f] = np.where(better, 0.0, parts[f])
+            parts["parts"] = np.where(better, part, 0.0)
+            best = np.where(better, part, best)
+    if slot.synonyms:
+        # A synonym stands for the whole slot and counts as the user's words would, at the
+        # synonym weight: with *their* idf (for a key of several words, theirs added up plus
+        # the phrase's share), not its own — a Taiwan wording is rare in a mainland corpus,
+        # and its own idf would say more about the corpus than about the report.
+        as_idf = _slot_idf(sc, slot) + (PHRASE_WEIGHT * sc.stats(slot.word)[0] if slot.words else 0.0)
+        syn = slot.synonym_weight * np.max([sc.field_scores(s, as_idf=as_idf)[0] for s in slot.synonyms], axis=0)
+        better = syn > best
+        for k in parts:
+            parts[k] = np.where(better, 0.0, parts[k])
+        parts["synonyms"] = np.where(better, syn, parts["synonyms"])
+        best = np.where(better, syn, best)
+    return best, parts
+
+
+def _slot_idf(sc: Scorer, slot: Slot) -> float:
+    """The idf a slot weighs with (a key of several words: theirs added up)."""
+    if slot.words:
+        return sum(_slot_idf(sc, w) for w in slot.words)
+    return sc.stats(slot.word)[0]
+
+
+def _in_title(sc: Scorer, slot: Slot, headings: bool = False) -> np.ndarray:
+    """How the slot is found in the title (and, with ``headings``, the headings): 1 by
+    its word(s), its synonym or part weight through those, 0 not at all."""
+    def has(term: str) -> np.ndarray:
+        found = sc.stats(term)[2] > 0
+        if headings and term in sc.heading_tf:
+            found = found | (sc.heading_tf[term] > 0)
+        return found
+
+    if slot.words:
+        found = np.min([_in_title(sc, w, headings) for w in slot.words], axis=0)
+    else:
+        found = np.where(has(slot.word), 1.0, 0.0)
+    if slot.parts:
+        together = np.ones(found.size, dtype=bool)
+        for p in slot.parts:
+            together &= has(p)
+        found = np.maximum(found, np.where(together, slot.part_weight, 0.0))
+    for s in slot.synonyms:
+        found = np.maximum(found, np.where(has(s), slot.synonym_weight, 0.0))
+    return found
+
+
+def _proximity(sc: Scorer, text: str, slots: Sequence[Slot], rows: np.ndarray) -> np.ndarray:
+    """For the documents at ``rows``: how close together the chunk's units occur (its
+    slots; a single slot's parts), as a share of their idf."""
+    units: list[tuple[float, list[bytes]]] = []
+    if len(slots) == 1 and slots[0].words:
+        slots = slots[0].words
+    if len(slots) >= 2:
+        for s in slots:
+            units.append((_slot_idf(sc, s), [a.encode("utf-8") for a in s.alternatives()]))
+    elif slots and slots[0].parts and PROXIMITY_OF_PARTS:
+        units = [(sc.stats(p)[0], [p.encode("utf-8")]) for p in slots[0].parts]
+    out = np.zeros(sc.docs.size)
+    if len(units) < 2:
+        return out
+    weight = PROXIMITY_WEIGHT * sum(u[0] for u in units)
+    exact = sc.present(text)
+    for r in rows.tolist():
+        if exact[r]:
+            out[r] = weight
             continue
-        idf = np.log(1 + (n_docs - term_docs.size + 0.5) / (term_docs.size + 0.5))
-        pos = np.searchsorted(term_docs, docs)
-        pos[pos >= term_docs.size] = 0
-        present = term_docs[pos] == docs
-        tf = np.where(present, term_tf[pos], 0).astype(np.float64)
-        title_tf = np.fromiter((t.count(term) for t in titles), np.float64, docs.size)
-        weighted = tf / body_norm + title_boost * title_tf / title_norm
-        scores += idf * weighted * (K1 + 1) / (weighted + K1)
-    return scores
-
-
-def near(text: bytes, words: list[bytes]) -> bool:
-    """All ``words`` occur within about :data:`NEAR_CHARS` characters of one another
-    (UTF-8 bytes: three per Chinese character; the text is never decoded)."""
-    first, rest = words[0], words[1:]
-    reach = NEAR_CHARS * 3
-    start = text.find(first)
-    while start != -1:
-        window = text[max(0, start - reach):start + len(first) + reach]
-        if all(w in window for w in rest):
-            return True
-        start = text.find(first, start + 1)
-    return False
-
-
-def rank(snap: Snapshot, find_tf: FindTf, phrases: list[str], chunks: dict[str, list[str]], docs: np.ndarray,
-         title_boost: float) -> tuple[np.ndarray, np.ndarray]:
-    """The sorted docnums ``docs`` ordered by score (best first), with their scores.
-
-    ``phrases`` are the quoted phrases a match contains, ``chunks`` each unquoted
-    chunk with its words."""
-    terms: list[str] = list(phrases)
-    for words in chunks.values():
-        terms.extend(words)
-    scores = bm25f(snap, find_tf, list(dict.fromkeys(terms)), docs, title_boost)
-    tiers = np.zeros(docs.size, dtype=np.float64)
-    for text, words in chunks.items():
-        if len(words) < 2:
+        where = sc.positions(r, [n for _, needles in units for n in needles if sc.stats(n.decode("utf-8"))[1][r]])
+        groups = [[(p, p + len(n)) for n in needles for p in where.get(n, ())] for _, needles in units]
+        span = min_span(groups)
+        if span is None:
             continue
-        exact_docs, _ = find_tf(text)
-        exact = np.isin(docs, exact_docs, assume_unique=True)
-        tiers += np.where(exact, EXACT_TIER, 0.0)
-        # Proximity, for the best candidates that lack the exact phrase.
-        others = np.flatnonzero(~exact)
-        if others.size:
-            best = others[np.argsort(-scores[others], kind="stable")[:NEAR_WINDOW]]
-            encoded = [w.encode("utf-8") for w in words]
-            for i in best.tolist():
-                if near(snap.normalized_bytes(int(docs[i])), encoded):
-                    tiers[i] += NEAR_TIER
-    scores += tiers
+        # bytes → characters (3 per Chinese character); adjacent words have span ≈ their length
+        gap = max(0.0, span / 3 - sum(len(n[0]) for _, n in units) / 3)
+        out[r] = weight * NEAR_CHARS / (NEAR_CHARS + gap)
+    return out
+
+
+def features(snap: Snapshot, find_tf: FindTf, query: Query, docs: np.ndarray,
+             title_boost: float) -> dict[str, np.ndarray]:
+    """Every score part (see :data:`PARTS`) for the sorted docnums ``docs``."""
+    sc = Scorer(snap, find_tf, docs, title_boost)
+    terms = list(query.phrases)
+    for text, slots in query.chunks.items():
+        if len(slots) >= 2:
+            terms.append(text)
+        for s in slots:
+            terms.extend(s.alternatives())
+    terms = list(dict.fromkeys(terms))
+
+    def text_parts() -> dict[str, np.ndarray]:
+        out = _zeros(docs.size)
+        for p in query.phrases:
+            _, split = sc.field_scores(p)
+            for f in FIELDS:
+                out[f] += split[f]
+        for text, slots in query.chunks.items():
+            for s in slots:
+                for k, v in _slot_score(sc, s)[1].items():
+                    out[k] += v
+            if len(slots) >= 2:
+                out["phrase"] += PHRASE_WEIGHT * sc.field_scores(text)[0]
+        return out
+
+    parts = text_parts()
+    first = sum(parts.values())
+    rows = np.argsort(-first, kind="stable")[:RERANK]
+    if rows.size and terms:
+        sc.read_headings(terms, rows)
+        parts = text_parts()
+        for text, slots in query.chunks.items():
+            parts["proximity"] += _proximity(sc, text, slots, rows)
+
+    idfs: list[float] = []
+    covered = np.zeros(docs.size)
+    for p in query.phrases:
+        p_idf = sc.stats(p)[0]
+        idfs.append(p_idf)
+        covered += _in_title(sc, Slot(p), headings=True)
+        parts["title_match"] += np.where(sc.stats(p)[2] > 0, TITLE_MATCH_WEIGHT * p_idf, 0.0)
+    for text, slots in query.chunks.items():
+        chunk_idf = 0.0
+        in_title = np.ones(docs.size)
+        for s in slots:
+            s_idf = _slot_idf(sc, s)
+            chunk_idf += s_idf
+            idfs.append(s_idf)
+            covered += _in_title(sc, s, headings=True)
+            in_title = np.minimum(in_title, _in_title(sc, s))
+        # the whole chunk as typed in the title: full weight; all its slots but apart (or
+        # through parts or synonyms): a share, times the weakest slot's weight
+        whole = sc.stats(text if len(slots) >= 2 else slots[0].word)[2] > 0 if slots else np.zeros(docs.size, bool)
+        share = np.where(whole, 1.0, TITLE_WORDS_SHARE * in_title)
+        parts["title_match"] += TITLE_MATCH_WEIGHT * chunk_idf * share
+    if idfs:
+        parts["coverage"] += COVERAGE_WEIGHT * float(np.mean(idfs)) * covered / len(idfs)
+    lengths = snap.lengths[docs]
+    parts["length"] += LENGTH_WEIGHT * np.minimum(0.0, np.log(np.maximum(lengths, 1.0) / SHORT_CHARS))
+    return parts
+
+
+def rank(snap: Snapshot, find_tf: FindTf, query: Query, docs: np.ndarray, title_boost: float,
+         explain: bool = False) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray] | None]:
+    """The sorted docnums ``docs`` ordered by score (best first), their scores, and
+    (with ``explain``) every score part in the same order; the parts add up to the score."""
+    if docs.size == 0 or (not query.phrases and not query.chunks):
+        return docs, np.zeros(docs.size), ({p: np.zeros(docs.size) for p in PARTS} if explain else None)
+    parts = features(snap, find_tf, query, docs, title_boost)
+    scores = np.zeros(docs.size)
+    for p in PARTS:
+        scores = scores + parts[p]
     order = np.lexsort((docs, -scores))
-    return docs[order], scores[order]
+    ordered_parts = {p: v[order] for p, v in parts.items()} if explain else None
+    return docs[order], scores[order], ordered_parts
+
+
+__all__ = ["bm25f", "idf", "rank", "features", "Query", "Scorer", "PARTS", "min_span", "heading_lines", "positions"]
