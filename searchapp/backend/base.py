@@ -101,6 +101,9 @@ class SourceState:
     mtime: float | None
     size: int | None
     docs: list[tuple[str, int, int | None]] = field(default_factory=list)  # (id, key, fingerprint)
+    #: The sidecar YAML's own (name, mtime, size) when the file was indexed, None without one:
+    #: a sidecar copied in with an older mtime, or deleted, still counts as a change.
+    sidecar: tuple[str, float, int] | None = None
 
 
 @dataclass
@@ -124,6 +127,7 @@ class PreparedDoc:
     mtime: float
     size: int
     encoding: str | None
+    sidecar: tuple[str, float, int] | None = None   # see SourceState.sidecar
 
 
 class BatchWriter(Protocol):
@@ -156,6 +160,13 @@ class Writer(Protocol):
 
     def document_count(self) -> int:
         ...
+
+    def failures(self) -> dict[str, dict[str, Any]]:
+        """Files whose worker died, per source: ``{"mtime", "size", "sidecar", "reason"}``.
+        A run skips such a file (reporting the reason) until one of these changes."""
+
+    def record_failures(self, records: dict[str, dict[str, Any]]) -> None:
+        """Replace the failed-file records (kept even when the run commits nothing)."""
 
 
 __all__ = ["Plan", "RankedHit", "Matches", "Backend", "SourceState", "PreparedDoc", "BatchWriter", "Writer"]

@@ -31,6 +31,8 @@ from searchapp.config import Settings
 from searchapp.errors import IndexMismatchError, SearchappError
 
 CLUSTERS_PREFIX = "clusters-"
+#: Files whose worker process died, with what they looked like then (skipped until they change).
+FAILURES = "failed-files.json"
 
 
 def read_index_meta(index_dir: Path) -> dict[str, Any] | None:
@@ -101,7 +103,7 @@ def write_json_atomic(path: Path, data: Any) -> None:
 
 
 def is_index_file(name: str) -> bool:
-    return (name.startswith(("_MAIN_", "MAIN_", "clusters")) or name in (INDEX_META, textstore.STORE_DIRNAME)
+    return (name.startswith(("_MAIN_", "MAIN_", "clusters")) or name in (INDEX_META, textstore.STORE_DIRNAME, FAILURES)
             or name.endswith(".tmp"))
 
 
@@ -130,6 +132,19 @@ def remove_old_clusters(index_dir: Path, generation: int) -> None:
     for path in index_dir.glob(f"{CLUSTERS_PREFIX}*.json"):
         if path.name not in keep:
             path.unlink(missing_ok=True)
+
+
+def failures_file(index_dir: Path) -> Path:
+    return index_dir / FAILURES
+
+
+def read_failures(index_dir: Path) -> dict[str, dict[str, Any]]:
+    """The failed-file records (an unreadable file counts as none: the files are retried)."""
+    try:
+        data = json.loads(failures_file(index_dir).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def dir_size(path: Path) -> int:

@@ -58,7 +58,8 @@ def stored_fields(doc: PreparedDoc) -> dict[str, Any]:
         id=doc.id, key=doc.key, source=doc.source, path=doc.path, article=doc.article,
         title=doc.title_words, _stored_title=doc.title, **values,
         hash=doc.hash, mtime=doc.mtime, size=doc.size, length=len(doc.norm), encoding=doc.encoding,
-        fingerprint=doc.fingerprint, meta={"evidence": doc.evidence})
+        fingerprint=doc.fingerprint,
+        meta={"evidence": doc.evidence, "sidecar": list(doc.sidecar) if doc.sidecar else None})
 
 
 @dataclass
@@ -117,9 +118,17 @@ class LocalWriter:
         state: dict[str, SourceState] = {}
         with self.ix.searcher() as s:
             for f in s.all_stored_fields():
-                st = state.setdefault(f["source"], SourceState(f.get("hash"), f.get("mtime"), f.get("size")))
+                side = (f.get("meta") or {}).get("sidecar")
+                st = state.setdefault(f["source"], SourceState(f.get("hash"), f.get("mtime"), f.get("size"),
+                                                               sidecar=tuple(side) if side else None))
                 st.docs.append((f["id"], f["key"], f.get("fingerprint")))
         return state
+
+    def failures(self) -> dict[str, dict[str, Any]]:
+        return layout.read_failures(self.index_dir)
+
+    def record_failures(self, records: dict[str, dict[str, Any]]) -> None:
+        layout.write_json_atomic(layout.failures_file(self.index_dir), records)
 
     def next_key(self) -> int:
         return int(self.manifest["next_key"])
