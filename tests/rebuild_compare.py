@@ -23,8 +23,8 @@ QUERIES = ['"教师交流"', "均衡发展", '"教育局"', "督导 OR 考核", 
 def index_view(settings: Settings, index_dir: Path | None = None,
                queries: list[str] = QUERIES) -> dict[str, Any]:
     """Everything a reader of the index sees: per id the stored record (without the
-    indexing bookkeeping in ``meta``) and per query the ordered ids and the copies
-    folded into each hit."""
+    indexing bookkeeping in ``meta``) and its text, and per query the hits (score,
+    id, copies folded into it) in ranking order."""
     service = open_service(settings, index_dir)
     snap = service.backend.snapshot()
     try:
@@ -40,7 +40,10 @@ def index_view(settings: Settings, index_dir: Path | None = None,
     answers = {}
     for q in queries:
         r = search(service, SearchRequest(q=q, size=100, snippets=0, facets=False))
-        answers[q] = (r.total, [(h.id, sorted(h.duplicate_ids)) for h in r.hits])
+        # Hits with equal scores are compared in id order: the engine breaks ties by
+        # docnum, which differs between an incremental and a rebuilt index.
+        hits = sorted(((-round(h.score or 0.0, 6), h.id, sorted(h.duplicate_ids)) for h in r.hits))
+        answers[q] = (r.total, hits)
     service.backend.close()
     return {"records": records, "answers": answers}
 

@@ -201,8 +201,14 @@ class Segment:
 
     def __init__(self, store_dir: Path, name: str):
         self.name = name
-        self._files = [open(store_dir / f"{name}{suffix}", "rb") for suffix in SEGMENT_SUFFIXES]
-        self.norm, self.orig, idx = (_map(fh) for fh in self._files)
+        files = [open(store_dir / f"{name}{suffix}", "rb") for suffix in SEGMENT_SUFFIXES]
+        try:
+            self.norm, self.orig, idx = (_map(fh) for fh in files)
+        finally:
+            # A map keeps its own descriptor: holding the file open too would cost a
+            # second one per file for as long as a snapshot lives.
+            for fh in files:
+                fh.close()
         arrays = _unpack_arrays(idx)
         self.keys: np.ndarray = arrays["keys"]
         self.norm_starts: np.ndarray = arrays["norm_starts"]
@@ -226,9 +232,9 @@ class Segment:
         return int(self.keys.size)
 
     def close(self) -> None:
-        # Arrays may still view the index map; let the garbage collector unmap it.
-        for fh in self._files:
-            fh.close()
+        """Nothing to release by hand: the maps (and the descriptor each keeps) go
+        with the last reference, so a search still reading a replaced snapshot is
+        never cut off."""
 
     def postings_for(self, gram: str) -> tuple[np.ndarray, np.ndarray]:
         """(ordinals, occurrence counts) of the documents holding ``gram``."""

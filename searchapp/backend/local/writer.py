@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from whoosh import index as whoosh_index
-from whoosh.writing import CLEAR, MERGE_SMALL, NO_MERGE, SegmentWriter
+from whoosh.writing import SegmentWriter
 
 from searchapp.analysis import Segmenter
 from searchapp.backend.base import PreparedDoc, SourceState
@@ -34,8 +34,15 @@ from searchapp.config import Settings
 from searchapp.errors import IndexMismatchError
 from searchapp.model import FACETS
 
-#: Above this many Whoosh segments, an incremental run merges the small ones.
-MAX_SEGMENTS = 24
+#: Above this many Whoosh segments, a commit merges the small ones (see merge_tiered).
+MAX_SEGMENTS = 10
+#: At most this many documents are merged into one Whoosh segment at a time.
+MERGE_MAX_DOCS = 20_000
+#: Above this many text store segments, a commit merges the small ones.
+MAX_STORE_SEGMENTS = 10
+#: At most this many bytes of text are merged into one store segment at a time (also
+#: the memory a merge needs): bigger segments, as a large --rebuild writes, stay.
+MERGE_MAX_BYTES = 64 * 1024 * 1024
 #: A store segment whose live share falls below this is rewritten with its live documents.
 COMPACT_BELOW = 0.5
 
@@ -109,8 +116,8 @@ class LocalWriter:
         self.settings = settings
         self.store_dir = self.index_dir / textstore.STORE_DIRNAME
         self.manifest = textstore.read_manifest(self.store_dir)
-        textstore.remove_orphans(self.store_dir, self.manifest["segments"])
         self.ix = whoosh_index.open_dir(str(self.index_dir))
+        self.remove_leftovers()
         self._writer: SegmentWriter | None = None
 
     def state(self) -> dict[str, SourceState]:
@@ -143,7 +150,8 @@ class LocalWriter:
 
     def commit(self, batches: list[Any], delete_sources: list[str], clusters: dict[str, str],
                next_key: int, fresh: bool) -> None:
-        """Publish the workers' segments with the deletions, in one Whoosh generation."""
+        """Publish the workers' segments with the deletions, in one Whoosh generation,
+        merging small segments so their number stays bounded (see :func:`merge_tiered`)."""
         writer = self._main_writer()
         try:
             self._delete_sources(writer, delete_sources)
@@ -151,27 +159,37 @@ class LocalWriter:
             written = [b for b in batches if b is not None]
             textstore.write_manifest(self.store_dir, self.manifest["segments"] + [b.store_segment for b in written],
                                      next_key)
-            mergetype = CLEAR if fresh else (MERGE_SMALL if len(writer.segments) > MAX_SEGMENTS else NO_MERGE)
-            final = writer._merge_segments(mergetype, None, None)
+            existing = [] if fresh else list(writer.segments)
+            final = merge_tiered(writer, existing + [b.whoosh_segment for b in written])
             if writer._added:
                 final.append(writer._finalize_segment())
             else:
                 writer._close_segment()
-            writer._commit_toc(final + [b.whoosh_segment for b in written])
+            writer._commit_toc(final)
             writer._finish()
         except BaseException:
             writer.cancel()
             raise
         finally:
             self._writer = None
-        self._compact_store()
+        self._maintain_store()
         layout.remove_old_clusters(self.index_dir, self.ix.latest_generation())
 
     def cancel(self) -> None:
+        """Give up the run: nothing is published, and whatever it wrote is deleted
+        (segments of finished batches, partial files of a failed one), so a run that
+        failed on a full disk does not keep the disk full."""
         if self._writer is not None:
             self._writer.cancel()
             self._writer = None
+        self.remove_leftovers()
         layout.remove_old_clusters(self.index_dir, self.ix.latest_generation())
+
+    def remove_leftovers(self) -> None:
+        """Delete store and Whoosh files no committed state names (left by a failed or
+        killed run). Only while holding the index lock, with no worker running."""
+        textstore.remove_orphans(self.store_dir, textstore.read_manifest(self.store_dir)["segments"])
+        remove_whoosh_orphans(self.index_dir)
 
     def document_count(self) -> int:
         with self.ix.searcher() as s:
@@ -188,40 +206,139 @@ class LocalWriter:
                 for docnum in searcher.document_numbers(source=source):
                     writer.delete_document(docnum)
 
-    def _compact_store(self) -> None:
-        """Reclaim the space of deleted and replaced documents in the text store.
+    def _maintain_store(self) -> None:
+        """Reclaim dead space and bound the number of text store segments.
 
-        Segments with no live document are dropped; segments less than half live are
-        rewritten with their live documents (same keys, so Whoosh is unaffected). The
-        manifest switch is atomic; searches holding the old files keep reading them.
+        * a segment with no live document is dropped;
+        * a segment less than half live is rewritten with its live documents;
+        * above :data:`MAX_STORE_SEGMENTS`, the smallest segments are merged into one
+          (at most :data:`MERGE_MAX_BYTES` of text per merge), so one-file runs do
+          not add a segment each forever: the count depends on the corpus size,
+          not on the number of runs.
+
+        Keys stay the same (Whoosh is unaffected). New segments are written first,
+        then the manifest is switched atomically, then old files are deleted:
+        a crash leaves either manifest valid, and a search holding old files keeps
+        reading them.
         """
         with self.ix.searcher() as s:
             live = {f["key"] for f in s.all_stored_fields()}
         manifest = textstore.read_manifest(self.store_dir)
+        infos = [_segment_info(self.store_dir, name, live) for name in manifest["segments"]]
+        kept = [i for i in infos if i.alive]
+        group = _merge_group(kept)
         keep: list[str] = []
-        for name in manifest["segments"]:
-            seg = textstore.Segment(self.store_dir, name)
-            try:
-                keys = seg.keys.tolist()
-                alive = [i for i, k in enumerate(keys) if k in live]
-                if not alive:
-                    continue
-                if len(alive) >= COMPACT_BELOW * len(keys):
-                    keep.append(name)
-                    continue
-                docs = []
-                for i in alive:
-                    norm = seg.normalized(i)
-                    docs.append(textstore.StoredDoc(keys[i], norm.text, seg.original_text(i), *norm.breakpoints))
-                # The vocabulary's counts stay those of the old segment: close enough for suggestions.
-                keep.append(textstore.write_segment(self.store_dir, docs, seg.vocabulary()))
-            finally:
-                seg.close()
+        if len(group) >= 2:
+            keep_names = {i.name for i in group}
+            kept = [i for i in kept if i.name not in keep_names]
+        else:
+            group = []
+        for info in kept:
+            if len(info.alive) >= COMPACT_BELOW * info.keys:
+                keep.append(info.name)
+            else:
+                keep.append(_rewrite(self.store_dir, [info]))
+        if group:
+            keep.append(_rewrite(self.store_dir, group))
         if keep != manifest["segments"]:
             textstore.write_manifest(self.store_dir, keep, manifest["next_key"])
-            textstore.remove_orphans(self.store_dir, keep)
+        textstore.remove_orphans(self.store_dir, keep)
 
 
+@dataclass
+class _SegmentInfo:
+    name: str
+    keys: int                   # documents in the segment, live or not
+    alive: list[int]            # ordinals of the live ones
+    live_bytes: int             # text bytes of the live documents (estimated by share)
+
+
+def _segment_info(store_dir: Path, name: str, live: set[int]) -> _SegmentInfo:
+    seg = textstore.Segment(store_dir, name)
+    try:
+        keys = seg.keys.tolist()
+        alive = [i for i, k in enumerate(keys) if k in live]
+        size = len(seg.norm) + len(seg.orig)
+        return _SegmentInfo(name, len(keys), alive, size * len(alive) // max(1, len(keys)))
+    finally:
+        seg.close()
+
+
+def _merge_group(infos: list[_SegmentInfo]) -> list[_SegmentInfo]:
+    """The smallest segments to merge when there are more than MAX_STORE_SEGMENTS:
+    enough to come back to half that, within MERGE_MAX_BYTES."""
+    if len(infos) <= MAX_STORE_SEGMENTS:
+        return []
+    want = len(infos) - MAX_STORE_SEGMENTS // 2 + 1
+    group: list[_SegmentInfo] = []
+    total = 0
+    for info in sorted(infos, key=lambda i: i.live_bytes):
+        if len(group) >= want or (len(group) >= 2 and total + info.live_bytes > MERGE_MAX_BYTES):
+            break
+        group.append(info)
+        total += info.live_bytes
+    return group
+
+
+def _rewrite(store_dir: Path, infos: list[_SegmentInfo]) -> str:
+    """One new segment holding the live documents of ``infos`` (same keys)."""
+    docs: list[textstore.StoredDoc] = []
+    vocabulary: Counter[str] = Counter()
+    for info in infos:
+        seg = textstore.Segment(store_dir, info.name)
+        try:
+            keys = seg.keys.tolist()
+            for i in info.alive:
+                norm = seg.normalized(i)
+                docs.append(textstore.StoredDoc(keys[i], norm.text, seg.original_text(i), *norm.breakpoints))
+            # Counts stay those of the old segments: close enough for suggestions.
+            vocabulary.update(seg.vocabulary())
+        finally:
+            seg.close()
+    return textstore.write_segment(store_dir, docs, vocabulary)
+
+
+def merge_tiered(writer: SegmentWriter, segments: list[Any]) -> list[Any]:
+    """Whoosh merge policy: bounded segment count, small segments merged first.
+
+    Segments without live documents are dropped. Above :data:`MAX_SEGMENTS`, the
+    smallest (by live documents, at most :data:`MERGE_MAX_DOCS` together) are
+    copied into ``writer``'s new segment, so the count comes back to about half
+    the bound; big segments are left alone, so a merge costs little even in a
+    large index. Returns the segments kept as they are.
+    """
+    from whoosh.reading import SegmentReader
+
+    live = [s for s in segments if s.doc_count() > 0]
+    if len(live) <= MAX_SEGMENTS:
+        return live
+    want = len(live) - MAX_SEGMENTS // 2 + 1
+    group: list[Any] = []
+    total = 0
+    for seg in sorted(live, key=lambda s: s.doc_count()):
+        if len(group) >= want or (len(group) >= 2 and total + seg.doc_count() > MERGE_MAX_DOCS):
+            break
+        group.append(seg)
+        total += seg.doc_count()
+    if len(group) < 2:
+        return live
+    for seg in group:
+        reader = SegmentReader(writer.storage, writer.schema, seg)
+        try:
+            writer.add_reader(reader)
+        finally:
+            reader.close()
+    merged = {id(s) for s in group}
+    return [s for s in live if id(s) not in merged]
+
+
+def remove_whoosh_orphans(index_dir: Path) -> None:
+    """Delete Whoosh segment files the current table of contents does not name."""
+    from whoosh.index import clean_files
+
+    ix = whoosh_index.open_dir(str(index_dir))
+    toc = ix._read_toc()
+    clean_files(ix.storage, ix.indexname, toc.generation, toc.segments)
 
 
 class LocalIndexFolder:
