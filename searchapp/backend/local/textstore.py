@@ -186,11 +186,24 @@ def write_segment(store_dir: Path, docs: Sequence[StoredDoc], vocabulary: dict[s
         "counts": all_counts[order],
         **_pack_vocabulary(vocabulary or {}),
     }
-    store_dir.mkdir(parents=True, exist_ok=True)
-    _fsync_write(store_dir / f"{name}.norm", b"".join(norm_parts))
-    _fsync_write(store_dir / f"{name}.orig", b"".join(orig_parts))
-    _fsync_write(store_dir / f"{name}.idx", _pack_arrays(arrays))
+    # Not ``parents=True``: a worker of a dead run must not re-create an index folder
+    # the next run has removed.
+    store_dir.mkdir(exist_ok=True)
+    try:
+        _fsync_write(store_dir / f"{name}.norm", b"".join(norm_parts))
+        _fsync_write(store_dir / f"{name}.orig", b"".join(orig_parts))
+        _fsync_write(store_dir / f"{name}.idx", _pack_arrays(arrays))
+    except BaseException:
+        remove_segment(store_dir, name)  # a full disk must not stay full with half a segment
+        raise
     return name
+
+
+def remove_segment(store_dir: Path, name: str) -> None:
+    """Delete one segment's files (an unpublished one: published ones go through
+    :func:`remove_orphans` after the manifest stops naming them)."""
+    for suffix in SEGMENT_SUFFIXES:
+        (store_dir / f"{name}{suffix}").unlink(missing_ok=True)
 
 
 SEGMENT_SUFFIXES = (".norm", ".orig", ".idx")

@@ -17,6 +17,7 @@ this module (and only this one) uses its writer's internals; Whoosh is pinned.
 from __future__ import annotations
 
 import shutil
+import uuid
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -81,13 +82,22 @@ class LocalBatchWriter:
     """Writes a batch's two segments (text store and Whoosh) in a worker process.
     Picklable: it carries only the folder and the analysis settings."""
 
-    def __init__(self, index_dir: Path, user_words: list[str]):
+    def __init__(self, index_dir: Path, user_words: list[str], token: str | None = None):
         self.index_dir = Path(index_dir)
         self.user_words = list(user_words)
+        self.token = token
         self._segmenter: Segmenter | None = None
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"index_dir": self.index_dir, "user_words": self.user_words, "_segmenter": None}
+        return {"index_dir": self.index_dir, "user_words": self.user_words, "token": self.token,
+                "_segmenter": None}
+
+    def check_run(self) -> None:
+        """Refuse to write unless the folder still belongs to the run that made this
+        writer: a worker orphaned by a killed run must not re-create (or write into)
+        a folder the next run has cleaned or taken over."""
+        if self.token is not None and layout.read_run_token(self.index_dir) != self.token:
+            raise StaleRunError(f"{self.index_dir} no longer belongs to the run this worker was started for")
 
     def write(self, docs: list[PreparedDoc]) -> SegmentNames | None:
         if not docs:
@@ -98,14 +108,46 @@ class LocalBatchWriter:
         vocabulary: Counter[str] = Counter()
         for d in docs:
             vocabulary.update(set(self._segmenter.words(d.norm)))
+        self.check_run()
         store_segment = textstore.write_segment(self.index_dir / textstore.STORE_DIRNAME, stored, vocabulary)
-        ix = whoosh_index.open_dir(str(self.index_dir))
-        # No lock: this writer only creates a new segment; the main process, which
-        # holds the index lock, publishes it.
-        writer = SegmentWriter(ix, _lk=False, limitmb=128)
-        for d in docs:
-            writer.add_document(**stored_fields(d))
-        return SegmentNames(store_segment, writer._finalize_segment())
+        try:
+            self.check_run()
+            ix = whoosh_index.open_dir(str(self.index_dir))
+            # No lock: this writer only creates a new segment; the main process, which
+            # holds the index lock, publishes it.
+            writer = SegmentWriter(ix, _lk=False, limitmb=128)
+            try:
+                for d in docs:
+                    writer.add_document(**stored_fields(d))
+                segment = writer._finalize_segment()
+            except BaseException:
+                _discard_segment(writer)
+                raise
+        except BaseException:
+            textstore.remove_segment(self.index_dir / textstore.STORE_DIRNAME, store_segment)
+            raise
+        return SegmentNames(store_segment, segment)
+
+
+class StaleRunError(RuntimeError):
+    """A worker of a dead run tried to write into a folder that is no longer its run's."""
+
+
+def _discard_segment(writer: SegmentWriter) -> None:
+    """Close a Whoosh segment that failed half-way and delete its files (a full disk
+    must not stay full because of them)."""
+    try:
+        writer._close_segment()
+    except Exception:  # noqa: BLE001 - already failing; the files go below regardless
+        pass
+    prefix = writer.newsegment.segment_id()
+    for name in list(writer.storage):
+        if name.startswith(prefix):
+            try:
+                writer.storage.delete_file(name)
+            except OSError:
+                pass
+    # Not writer._tempstorage: other workers share that folder; the run removes it.
 
 
 class LocalWriter:
@@ -141,7 +183,10 @@ class LocalWriter:
         return int(self.manifest["next_key"])
 
     def batch_writer(self) -> LocalBatchWriter:
-        return LocalBatchWriter(self.index_dir, self.settings.analysis.user_words)
+        """A writer for this run's workers, bound to the folder by a fresh run token."""
+        token = uuid.uuid4().hex
+        layout.write_run_token(self.index_dir, token)
+        return LocalBatchWriter(self.index_dir, self.settings.analysis.user_words, token)
 
     def _main_writer(self) -> SegmentWriter:
         if self._writer is None:
@@ -190,6 +235,8 @@ class LocalWriter:
         killed run). Only while holding the index lock, with no worker running."""
         textstore.remove_orphans(self.store_dir, textstore.read_manifest(self.store_dir)["segments"])
         remove_whoosh_orphans(self.index_dir)
+        # Whoosh's scratch folder, shared by every segment writer of a run.
+        shutil.rmtree(self.index_dir / f"{self.ix.indexname}.tmp", ignore_errors=True)
 
     def document_count(self) -> int:
         with self.ix.searcher() as s:
@@ -363,6 +410,8 @@ class LocalIndexFolder:
                 if not rebuild and layout.holds_foreign_index(index_dir):
                     raise IndexMismatchError(f"{index_dir} holds an index searchapp did not build; "
                                              "run `searchapp index --rebuild`")
+                if index_dir.exists():
+                    layout.check_replaceable(index_dir)
                 building = layout.sibling(index_dir, ".building")
                 previous = layout.sibling(index_dir, ".previous")
                 shutil.rmtree(building, ignore_errors=True)
@@ -378,4 +427,5 @@ class LocalIndexFolder:
                 yield LocalWriter(index_dir, self.settings), False
 
 
-__all__ = ["LocalIndexFolder", "LocalWriter", "LocalBatchWriter", "stored_fields", "MAX_SEGMENTS"]
+__all__ = ["LocalIndexFolder", "LocalWriter", "LocalBatchWriter", "StaleRunError", "stored_fields", "merge_tiered",
+           "MAX_SEGMENTS", "MAX_STORE_SEGMENTS"]
