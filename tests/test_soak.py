@@ -31,9 +31,11 @@ from test_hardening_support import (PYTHON, cli, env_int, get, hardening_setting
 NIGHTS = env_int("SEARCHAPP_SOAK_NIGHTS", 40)
 KILL_SHARE = 0.12
 QUERIES = ['"教师交流"', "均衡发展", '"号材料"', "督导 OR 考核", "校长 交流"]
-#: Descriptors the server may gain over the soak (segments are merged: it must not
-#: grow with the number of nights; unmerged, 40 nights add well over a hundred).
-MAX_EXTRA_SERVER_FDS = 40
+#: The server's descriptors (all its processes) rise and fall as segments are added
+#: and merged, but must not grow with the number of nights: the second half of the
+#: soak may peak at most this much above the first (unmerged, each night adds about
+#: three per process and segment, and 40 nights add well over a hundred).
+FD_SLACK = 15
 MAX_STORE_FILES = 40
 MAX_WHOOSH_SEGMENTS = 14
 
@@ -150,5 +152,6 @@ def test_months_of_nightly_runs_stay_bounded_and_equal_a_rebuild(tmp_path):
     assert reader.searches > NIGHTS
     assert store_files <= MAX_STORE_FILES
     assert whoosh <= MAX_WHOOSH_SEGMENTS
-    assert max(server_fds) <= server_fds[0] + MAX_EXTRA_SERVER_FDS, server_fds
+    half = len(server_fds) // 2
+    assert max(server_fds[half:]) <= max(server_fds[:half]) + FD_SLACK, server_fds
     assert not diff, diff

@@ -146,12 +146,14 @@ def _update(settings: Settings, paths: list[Path], writer: Writer, progress: Pro
 
     written: list[Any] = []
     done = done_bytes = 0
+    # Records of files this run did not look at (outside its paths) stay.
+    failures.update({src: rec for src, rec in old_failures.items() if src not in seen_sources and os.path.exists(src)})
     try:
         with tempfile.TemporaryDirectory(prefix="searchapp-run-") as scratch:
-            job = BatchJob(settings, writer.batch_writer(), scratch)
+            job = BatchJob(settings, writer.batch_writer(), scratch) if tasks else None
             batches = list(_batches(tasks, sizes, n_workers))
             in_process = n_workers <= 1 and all(_safe_in_process(t) for t in tasks)
-            for batch in _run_batches(job, batches, n_workers, in_process):
+            for batch in _run_batches(job, batches, n_workers, in_process) if job else ():
                 written.append(batch.written)
                 for res in batch.results:
                     done += 1
@@ -267,10 +269,11 @@ def _run_batches(job: BatchJob, batches: list[list[Task]], n_workers: int,
         if not broken:
             break
         on = _notes(job)
+        if not any(t.path in on for batch in broken for t in batch):
+            on = {t.path for batch in broken for t in batch}  # no note (died writing?): isolate them all
         for batch in broken:
+            # A batch without a noted file lost its worker to another's death: retried as it is.
             accused = [t for t in batch if t.path in on]
-            if not accused:
-                accused = list(batch)  # died outside any file (e.g. writing): isolate them all
             suspects.extend(accused)
             rest = [t for t in batch if t not in accused]
             if rest:

@@ -5,10 +5,14 @@ Crash safety (an interrupted run leaves the previous index usable):
 1. workers write store segments under fresh names (invisible until named);
 2. the store manifest is replaced atomically, naming old *and* new segments;
 3. Whoosh commits (its own atomic table-of-contents switch);
-4. segments without live documents are dropped from the manifest and deleted.
+4. store segments are maintained: dead ones dropped, mostly dead ones rewritten,
+   and above :data:`MAX_STORE_SEGMENTS` the small ones merged (new segment first,
+   then the manifest switch, then deletion of the old files). Whoosh segments are
+   merged in step 3 itself (:func:`merge_tiered`), so neither count grows with the
+   number of runs.
 A crash before 3 leaves Whoosh at the previous generation, whose keys are all
 still in the store; a crash after 3 leaves at worst unused files, removed by the
-next run.
+next run (and a run that fails removes what it wrote at once: :meth:`LocalWriter.cancel`).
 
 Whoosh 2.7 has no public way to commit segments written by other processes, so
 this module (and only this one) uses its writer's internals; Whoosh is pinned.
