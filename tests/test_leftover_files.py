@@ -138,3 +138,23 @@ def test_a_live_batch_writer_writes(tmp_path, corpus):
 
     names = LocalWriter(settings.index_path, settings).batch_writer().write([_doc(1, str(corpus / "a.txt"))])
     assert (settings.index_path / textstore.STORE_DIRNAME / f"{names.store_segment}.idx").exists()
+
+
+def test_a_lock_file_of_another_user_is_named_as_the_problem(tmp_path, corpus):
+    """Not the parent folder's permissions, which are fine."""
+    try:
+        preexec = permissions_enforced_preexec()
+    except OSError as exc:
+        pytest.skip(f"cannot make permissions bind as root here: {exc}")
+    index_dir = tmp_path / "idx"
+    index_paths(make_settings(tmp_path), [corpus], index_dir=index_dir, workers=1)
+    lock = index_dir.parent / f".{index_dir.name}.lock"
+    os.chmod(lock, 0o444)   # someone else's file: readable, not writable
+    try:
+        proc = subprocess.run([sys.executable, "-m", "searchapp", "index", str(corpus), "--index", str(index_dir)],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=120, preexec_fn=preexec)
+    finally:
+        os.chmod(lock, 0o644)
+    assert proc.returncode != 0
+    assert f"lock file {lock}" in proc.stderr and "belongs to uid" in proc.stderr, proc.stderr
+    assert "needs write access to" not in proc.stderr

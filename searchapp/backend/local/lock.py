@@ -74,6 +74,16 @@ class IndexLock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             return open(self.path, "a+")
         except OSError as exc:
+            if self.path.exists():
+                # The folder is fine; the file is someone else's (an earlier run as root, say).
+                try:
+                    owner = f"belongs to uid {self.path.stat().st_uid}; this is uid {os.geteuid()}"
+                except OSError:
+                    owner = "cannot be opened"
+                raise IndexWriteError(
+                    f"cannot open the lock file {self.path} ({exc.strerror or exc}): it {owner}. Run "
+                    "`searchapp index` as the user that owns the index, or give that user the "
+                    "lock file (chown)") from None
             raise IndexWriteError(
                 f"cannot create the lock file {self.path} ({exc.strerror or exc}): the user running "
                 f"`searchapp index` needs write access to {self.path.parent}") from None
