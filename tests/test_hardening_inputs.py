@@ -228,33 +228,57 @@ def big_report(size: int) -> str:
 
 
 MEASURE = """
-import resource, sys
+import json, resource, sys
+import searchapp.mojibake as mojibake
 from searchapp.cli import main
+
+pieces = []
+real_repair = mojibake.repair_mojibake
+
+def counting_repair(text):
+    pieces.append(len(text))
+    return real_repair(text)
+
+mojibake.repair_mojibake = counting_repair
 try:
     main(sys.argv[1:])
 finally:
+    print("repair_pieces", json.dumps(pieces), file=sys.stderr)
     print("maxrss_kb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
 """
 
 
+def _figure(stderr: str, name: str) -> str:
+    return stderr.rsplit(name, 1)[1].splitlines()[0].strip()
+
+
 @pytest.mark.slow
 def test_large_allowed_file_indexes_in_linear_time_and_bounded_memory(tmp_path):
+    """Linear time is checked by construction, not by the clock (a loaded machine
+    made a rate threshold fail): the one step that was quadratic, the mojibake
+    repair (it counts character pairs over its whole input for every damaged span:
+    10 MB took 226 s), must see the text in bounded pieces that add up to it.
+    The indexing rate itself is measured by ``benchmarks/large_file.py``."""
+    from searchapp.pipeline import REPAIR_PIECE_CHARS
+
     docs = tmp_path / "docs"
     docs.mkdir()
     size = BIG_MB * MB
-    (docs / "big.txt").write_text(big_report(size), encoding="utf-8")
-    started = time.monotonic()
+    text = big_report(size)
+    (docs / "big.txt").write_text(text, encoding="utf-8")
     proc = subprocess.run([PYTHON, "-c", MEASURE, "index", str(docs), "--index", str(tmp_path / "index"),
                            "--workers", "1", "--json"], cwd=tmp_path, capture_output=True, text=True, timeout=900)
-    seconds = time.monotonic() - started
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["indexed"] == 1
-    peak_mb = int(proc.stderr.rsplit("maxrss_kb", 1)[1].split()[0]) / 1024
-    rate = BIG_MB / seconds
-    print(f"\nlarge file: {BIG_MB} MB indexed in {seconds:.1f} s ({rate:.2f} MB/s), peak memory {peak_mb:.0f} MB")
-    # Linear time: a quadratic step (the mojibake repair counted pairs over the whole
-    # text per damaged span: 10 MB took 226 s) falls far below this rate.
-    assert rate > 0.25
+    pieces = json.loads(_figure(proc.stderr, "repair_pieces"))
+    longest_line = max(len(line) + 1 for line in text.splitlines())
+    assert len(pieces) >= len(text) // (REPAIR_PIECE_CHARS + longest_line)
+    assert max(pieces) <= REPAIR_PIECE_CHARS + longest_line
+    assert sum(pieces) >= 0.9 * len(text)   # the whole text is repaired, once (cleaning may drop a little)
+    assert sum(pieces) <= len(text)
+    peak_mb = int(_figure(proc.stderr, "maxrss_kb")) / 1024
+    print(f"\nlarge file: {BIG_MB} MB repaired in {len(pieces)} pieces of at most {max(pieces)} characters, "
+          f"peak memory {peak_mb:.0f} MB")
     # Bounded memory: about 60 bytes per byte of text today (words, gram codes), far
     # from what would take down an office server.
     assert peak_mb < 300 + 100 * BIG_MB

@@ -129,7 +129,10 @@ class SourceState:
     hash: str | None
     mtime: float | None
     size: int | None
-    docs: list[tuple[str, int, int | None]] = field(default_factory=list)  # (id, key, fingerprint)
+    docs: list[tuple[str, int, tuple[int, ...] | None]] = field(default_factory=list)  # (id, key, sketch)
+    #: The sidecar YAML's own (name, mtime, size) when the file was indexed, None without one:
+    #: a sidecar copied in with an older mtime, or deleted, still counts as a change.
+    sidecar: tuple[str, float, int] | None = None
 
 
 @dataclass
@@ -147,11 +150,12 @@ class PreparedDoc:
     norm_map: tuple[list[int], list[int]]
     fields: dict[str, Any]          # facet fields (see model.FACET_FIELDS)
     evidence: dict[str, Any]
-    fingerprint: int | None
+    fingerprint: tuple[int, ...] | None   # near-duplicate sketch (searchapp.dedup.sketch)
     hash: str
     mtime: float
     size: int
     encoding: str | None
+    sidecar: tuple[str, float, int] | None = None   # see SourceState.sidecar
 
 
 class BatchWriter(Protocol):
@@ -184,6 +188,13 @@ class Writer(Protocol):
 
     def document_count(self) -> int:
         ...
+
+    def failures(self) -> dict[str, dict[str, Any]]:
+        """Files whose worker died, per source: ``{"mtime", "size", "sidecar", "reason"}``.
+        A run skips such a file (reporting the reason) until one of these changes."""
+
+    def record_failures(self, records: dict[str, dict[str, Any]]) -> None:
+        """Replace the failed-file records (kept even when the run commits nothing)."""
 
 
 __all__ = ["Slot", "Plan", "RankedHit", "Matches", "Backend", "SourceState", "PreparedDoc", "BatchWriter", "Writer"]

@@ -9,6 +9,31 @@ from pathlib import Path
 from typing import Iterable
 
 from searchapp.readers import is_supported, supported_suffixes
+from searchapp.sidecar import sidecar_path
+
+#: (file name, mtime, size) of a report's sidecar YAML; None when it has none.
+SidecarSignature = tuple[str, float, int]
+
+
+def sidecar_signature(path: Path) -> SidecarSignature | None:
+    """What an incremental run compares to notice a sidecar added, changed or deleted.
+
+    The sidecar's own mtime and size, not the newest of the two files' mtimes: a
+    sidecar copied in with its old mtime (``cp -p``, ``rsync -t``, unzip) leaves
+    the newest mtime unchanged, but not this signature (it was ``None``)."""
+    side = sidecar_path(path)
+    if side is None:
+        return None
+    try:
+        st = side.stat()
+    except OSError:
+        return None
+    return (side.name, st.st_mtime, st.st_size)
+
+
+def under_any(source: str, roots: Iterable[str]) -> bool:
+    """Whether the real path ``source`` lies in one of the real folders ``roots``."""
+    return any(source.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str, Path]], list[tuple[str, str]]]:

@@ -11,8 +11,10 @@ crash-safe is the backend's business (:mod:`searchapp.backend.local.writer`).
 from __future__ import annotations
 
 import os
+import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -22,9 +24,9 @@ from searchapp.backend import open_index_folder
 from searchapp.backend.base import SourceState, Writer
 from searchapp.config import Settings
 from searchapp.errors import SearchappError
-from searchapp.indexing.discover import discover
+from searchapp.indexing.discover import discover, sidecar_signature, under_any
 from searchapp.indexing.progress import Progress
-from searchapp.indexing.worker import BatchJob, BatchOutcome, Task, TaskResult
+from searchapp.indexing.worker import BatchJob, BatchOutcome, Task, TaskResult, worker_init
 from searchapp.sidecar import SidecarError, read_manifest, sidecar_path
 
 #: Keys are ``file_number * KEY_STRIDE + article``: a file's articles get keys
@@ -91,6 +93,8 @@ def _update(settings: Settings, paths: list[Path], writer: Writer, progress: Pro
     t0 = time.perf_counter()
     summary = IndexSummary()
     state = writer.state()
+    old_failures = writer.failures()
+    failures: dict[str, dict[str, Any]] = {}
 
     manifest_rows: dict[str, dict[str, Any]] = {}
     if settings.indexing.manifest:
@@ -105,6 +109,7 @@ def _update(settings: Settings, paths: list[Path], writer: Writer, progress: Pro
     tasks: list[Task] = []
     sizes: dict[str, int] = {}
     seen_sources: set[str] = set()
+    replaced: list[str] = []
     for path, display, root in files:
         source = str(path.resolve())
         seen_sources.add(source)
@@ -114,10 +119,17 @@ def _update(settings: Settings, paths: list[Path], writer: Writer, progress: Pro
             st = path.stat()
         except OSError as exc:
             summary.failed.append((display, f"cannot read: {exc.strerror}"))
+            _forget(source, state, replaced)
             continue
-        side = sidecar_path(path)
-        side_mtime = side.stat().st_mtime if side else 0.0
-        if known and known.mtime == max(st.st_mtime, side_mtime) and known.size == st.st_size \
+        side = sidecar_signature(path)
+        record = old_failures.get(source)
+        if record and _same_file(record, st, side):
+            # Its worker died on it last time: skipped, with the reason, until it changes.
+            summary.failed.append((display, f"{record['reason']} (skipped: unchanged since it failed)"))
+            failures[source] = record
+            _forget(source, state, replaced)
+            continue
+        if known and known.mtime == st.st_mtime and known.size == st.st_size and _sig(known.sidecar) == side \
                 and not settings.indexing.manifest:
             summary.skipped += 1
             continue
@@ -126,30 +138,38 @@ def _update(settings: Settings, paths: list[Path], writer: Writer, progress: Pro
                           origin=origin_of(path, root)))
         next_file += 1
 
-    gone = [src for src in state if src not in seen_sources and not os.path.exists(src)]
+    gone = _gone(state, seen_sources, paths)
     n_workers = workers if workers is not None else (settings.indexing.workers or os.cpu_count() or 1)
     total_bytes = sum(sizes.values())
     if len(tasks) < 8 or total_bytes < 2 * 1024 * 1024:
         n_workers = 1
 
     written: list[Any] = []
-    replaced: list[str] = []
     done = done_bytes = 0
-    job = BatchJob(settings, writer.batch_writer())
+    # Records of files this run did not look at (outside its paths) stay.
+    failures.update({src: rec for src, rec in old_failures.items() if src not in seen_sources and os.path.exists(src)})
     try:
-        for batch in _map_batches(job, tasks, sizes, n_workers):
-            written.append(batch.written)
-            for res in batch.results:
-                done += 1
-                done_bytes += res.size
-                _apply_result(res, state, replaced, summary)
-            if progress:
-                progress(done, len(tasks), done_bytes)
+        with tempfile.TemporaryDirectory(prefix="searchapp-run-") as scratch:
+            job = BatchJob(settings, writer.batch_writer(), scratch) if tasks else None
+            batches = list(_batches(tasks, sizes, n_workers))
+            in_process = n_workers <= 1 and all(_safe_in_process(t) for t in tasks)
+            for batch in _run_batches(job, batches, n_workers, in_process) if job else ():
+                written.append(batch.written)
+                for res in batch.results:
+                    done += 1
+                    done_bytes += res.size
+                    if res.reason == WORKER_DIED:
+                        failures[str(Path(res.path).resolve())] = _failure_record(res)
+                    _apply_result(res, state, replaced, summary)
+                if progress:
+                    progress(done, len(tasks), done_bytes)
         summary.removed = len(gone)
         for src in gone:
             state.pop(src, None)
         clusters, summary.duplicate_clusters, summary.duplicate_documents = _clusters(state)
-        if summary.indexed or summary.updated or summary.removed:
+        if failures != old_failures:
+            writer.record_failures(failures)
+        if any(w is not None for w in written) or replaced or gone:
             writer.commit(written, replaced + gone, clusters, next_file * KEY_STRIDE, fresh)
         else:
             writer.cancel()
@@ -160,6 +180,52 @@ def _update(settings: Settings, paths: list[Path], writer: Writer, progress: Pro
     summary.bytes_read = done_bytes
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+#: The reason recorded for a file whose worker process died while preparing it.
+WORKER_DIED = "the worker processing this file died (out of memory?)"
+
+
+def _sig(value: Any) -> tuple[str, float, int] | None:
+    """A stored sidecar signature (a list after a round trip) as a comparable tuple."""
+    return tuple(value) if value else None  # type: ignore[return-value]
+
+
+def _same_file(record: dict[str, Any], st: os.stat_result, side: tuple[str, float, int] | None) -> bool:
+    return record.get("mtime") == st.st_mtime and record.get("size") == st.st_size \
+        and _sig(record.get("sidecar")) == side
+
+
+def _failure_record(res: TaskResult) -> dict[str, Any]:
+    return {"mtime": res.mtime, "size": res.size, "sidecar": list(res.sidecar) if res.sidecar else None,
+            "reason": res.reason, "path": res.display}
+
+
+def _forget(source: str, state: dict[str, SourceState], replaced: list[str]) -> None:
+    """The file is no longer a readable report: its previous documents go (a rebuild
+    would not have them either)."""
+    if state.pop(source, None) is not None:
+        replaced.append(source)
+
+
+def _gone(state: dict[str, SourceState], seen: set[str], paths: list[Path]) -> list[str]:
+    """Indexed sources this run must remove: those that no longer exist, and those
+    inside an indexed folder (or named as a path) that are not documents any more (a
+    FIFO, a folder, an unsupported file now). Files outside the paths of this run
+    (``searchapp index one/folder`` on an index of two) are left alone."""
+    folders = [os.path.realpath(p) for p in paths if p.is_dir()]
+    named = {os.path.realpath(p) for p in paths if not p.is_dir()}
+    return [src for src in state if src not in seen
+            and (not os.path.exists(src) or src in named or under_any(src, folders))]
+
+
+def _safe_in_process(task: Task) -> bool:
+    """Plain text is decoded by our own code with the size limit checked first; other
+    formats go through third-party parsers that a hostile file can make exhaust
+    memory or crash, so they are prepared in a worker process even in a small run."""
+    from searchapp.readers.text import TEXT_SUFFIXES
+
+    return Path(task.path).suffix.lower() in TEXT_SUFFIXES
 
 
 def _batches(tasks: list[Task], sizes: dict[str, int], n_workers: int) -> Iterator[list[Task]]:
@@ -179,31 +245,108 @@ def _batches(tasks: list[Task], sizes: dict[str, int], n_workers: int) -> Iterat
         yield batch
 
 
-def _map_batches(job: BatchJob, tasks: list[Task], sizes: dict[str, int], n_workers: int) -> Iterator[BatchOutcome]:
-    batches = list(_batches(tasks, sizes, n_workers))
-    if n_workers <= 1:
+def _run_batches(job: BatchJob, batches: list[list[Task]], n_workers: int,
+                 in_process: bool) -> Iterator[BatchOutcome]:
+    """Each batch prepared and written, in worker processes unless ``in_process``.
+
+    A worker that dies (the OOM killer, a parser crashing the interpreter) breaks the
+    pool; instead of aborting the run, a new pool takes over. The files the dead
+    workers were on (their notes in ``job.scratch``) are suspects: each is retried
+    alone in a one-process pool, where a death is its own, and recorded as failed
+    with :data:`WORKER_DIED`; the other files of the broken batches are retried as
+    usual. Every file is tried at most twice, so the run ends.
+    """
+    if in_process:
         for batch in batches:
             yield job(batch)
         return
+    queue = [b for b in batches if b]
+    suspects: list[Task] = []
+    while queue:
+        broken: list[list[Task]] = []
+        yield from _pool_round(job, queue, n_workers, broken)
+        queue = []
+        if not broken:
+            break
+        on = _notes(job)
+        if not any(t.path in on for batch in broken for t in batch):
+            on = {t.path for batch in broken for t in batch}  # no note (died writing?): isolate them all
+        for batch in broken:
+            # A batch without a noted file lost its worker to another's death: retried as it is.
+            accused = [t for t in batch if t.path in on]
+            suspects.extend(accused)
+            rest = [t for t in batch if t not in accused]
+            if rest:
+                queue.append(rest)
+    while suspects:
+        broken = []
+        yield from _pool_round(job, [[t] for t in suspects], 1, broken)
+        if not broken:
+            break
+        # One process, one file at a time: the first unfinished file killed it.
+        dead = broken[0][0]
+        yield BatchOutcome(None, [TaskResult(path=dead.path, display=dead.display, status="failed",
+                                             reason=WORKER_DIED, **_stat_of(dead.path))])
+        suspects = [b[0] for b in broken[1:]]
+
+
+def _pool_round(job: BatchJob, batches: list[list[Task]], n_workers: int,
+                broken: list[list[Task]]) -> Iterator[BatchOutcome]:
+    """Run ``batches`` in one process pool; those lost with a dead worker go to ``broken``
+    (in submission order). Any other error ends the run."""
+    _clear_notes(job)
     ctx = get_context("spawn")
-    with ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx) as pool:
-        futures = [pool.submit(job, b) for b in batches]
+    with ProcessPoolExecutor(max_workers=min(n_workers, len(batches)), mp_context=ctx,
+                             initializer=worker_init, initargs=(os.getpid(),)) as pool:
+        futures = {pool.submit(job, b): i for i, b in enumerate(batches)}
+        lost: list[int] = []
         try:
-            for fut in futures:
-                yield fut.result()
+            for fut in as_completed(futures):
+                try:
+                    outcome = fut.result()
+                except BrokenProcessPool:
+                    lost.append(futures[fut])
+                    continue
+                yield outcome
         except BaseException:
             for fut in futures:
                 fut.cancel()
             raise
+    broken.extend(batches[i] for i in sorted(lost))
+
+
+def _notes(job: BatchJob) -> set[str]:
+    """The files worker processes noted they were preparing (see BatchJob.scratch)."""
+    out = set()
+    for note in Path(job.scratch).iterdir() if job.scratch else ():
+        try:
+            out.add(note.read_text(encoding="utf-8", errors="surrogateescape"))
+        except OSError:
+            pass
+    return out
+
+
+def _clear_notes(job: BatchJob) -> None:
+    for note in Path(job.scratch).iterdir() if job.scratch else ():
+        note.unlink(missing_ok=True)
+
+
+def _stat_of(path: str) -> dict[str, Any]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return {}
+    return {"mtime": st.st_mtime, "size": st.st_size, "sidecar": sidecar_signature(Path(path))}
 
 
 def _apply_result(res: TaskResult, state: dict[str, SourceState], replaced: list[str],
                   summary: IndexSummary) -> None:
     """Account for one file's result; note a file whose previous documents must go."""
+    source = str(Path(res.path).resolve())
     if res.status == "failed":
         summary.failed.append((res.display, res.reason))
+        _forget(source, state, replaced)
         return
-    source = str(Path(res.path).resolve())
     if res.status == "unchanged":
         # Same content under a new mtime (touched, copied back): the stored mtime
         # stays, so the next run hashes it again; cheap, and nothing is rewritten.
@@ -222,15 +365,20 @@ def _apply_result(res: TaskResult, state: dict[str, SourceState], replaced: list
         summary.split_files += 1
         summary.articles_from_splits += len(res.docs)
     summary.documents += len(res.docs)
-    state[source] = SourceState(res.hash, res.mtime, res.size, list(res.docs))
+    state[source] = SourceState(res.hash, res.mtime, res.size, list(res.docs), res.sidecar)
 
 
 def _clusters(state: dict[str, SourceState]) -> tuple[dict[str, str], int, int]:
-    """Near-duplicate clusters over every live document: ``{doc id: representative id}``."""
-    from searchapp.dedup import cluster
+    """Near-duplicate clusters over every live document: ``{doc id: representative id}``.
 
-    fps = {doc_id: fp for st in state.values() for doc_id, _key, fp in st.docs if fp is not None}
-    reps = cluster(fps)
+    Copies are grouped by containment sketches (:func:`searchapp.dedup.sketch`): scraped
+    copies are often excerpts of one another, with chrome, masked names or doubled
+    characters, which a whole-text fingerprint cannot group."""
+    from searchapp.dedup import cluster_sketches
+
+    sketches = {doc_id: tuple(fp) for st in state.values() for doc_id, _key, fp in st.docs
+                if isinstance(fp, (tuple, list))}
+    reps = cluster_sketches(sketches)
     groups: dict[str, list[str]] = {}
     for doc_id, rep in reps.items():
         groups.setdefault(rep, []).append(doc_id)

@@ -28,9 +28,13 @@ from searchapp.analysis import analyzer_signature
 from searchapp.backend.local import textstore
 from searchapp.backend.local.schema import INDEX_META, SCHEMA_VERSION, build_schema
 from searchapp.config import Settings
-from searchapp.errors import IndexMismatchError, SearchappError
+from searchapp.errors import IndexMismatchError, IndexWriteError, SearchappError
 
 CLUSTERS_PREFIX = "clusters-"
+#: The token of the run writing into the folder (orphaned workers of a dead run check it).
+RUN_TOKEN = "run-token"
+#: Files whose worker process died, with what they looked like then (skipped until they change).
+FAILURES = "failed-files.json"
 
 
 def read_index_meta(index_dir: Path) -> dict[str, Any] | None:
@@ -101,7 +105,7 @@ def write_json_atomic(path: Path, data: Any) -> None:
 
 
 def is_index_file(name: str) -> bool:
-    return (name.startswith(("_MAIN_", "MAIN_", "clusters")) or name in (INDEX_META, textstore.STORE_DIRNAME)
+    return (name.startswith(("_MAIN_", "MAIN_", "clusters")) or name in (INDEX_META, textstore.STORE_DIRNAME, FAILURES, RUN_TOKEN)
             or name.endswith(".tmp"))
 
 
@@ -130,6 +134,54 @@ def remove_old_clusters(index_dir: Path, generation: int) -> None:
     for path in index_dir.glob(f"{CLUSTERS_PREFIX}*.json"):
         if path.name not in keep:
             path.unlink(missing_ok=True)
+
+
+def write_run_token(index_dir: Path, token: str) -> None:
+    write_json_atomic(index_dir / RUN_TOKEN, token)
+
+
+def read_run_token(index_dir: Path) -> str | None:
+    try:
+        return json.loads((index_dir / RUN_TOKEN).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def check_replaceable(index_dir: Path) -> None:
+    """Refuse a ``--rebuild`` that could not remove the index it replaces.
+
+    The swap renames the old folder aside, which needs only the parent's
+    permission; deleting its contents needs the folder's own. Without this check
+    a rebuild by another user than the index's owner "succeeded" and left
+    ``INDEX.previous`` behind. Probed by creating a file, so ACLs, read-only
+    mounts and root without CAP_DAC_OVERRIDE answer truly."""
+    for folder in [index_dir, *(p for p in index_dir.rglob("*") if p.is_dir())]:
+        probe = folder / f".searchapp-probe-{os.getpid()}.tmp"
+        try:
+            probe.touch()
+            probe.unlink()
+        except OSError as exc:
+            try:
+                owner = f" (owned by uid {folder.stat().st_uid}; this is uid {os.geteuid()})"
+            except OSError:
+                owner = ""
+            raise IndexWriteError(
+                f"cannot rebuild the index at {index_dir}: no right to remove {folder}{owner}: "
+                f"{exc.strerror or exc}. Run the rebuild as the user that owns the index, or fix "
+                "its permissions.") from None
+
+
+def failures_file(index_dir: Path) -> Path:
+    return index_dir / FAILURES
+
+
+def read_failures(index_dir: Path) -> dict[str, dict[str, Any]]:
+    """The failed-file records (an unreadable file counts as none: the files are retried)."""
+    try:
+        data = json.loads(failures_file(index_dir).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def dir_size(path: Path) -> int:

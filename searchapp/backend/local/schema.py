@@ -15,7 +15,7 @@ from whoosh.fields import ID, STORED, Schema
 from searchapp.model import FACET_FIELDS
 
 #: Bumped when fields change; part of what an index must match to be opened.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 INDEX_META = "searchapp-index.json"
 
 
@@ -38,7 +38,7 @@ def build_schema(user_words: list[str] | tuple[str, ...] = ()) -> Schema:
         size=STORED(),
         length=STORED(),                         # characters of normalized text
         encoding=STORED(),
-        fingerprint=STORED(),                    # SimHash for near-duplicate clusters
+        fingerprint=STORED(),                    # MinHash sketch for near-duplicate clusters
         meta=STORED(),                           # evidence and theme scores, for `inspect` and pages
     )
     fields.update({name: STORED() for name in FACET_FIELDS})   # the facet registry's fields

@@ -186,11 +186,24 @@ def write_segment(store_dir: Path, docs: Sequence[StoredDoc], vocabulary: dict[s
         "counts": all_counts[order],
         **_pack_vocabulary(vocabulary or {}),
     }
-    store_dir.mkdir(parents=True, exist_ok=True)
-    _fsync_write(store_dir / f"{name}.norm", b"".join(norm_parts))
-    _fsync_write(store_dir / f"{name}.orig", b"".join(orig_parts))
-    _fsync_write(store_dir / f"{name}.idx", _pack_arrays(arrays))
+    # Not ``parents=True``: a worker of a dead run must not re-create an index folder
+    # the next run has removed.
+    store_dir.mkdir(exist_ok=True)
+    try:
+        _fsync_write(store_dir / f"{name}.norm", b"".join(norm_parts))
+        _fsync_write(store_dir / f"{name}.orig", b"".join(orig_parts))
+        _fsync_write(store_dir / f"{name}.idx", _pack_arrays(arrays))
+    except BaseException:
+        remove_segment(store_dir, name)  # a full disk must not stay full with half a segment
+        raise
     return name
+
+
+def remove_segment(store_dir: Path, name: str) -> None:
+    """Delete one segment's files (an unpublished one: published ones go through
+    :func:`remove_orphans` after the manifest stops naming them)."""
+    for suffix in SEGMENT_SUFFIXES:
+        (store_dir / f"{name}{suffix}").unlink(missing_ok=True)
 
 
 SEGMENT_SUFFIXES = (".norm", ".orig", ".idx")
@@ -201,8 +214,14 @@ class Segment:
 
     def __init__(self, store_dir: Path, name: str):
         self.name = name
-        self._files = [open(store_dir / f"{name}{suffix}", "rb") for suffix in SEGMENT_SUFFIXES]
-        self.norm, self.orig, idx = (_map(fh) for fh in self._files)
+        files = [open(store_dir / f"{name}{suffix}", "rb") for suffix in SEGMENT_SUFFIXES]
+        try:
+            self.norm, self.orig, idx = (_map(fh) for fh in files)
+        finally:
+            # A map keeps its own descriptor: holding the file open too would cost a
+            # second one per file for as long as a snapshot lives.
+            for fh in files:
+                fh.close()
         arrays = _unpack_arrays(idx)
         self.keys: np.ndarray = arrays["keys"]
         self.norm_starts: np.ndarray = arrays["norm_starts"]
@@ -226,9 +245,9 @@ class Segment:
         return int(self.keys.size)
 
     def close(self) -> None:
-        # Arrays may still view the index map; let the garbage collector unmap it.
-        for fh in self._files:
-            fh.close()
+        """Nothing to release by hand: the maps (and the descriptor each keeps) go
+        with the last reference, so a search still reading a replaced snapshot is
+        never cut off."""
 
     def postings_for(self, gram: str) -> tuple[np.ndarray, np.ndarray]:
         """(ordinals, occurrence counts) of the documents holding ``gram``."""

@@ -5,10 +5,14 @@ Crash safety (an interrupted run leaves the previous index usable):
 1. workers write store segments under fresh names (invisible until named);
 2. the store manifest is replaced atomically, naming old *and* new segments;
 3. Whoosh commits (its own atomic table-of-contents switch);
-4. segments without live documents are dropped from the manifest and deleted.
+4. store segments are maintained: dead ones dropped, mostly dead ones rewritten,
+   and above :data:`MAX_STORE_SEGMENTS` the small ones merged (new segment first,
+   then the manifest switch, then deletion of the old files). Whoosh segments are
+   merged in step 3 itself (:func:`merge_tiered`), so neither count grows with the
+   number of runs.
 A crash before 3 leaves Whoosh at the previous generation, whose keys are all
 still in the store; a crash after 3 leaves at worst unused files, removed by the
-next run.
+next run (and a run that fails removes what it wrote at once: :meth:`LocalWriter.cancel`).
 
 Whoosh 2.7 has no public way to commit segments written by other processes, so
 this module (and only this one) uses its writer's internals; Whoosh is pinned.
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import shutil
 import time
+import uuid
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,7 +30,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from whoosh import index as whoosh_index
-from whoosh.writing import CLEAR, MERGE_SMALL, NO_MERGE, SegmentWriter
+from whoosh.writing import SegmentWriter
 
 from searchapp.analysis import Segmenter
 from searchapp.backend.base import PreparedDoc, SourceState
@@ -35,8 +40,15 @@ from searchapp.config import Settings
 from searchapp.errors import IndexMismatchError
 from searchapp.model import FACETS
 
-#: Above this many Whoosh segments, an incremental run merges the small ones.
-MAX_SEGMENTS = 24
+#: Above this many Whoosh segments, a commit merges the small ones (see merge_tiered).
+MAX_SEGMENTS = 10
+#: At most this many documents are merged into one Whoosh segment at a time.
+MERGE_MAX_DOCS = 20_000
+#: Above this many text store segments, a commit merges the small ones.
+MAX_STORE_SEGMENTS = 10
+#: At most this many bytes of text are merged into one store segment at a time (also
+#: the memory a merge needs): bigger segments, as a large --rebuild writes, stay.
+MERGE_MAX_BYTES = 64 * 1024 * 1024
 #: A store segment whose live share falls below this is rewritten with its live documents.
 COMPACT_BELOW = 0.5
 
@@ -56,8 +68,9 @@ def stored_fields(doc: PreparedDoc) -> dict[str, Any]:
     return dict(
         id=doc.id, key=doc.key, source=doc.source, path=doc.path, article=doc.article,
         title=doc.title, **values,
-        hash=doc.hash, mtime=doc.mtime, indexed=time.time(), size=doc.size, length=len(doc.norm), encoding=doc.encoding,
-        fingerprint=doc.fingerprint, meta={"evidence": doc.evidence})
+        hash=doc.hash, mtime=doc.mtime, indexed=time.time(), size=doc.size, length=len(doc.norm),
+        encoding=doc.encoding, fingerprint=doc.fingerprint,
+        meta={"evidence": doc.evidence, "sidecar": list(doc.sidecar) if doc.sidecar else None})
 
 
 @dataclass
@@ -72,13 +85,22 @@ class LocalBatchWriter:
     """Writes a batch's two segments (text store and Whoosh) in a worker process.
     Picklable: it carries only the folder and the analysis settings."""
 
-    def __init__(self, index_dir: Path, user_words: list[str]):
+    def __init__(self, index_dir: Path, user_words: list[str], token: str | None = None):
         self.index_dir = Path(index_dir)
         self.user_words = list(user_words)
+        self.token = token
         self._segmenter: Segmenter | None = None
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"index_dir": self.index_dir, "user_words": self.user_words, "_segmenter": None}
+        return {"index_dir": self.index_dir, "user_words": self.user_words, "token": self.token,
+                "_segmenter": None}
+
+    def check_run(self) -> None:
+        """Refuse to write unless the folder still belongs to the run that made this
+        writer: a worker orphaned by a killed run must not re-create (or write into)
+        a folder the next run has cleaned or taken over."""
+        if self.token is not None and layout.read_run_token(self.index_dir) != self.token:
+            raise StaleRunError(f"{self.index_dir} no longer belongs to the run this worker was started for")
 
     def write(self, docs: list[PreparedDoc]) -> SegmentNames | None:
         if not docs:
@@ -89,14 +111,46 @@ class LocalBatchWriter:
         vocabulary: Counter[str] = Counter()
         for d in docs:
             vocabulary.update(set(self._segmenter.words(d.norm)))
+        self.check_run()
         store_segment = textstore.write_segment(self.index_dir / textstore.STORE_DIRNAME, stored, vocabulary)
-        ix = whoosh_index.open_dir(str(self.index_dir))
-        # No lock: this writer only creates a new segment; the main process, which
-        # holds the index lock, publishes it.
-        writer = SegmentWriter(ix, _lk=False, limitmb=128)
-        for d in docs:
-            writer.add_document(**stored_fields(d))
-        return SegmentNames(store_segment, writer._finalize_segment())
+        try:
+            self.check_run()
+            ix = whoosh_index.open_dir(str(self.index_dir))
+            # No lock: this writer only creates a new segment; the main process, which
+            # holds the index lock, publishes it.
+            writer = SegmentWriter(ix, _lk=False, limitmb=128)
+            try:
+                for d in docs:
+                    writer.add_document(**stored_fields(d))
+                segment = writer._finalize_segment()
+            except BaseException:
+                _discard_segment(writer)
+                raise
+        except BaseException:
+            textstore.remove_segment(self.index_dir / textstore.STORE_DIRNAME, store_segment)
+            raise
+        return SegmentNames(store_segment, segment)
+
+
+class StaleRunError(RuntimeError):
+    """A worker of a dead run tried to write into a folder that is no longer its run's."""
+
+
+def _discard_segment(writer: SegmentWriter) -> None:
+    """Close a Whoosh segment that failed half-way and delete its files (a full disk
+    must not stay full because of them)."""
+    try:
+        writer._close_segment()
+    except Exception:  # noqa: BLE001 - already failing; the files go below regardless
+        pass
+    prefix = writer.newsegment.segment_id()
+    for name in list(writer.storage):
+        if name.startswith(prefix):
+            try:
+                writer.storage.delete_file(name)
+            except OSError:
+                pass
+    # Not writer._tempstorage: other workers share that folder; the run removes it.
 
 
 class LocalWriter:
@@ -107,8 +161,8 @@ class LocalWriter:
         self.settings = settings
         self.store_dir = self.index_dir / textstore.STORE_DIRNAME
         self.manifest = textstore.read_manifest(self.store_dir)
-        textstore.remove_orphans(self.store_dir, self.manifest["segments"])
         self.ix = whoosh_index.open_dir(str(self.index_dir))
+        self.remove_leftovers()
         self._writer: SegmentWriter | None = None
 
     def state(self) -> dict[str, SourceState]:
@@ -116,15 +170,26 @@ class LocalWriter:
         state: dict[str, SourceState] = {}
         with self.ix.searcher() as s:
             for f in s.all_stored_fields():
-                st = state.setdefault(f["source"], SourceState(f.get("hash"), f.get("mtime"), f.get("size")))
+                side = (f.get("meta") or {}).get("sidecar")
+                st = state.setdefault(f["source"], SourceState(f.get("hash"), f.get("mtime"), f.get("size"),
+                                                               sidecar=tuple(side) if side else None))
                 st.docs.append((f["id"], f["key"], f.get("fingerprint")))
         return state
+
+    def failures(self) -> dict[str, dict[str, Any]]:
+        return layout.read_failures(self.index_dir)
+
+    def record_failures(self, records: dict[str, dict[str, Any]]) -> None:
+        layout.write_json_atomic(layout.failures_file(self.index_dir), records)
 
     def next_key(self) -> int:
         return int(self.manifest["next_key"])
 
     def batch_writer(self) -> LocalBatchWriter:
-        return LocalBatchWriter(self.index_dir, self.settings.analysis.user_words)
+        """A writer for this run's workers, bound to the folder by a fresh run token."""
+        token = uuid.uuid4().hex
+        layout.write_run_token(self.index_dir, token)
+        return LocalBatchWriter(self.index_dir, self.settings.analysis.user_words, token)
 
     def _main_writer(self) -> SegmentWriter:
         if self._writer is None:
@@ -133,7 +198,8 @@ class LocalWriter:
 
     def commit(self, batches: list[Any], delete_sources: list[str], clusters: dict[str, str],
                next_key: int, fresh: bool) -> None:
-        """Publish the workers' segments with the deletions, in one Whoosh generation."""
+        """Publish the workers' segments with the deletions, in one Whoosh generation,
+        merging small segments so their number stays bounded (see :func:`merge_tiered`)."""
         writer = self._main_writer()
         try:
             self._delete_sources(writer, delete_sources)
@@ -141,27 +207,39 @@ class LocalWriter:
             written = [b for b in batches if b is not None]
             textstore.write_manifest(self.store_dir, self.manifest["segments"] + [b.store_segment for b in written],
                                      next_key)
-            mergetype = CLEAR if fresh else (MERGE_SMALL if len(writer.segments) > MAX_SEGMENTS else NO_MERGE)
-            final = writer._merge_segments(mergetype, None, None)
+            existing = [] if fresh else list(writer.segments)
+            final = merge_tiered(writer, existing + [b.whoosh_segment for b in written])
             if writer._added:
                 final.append(writer._finalize_segment())
             else:
                 writer._close_segment()
-            writer._commit_toc(final + [b.whoosh_segment for b in written])
+            writer._commit_toc(final)
             writer._finish()
         except BaseException:
             writer.cancel()
             raise
         finally:
             self._writer = None
-        self._compact_store()
+        self._maintain_store()
         layout.remove_old_clusters(self.index_dir, self.ix.latest_generation())
 
     def cancel(self) -> None:
+        """Give up the run: nothing is published, and whatever it wrote is deleted
+        (segments of finished batches, partial files of a failed one), so a run that
+        failed on a full disk does not keep the disk full."""
         if self._writer is not None:
             self._writer.cancel()
             self._writer = None
+        self.remove_leftovers()
         layout.remove_old_clusters(self.index_dir, self.ix.latest_generation())
+
+    def remove_leftovers(self) -> None:
+        """Delete store and Whoosh files no committed state names (left by a failed or
+        killed run). Only while holding the index lock, with no worker running."""
+        textstore.remove_orphans(self.store_dir, textstore.read_manifest(self.store_dir)["segments"])
+        remove_whoosh_orphans(self.index_dir)
+        # Whoosh's scratch folder, shared by every segment writer of a run.
+        shutil.rmtree(self.index_dir / f"{self.ix.indexname}.tmp", ignore_errors=True)
 
     def document_count(self) -> int:
         with self.ix.searcher() as s:
@@ -178,40 +256,139 @@ class LocalWriter:
                 for docnum in searcher.document_numbers(source=source):
                     writer.delete_document(docnum)
 
-    def _compact_store(self) -> None:
-        """Reclaim the space of deleted and replaced documents in the text store.
+    def _maintain_store(self) -> None:
+        """Reclaim dead space and bound the number of text store segments.
 
-        Segments with no live document are dropped; segments less than half live are
-        rewritten with their live documents (same keys, so Whoosh is unaffected). The
-        manifest switch is atomic; searches holding the old files keep reading them.
+        * a segment with no live document is dropped;
+        * a segment less than half live is rewritten with its live documents;
+        * above :data:`MAX_STORE_SEGMENTS`, the smallest segments are merged into one
+          (at most :data:`MERGE_MAX_BYTES` of text per merge), so one-file runs do
+          not add a segment each forever: the count depends on the corpus size,
+          not on the number of runs.
+
+        Keys stay the same (Whoosh is unaffected). New segments are written first,
+        then the manifest is switched atomically, then old files are deleted:
+        a crash leaves either manifest valid, and a search holding old files keeps
+        reading them.
         """
         with self.ix.searcher() as s:
             live = {f["key"] for f in s.all_stored_fields()}
         manifest = textstore.read_manifest(self.store_dir)
+        infos = [_segment_info(self.store_dir, name, live) for name in manifest["segments"]]
+        kept = [i for i in infos if i.alive]
+        group = _merge_group(kept)
         keep: list[str] = []
-        for name in manifest["segments"]:
-            seg = textstore.Segment(self.store_dir, name)
-            try:
-                keys = seg.keys.tolist()
-                alive = [i for i, k in enumerate(keys) if k in live]
-                if not alive:
-                    continue
-                if len(alive) >= COMPACT_BELOW * len(keys):
-                    keep.append(name)
-                    continue
-                docs = []
-                for i in alive:
-                    norm = seg.normalized(i)
-                    docs.append(textstore.StoredDoc(keys[i], norm.text, seg.original_text(i), *norm.breakpoints))
-                # The vocabulary's counts stay those of the old segment: close enough for suggestions.
-                keep.append(textstore.write_segment(self.store_dir, docs, seg.vocabulary()))
-            finally:
-                seg.close()
+        if len(group) >= 2:
+            keep_names = {i.name for i in group}
+            kept = [i for i in kept if i.name not in keep_names]
+        else:
+            group = []
+        for info in kept:
+            if len(info.alive) >= COMPACT_BELOW * info.keys:
+                keep.append(info.name)
+            else:
+                keep.append(_rewrite(self.store_dir, [info]))
+        if group:
+            keep.append(_rewrite(self.store_dir, group))
         if keep != manifest["segments"]:
             textstore.write_manifest(self.store_dir, keep, manifest["next_key"])
-            textstore.remove_orphans(self.store_dir, keep)
+        textstore.remove_orphans(self.store_dir, keep)
 
 
+@dataclass
+class _SegmentInfo:
+    name: str
+    keys: int                   # documents in the segment, live or not
+    alive: list[int]            # ordinals of the live ones
+    live_bytes: int             # text bytes of the live documents (estimated by share)
+
+
+def _segment_info(store_dir: Path, name: str, live: set[int]) -> _SegmentInfo:
+    seg = textstore.Segment(store_dir, name)
+    try:
+        keys = seg.keys.tolist()
+        alive = [i for i, k in enumerate(keys) if k in live]
+        size = len(seg.norm) + len(seg.orig)
+        return _SegmentInfo(name, len(keys), alive, size * len(alive) // max(1, len(keys)))
+    finally:
+        seg.close()
+
+
+def _merge_group(infos: list[_SegmentInfo]) -> list[_SegmentInfo]:
+    """The smallest segments to merge when there are more than MAX_STORE_SEGMENTS:
+    enough to come back to half that, within MERGE_MAX_BYTES."""
+    if len(infos) <= MAX_STORE_SEGMENTS:
+        return []
+    want = len(infos) - MAX_STORE_SEGMENTS // 2 + 1
+    group: list[_SegmentInfo] = []
+    total = 0
+    for info in sorted(infos, key=lambda i: i.live_bytes):
+        if len(group) >= want or (len(group) >= 2 and total + info.live_bytes > MERGE_MAX_BYTES):
+            break
+        group.append(info)
+        total += info.live_bytes
+    return group
+
+
+def _rewrite(store_dir: Path, infos: list[_SegmentInfo]) -> str:
+    """One new segment holding the live documents of ``infos`` (same keys)."""
+    docs: list[textstore.StoredDoc] = []
+    vocabulary: Counter[str] = Counter()
+    for info in infos:
+        seg = textstore.Segment(store_dir, info.name)
+        try:
+            keys = seg.keys.tolist()
+            for i in info.alive:
+                norm = seg.normalized(i)
+                docs.append(textstore.StoredDoc(keys[i], norm.text, seg.original_text(i), *norm.breakpoints))
+            # Counts stay those of the old segments: close enough for suggestions.
+            vocabulary.update(seg.vocabulary())
+        finally:
+            seg.close()
+    return textstore.write_segment(store_dir, docs, vocabulary)
+
+
+def merge_tiered(writer: SegmentWriter, segments: list[Any]) -> list[Any]:
+    """Whoosh merge policy: bounded segment count, small segments merged first.
+
+    Segments without live documents are dropped. Above :data:`MAX_SEGMENTS`, the
+    smallest (by live documents, at most :data:`MERGE_MAX_DOCS` together) are
+    copied into ``writer``'s new segment, so the count comes back to about half
+    the bound; big segments are left alone, so a merge costs little even in a
+    large index. Returns the segments kept as they are.
+    """
+    from whoosh.reading import SegmentReader
+
+    live = [s for s in segments if s.doc_count() > 0]
+    if len(live) <= MAX_SEGMENTS:
+        return live
+    want = len(live) - MAX_SEGMENTS // 2 + 1
+    group: list[Any] = []
+    total = 0
+    for seg in sorted(live, key=lambda s: s.doc_count()):
+        if len(group) >= want or (len(group) >= 2 and total + seg.doc_count() > MERGE_MAX_DOCS):
+            break
+        group.append(seg)
+        total += seg.doc_count()
+    if len(group) < 2:
+        return live
+    for seg in group:
+        reader = SegmentReader(writer.storage, writer.schema, seg)
+        try:
+            writer.add_reader(reader)
+        finally:
+            reader.close()
+    merged = {id(s) for s in group}
+    return [s for s in live if id(s) not in merged]
+
+
+def remove_whoosh_orphans(index_dir: Path) -> None:
+    """Delete Whoosh segment files the current table of contents does not name."""
+    from whoosh.index import clean_files
+
+    ix = whoosh_index.open_dir(str(index_dir))
+    toc = ix._read_toc()
+    clean_files(ix.storage, ix.indexname, toc.generation, toc.segments)
 
 
 class LocalIndexFolder:
@@ -236,6 +413,8 @@ class LocalIndexFolder:
                 if not rebuild and layout.holds_foreign_index(index_dir):
                     raise IndexMismatchError(f"{index_dir} holds an index searchapp did not build; "
                                              "run `searchapp index --rebuild`")
+                if index_dir.exists():
+                    layout.check_replaceable(index_dir)
                 building = layout.sibling(index_dir, ".building")
                 previous = layout.sibling(index_dir, ".previous")
                 shutil.rmtree(building, ignore_errors=True)
@@ -251,4 +430,5 @@ class LocalIndexFolder:
                 yield LocalWriter(index_dir, self.settings), False
 
 
-__all__ = ["LocalIndexFolder", "LocalWriter", "LocalBatchWriter", "stored_fields", "MAX_SEGMENTS"]
+__all__ = ["LocalIndexFolder", "LocalWriter", "LocalBatchWriter", "StaleRunError", "stored_fields", "merge_tiered",
+           "MAX_SEGMENTS", "MAX_STORE_SEGMENTS"]
