@@ -71,6 +71,7 @@ def _searchd(listen: list[str], data_dir: Path) -> str:
     workers = threads
     watchdog = 0
     max_packet_size = 128M
+    collation_server = binary
     read_timeout = 10
     client_timeout = 60
 }}

@@ -1,0 +1,285 @@
+"""The sphinx backend: the same search on a sharded, replicated Sphinx 2.2 /
+Manticore cluster over SphinxQL.
+
+Web nodes are stateless: :class:`SphinxBackend` sends every plan to the search
+node's distributed table, which asks one mirror of every shard and merges. One
+round trip per search carries the page, the total and every facet's counts
+(batched GROUP BY), each statement followed by ``SHOW META``: when a shard did not
+answer (no live mirror, or one that died mid-query) the search is repeated, then
+refused with :class:`~.sql.ClusterError` — never answered with silently fewer hits.
+
+Near-duplicate copies share a group key (``grp``) and a shard (:mod:`.writer`), so
+folding them is ``GROUP BY grp`` and counts of folded results are
+``COUNT(DISTINCT grp)``, exact on every shard and in the sum.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from typing import Any, Hashable, Iterable
+
+from searchapp.backend.base import Matches, Plan, RankedHit
+from searchapp.backend.sphinx import query as Q
+from searchapp.backend.sphinx.rows import h64, record_from_json
+from searchapp.backend.sphinx.sql import ClusterError, SessionPool, split_meta, with_meta
+from searchapp.backend.sphinx.tokens import phrase
+from searchapp.backend.sphinx.topology import Topology
+from searchapp.backend.sphinx.writer import ANALYZER, visible
+from searchapp.config import Settings
+from searchapp.errors import IndexMismatchError, IndexMissingError
+from searchapp.model import FACETS, DocRecord
+from searchapp.normalize import Normalized, normalize
+
+log = logging.getLogger("searchapp.cluster")
+
+#: Seconds between checks for a newly published generation.
+REFRESH_INTERVAL = 0.5
+#: Facet values counted per facet (and groups kept per agent while counting).
+FACET_ROWS = 5000
+#: Ranking: BM25 with proximity (longest common run of the query's characters).
+RANKER = "proximity_bm25"
+
+
+class SphinxBackend:
+    """Reads the cluster through its search node; safe to share between threads."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.topology = Topology.from_settings(settings.cluster)
+        self.retries = max(0, settings.cluster.retries)
+        self.pool = SessionPool(self.topology.search, settings.cluster.timeout_s)
+        self._lock = threading.Lock()
+        self._gen: tuple[int, dict[str, Any]] | None = None
+        self._checked = 0.0
+        self._region_names: tuple[int, list[str]] | None = None
+        self.current()  # fail early with a clear message
+
+    # -- generations ---------------------------------------------------------------
+
+    def current(self) -> tuple[int, dict[str, Any]]:
+        """The published generation and its info (re-read at most every REFRESH_INTERVAL)."""
+        if self._gen is not None and time.monotonic() - self._checked < REFRESH_INTERVAL:
+            return self._gen
+        with self._lock:
+            rows, warnings = split_meta(self.pool.get().run(with_meta(
+                [f"SELECT gen, info FROM {self.topology.search_meta_table} WHERE id = 1"])))
+            if not rows[0]:
+                if warnings:
+                    raise ClusterError(f"the cluster did not answer: {warnings[0]}")
+                raise IndexMissingError("the cluster holds no index yet: run `searchapp index`")
+            gen, info = int(rows[0][0][0]), json.loads(rows[0][0][1] or "{}")
+            if info.get("analyzer") != ANALYZER:
+                raise IndexMismatchError(f"the cluster was written by {info.get('analyzer')}; this searchapp reads "
+                                         f"{ANALYZER}: run `searchapp index --rebuild`")
+            self._gen = (gen, info)
+            self._checked = time.monotonic()
+            return self._gen
+
+    def generation(self) -> Hashable:
+        return self.current()[0]
+
+    def _run(self, statements: list[str]) -> list[list[tuple]]:
+        """Run a batch; repeat it when a shard did not answer, then refuse."""
+        warnings: list[str] = []
+        for attempt in range(self.retries + 1):
+            try:
+                rows, warnings = split_meta(self.pool.get().run(with_meta(statements)))
+            except ClusterError as exc:
+                warnings = [str(exc)]
+                rows = []
+            if not warnings:
+                return rows
+            log.warning("cluster answered incompletely (attempt %d): %s", attempt + 1, warnings[0])
+        raise ClusterError(f"the cluster could not answer completely (a shard has no live mirror?): {warnings[0]}")
+
+    # -- plans ------------------------------------------------------------------------
+
+    def _region_name_list(self, gen: int) -> list[str]:
+        cached = self._region_names
+        if cached is not None and cached[0] == gen:
+            return cached[1]
+        t = self.topology.search_table
+        rows = self._run([f"SELECT region, {visible(gen)} AS ok FROM {t} WHERE ok = 1 GROUP BY {c} "
+                          f"LIMIT {FACET_ROWS} OPTION max_matches={FACET_ROWS}"
+                          for c in ("province_h", "city_h", "district_h")])
+        names = sorted({part for result in rows for r in result for part in str(r[0]).split("/") if part})
+        self._region_names = (gen, names)
+        return names
+
+    def _where(self, plan: Plan, gen: int, skip: str | None = None) -> tuple[str, str]:
+        """(select expression ``ok``, WHERE clause) for the plan's text and filters but ``skip``'s."""
+        conds = [visible(gen)]
+        for facet, values in plan.filters.items():
+            if values and facet != skip:
+                conds.append(Q.facet_filter(facet, values, lambda: self._region_name_list(gen)))
+        where = "ok = 1"
+        match = Q.match_expr(plan.tree, plan.words)
+        if match is not None:
+            where = f"MATCH({_q(match)}) AND ok = 1"
+        return " AND ".join(conds) + " AS ok", where
+
+    def execute(self, plan: Plan) -> Matches:
+        gen = self.current()[0]
+        t = self.topology.search_table
+        ok, where = self._where(plan, gen)
+        count = "COUNT(DISTINCT grp)" if plan.collapse else "COUNT(*)"
+        group = " GROUP BY grp WITHIN GROUP ORDER BY length DESC, docid ASC" if plan.collapse else ""
+        order = "year DESC, docid ASC" if plan.sort == "year" else "w DESC, docid ASC"
+        limit = max(0, plan.limit)
+        depth = max(1000, plan.offset + limit)
+        statements = [
+            f"SELECT docid, grp, clustered, WEIGHT() AS w, {ok} FROM {t} WHERE {where}{group} ORDER BY {order} "
+            f"LIMIT {plan.offset}, {max(limit, 1)} OPTION max_matches={depth}, ranker={RANKER}, "
+            f"field_weights=(body=1, title={max(1, round(self.settings.search.title_boost))})",
+            f"SELECT {count} AS n, {ok} FROM {t} WHERE {where}",
+        ]
+        facet_slots: list[tuple[str, int]] = []
+        if plan.facets:
+            for facet in FACETS:
+                f_ok, f_where = self._where(plan, gen, skip=facet.name)
+                for column, label in _facet_groups(facet.name):
+                    statements.append(f"SELECT GROUPBY() AS g, {label}, {count} AS n, {f_ok} FROM {t} "
+                                      f"WHERE {f_where} GROUP BY {column} LIMIT {FACET_ROWS} "
+                                      f"OPTION max_matches={FACET_ROWS}")
+                    facet_slots.append((facet.name, len(statements) - 1))
+        results = self._run(statements)
+        page = results[0] if limit > 0 else []
+        total = int(results[1][0][0]) if results[1] else 0
+        facets: dict[str, list[tuple[Any, int]]] = {}
+        for name, slot in facet_slots:
+            facets.setdefault(name, []).extend(_facet_pairs(name, results[slot]))
+        hits = [RankedHit(id=r[0], score=None if plan.sort == "year" else float(r[3])) for r in page]
+        if plan.collapse:
+            self._fill_duplicates(plan, gen, hits, {r[0]: int(r[1]) for r in page if int(r[2])})
+        return Matches(total=total, hits=hits, facets=facets)
+
+    def _fill_duplicates(self, plan: Plan, gen: int, hits: list[RankedHit], groups: dict[str, int]) -> None:
+        """Other copies of each hit's group among the matched, filtered documents."""
+        if not groups:
+            return
+        ok, where = self._where(plan, gen)
+        ids = ", ".join(str(g) for g in sorted(set(groups.values())))
+        rows = self._run([f"SELECT docid, grp, {ok} FROM {self.topology.search_table} WHERE {where} AND "
+                          f"grp IN ({ids}) ORDER BY docid ASC LIMIT {FACET_ROWS} OPTION max_matches={FACET_ROWS}"])[0]
+        members: dict[int, list[str]] = {}
+        for docid, grp, _ok in rows:
+            members.setdefault(int(grp), []).append(docid)
+        for hit in hits:
+            grp = groups.get(hit.id)
+            if grp is not None:
+                hit.duplicate_ids = [d for d in members.get(grp, []) if d != hit.id]
+
+    # -- documents ----------------------------------------------------------------------
+
+    def _rows_by_id(self, ids: list[str], columns: str) -> list[tuple]:
+        if not ids:
+            return []
+        gen = self.current()[0]
+        hashes = ", ".join(str(h64(i)) for i in ids)
+        return self._run([f"SELECT docid, {columns}, {visible(gen)} AS ok FROM {self.topology.search_table} "
+                          f"WHERE ok = 1 AND docid_h IN ({hashes}) LIMIT {max(20, len(ids))}"])[0]
+
+    def documents(self, ids: Iterable[str]) -> dict[str, DocRecord]:
+        wanted = list(dict.fromkeys(ids))
+        found = {r[0]: record_from_json(r[1]) for r in self._rows_by_id(wanted, "rec")}
+        return {i: found[i] for i in wanted if i in found}
+
+    def text(self, doc_id: str) -> tuple[str, Normalized] | None:
+        rows = [r for r in self._rows_by_id([doc_id], "text") if r[0] == doc_id]
+        if not rows:
+            return None
+        original = rows[0][1]
+        return original, normalize(original)
+
+    def copies(self, doc_id: str) -> list[str]:
+        rows = [r for r in self._rows_by_id([doc_id], "grp, clustered") if r[0] == doc_id]
+        if not rows or not int(rows[0][2]):
+            return []
+        gen = self.current()[0]
+        found = self._run([f"SELECT docid, {visible(gen)} AS ok FROM {self.topology.search_table} WHERE ok = 1 "
+                           f"AND grp = {int(rows[0][1])} ORDER BY docid ASC LIMIT {FACET_ROWS} "
+                           f"OPTION max_matches={FACET_ROWS}"])[0]
+        return [r[0] for r in found if r[0] != doc_id]
+
+    def titles_containing(self, needle: str, limit: int) -> list[tuple[str, str]]:
+        needle = needle.strip()
+        if not needle or limit <= 0:
+            return []
+        gen = self.current()[0]
+        rows = self._run([f"SELECT docid, rec, {visible(gen)} AS ok FROM {self.topology.search_table} "
+                          f"WHERE MATCH({_q('@title ' + phrase(needle))}) AND ok = 1 ORDER BY docid ASC "
+                          f"LIMIT {FACET_ROWS} OPTION max_matches={FACET_ROWS}"])[0]
+        starts, contains = [], []
+        for docid, rec, _ok in rows:
+            title = json.loads(rec).get("title") or ""
+            pos = normalize(title).text.find(needle)
+            if pos == 0:
+                starts.append((title, docid))
+            elif pos > 0:
+                contains.append((title, docid))
+        return (starts + contains)[:limit]
+
+    def terms_starting(self, prefix: str, limit: int) -> list[str]:
+        """Word suggestions need a word vocabulary; the cluster indexes characters
+        (one token each), so it has none: suggestions fall back to titles."""
+        return []
+
+    def info(self, sizes: bool = False) -> dict[str, Any]:
+        gen, meta = self.current()
+        rows = self._run([f"SELECT COUNT(*) AS n, {visible(gen)} AS ok FROM {self.topology.search_table} WHERE ok = 1",
+                          f"SELECT COUNT(DISTINCT source_h) AS n, {visible(gen)} AS ok FROM "
+                          f"{self.topology.search_table} WHERE ok = 1"])
+        out: dict[str, Any] = {
+            "backend": "sphinx", "cluster": self.topology.search.sql, "generation": gen,
+            "shards": len(self.topology.shards), "documents": int(rows[0][0][0]) if rows[0] else 0,
+            "files": int(rows[1][0][0]) if rows[1] else 0, "analyzer": meta.get("analyzer"),
+            "created": meta.get("created"),
+        }
+        if sizes:
+            total = self._run([f"SELECT SUM(length) AS n, {visible(gen)} AS ok FROM {self.topology.search_table} "
+                               f"WHERE ok = 1"])[0]
+            out["text_bytes"] = int(total[0][0] or 0) if total else 0
+        return out
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+def _q(text: str) -> str:
+    from searchapp.backend.sphinx.sql import quote
+
+    return quote(text)
+
+
+def _facet_groups(facet: str) -> list[tuple[str, str]]:
+    """(GROUP BY column, the column showing the group's value) per facet."""
+    return {"region": [("region1_h", "region"), ("region2_h", "region"), ("region3_h", "region")],
+            "year": [("year", "year")], "theme": [("theme_h", "themes")],
+            "type": [("type_h", "doctype"), ], "origin": [("origin_h", "origin")]}[facet]
+
+
+def _facet_pairs(facet: str, rows: list[tuple]) -> list[tuple[Any, int]]:
+    out: list[tuple[Any, int]] = []
+    for row in rows:
+        g, label, n = row[0], row[1], int(row[2])
+        if not n or not int(g):
+            continue
+        if facet == "year":
+            out.append((int(label), n))
+        elif facet == "region":
+            levels = str(label).split("/")
+            depth = next(d for d in (1, 2, 3) if h64("/".join(levels[:d])) == int(g))
+            out.append((tuple(levels[:depth]), n))
+        elif facet == "theme":
+            names = [t for t in str(label).split("\x1f") if h64(t) == int(g)]
+            if names:
+                out.append((names[0], n))
+        else:
+            out.append((str(label), n))
+    return out
+
+
+__all__ = ["SphinxBackend"]
