@@ -126,7 +126,7 @@ class ClusterSettings:
     agent_query_timeout_ms: int = _doc("How long the distributed table waits for a shard's answer.", 10000)
     retries: int = _doc(
         "Times a web node repeats a search that a shard did not answer completely (a mirror that died "
-        "mid-query) before it answers with an error instead of fewer hits.", 2)
+        "mid-query) before it answers with an error instead of fewer hits.", 3)
     timeout_s: float = _doc("Network timeout of one SphinxQL request, in seconds.", 30.0)
 
 

@@ -39,6 +39,8 @@ log = logging.getLogger("searchapp.cluster")
 REFRESH_INTERVAL = 0.5
 #: Facet values counted per facet (and groups kept per agent while counting).
 FACET_ROWS = 5000
+#: Seconds before a batch that a shard did not answer is repeated (times the attempt).
+RETRY_PAUSE = 0.1
 #: Ranking: BM25 with proximity (longest common run of the query's characters).
 RANKER = "proximity_bm25"
 
@@ -55,6 +57,8 @@ class SphinxBackend:
         self._gen: tuple[int, dict[str, Any]] | None = None
         self._checked = 0.0
         self._region_names: tuple[int, list[str]] | None = None
+        #: Batches repeated because a shard did not answer completely (for operators and tests).
+        self.repeated = 0
         self.current()  # fail early with a clear message
 
     # -- generations ---------------------------------------------------------------
@@ -64,11 +68,8 @@ class SphinxBackend:
         if self._gen is not None and time.monotonic() - self._checked < REFRESH_INTERVAL:
             return self._gen
         with self._lock:
-            rows, warnings = split_meta(self.pool.get().run(with_meta(
-                [f"SELECT gen, info FROM {self.topology.search_meta_table} WHERE id = 1"])))
+            rows = self._run([f"SELECT gen, info FROM {self.topology.search_meta_table} WHERE id = 1"])
             if not rows[0]:
-                if warnings:
-                    raise ClusterError(f"the cluster did not answer: {warnings[0]}")
                 raise IndexMissingError("the cluster holds no index yet: run `searchapp index`")
             gen, info = int(rows[0][0][0]), json.loads(rows[0][0][1] or "{}")
             if info.get("analyzer") != ANALYZER:
@@ -93,6 +94,9 @@ class SphinxBackend:
             if not warnings:
                 return rows
             log.warning("cluster answered incompletely (attempt %d): %s", attempt + 1, warnings[0])
+            self.repeated += 1
+            if attempt < self.retries:
+                time.sleep(RETRY_PAUSE * (attempt + 1))  # the search node's ping marks the mirror dead
         raise ClusterError(f"the cluster could not answer completely (a shard has no live mirror?): {warnings[0]}")
 
     # -- plans ------------------------------------------------------------------------
@@ -175,12 +179,25 @@ class SphinxBackend:
     # -- documents ----------------------------------------------------------------------
 
     def _rows_by_id(self, ids: list[str], columns: str) -> list[tuple]:
+        """Rows of ``ids``: the one visible now, else the newest one still kept.
+
+        A page's hits come from one generation; when the next is published between
+        the search and this lookup, a hit's row may already be marked dead. Dead rows
+        are kept until the run after next (:mod:`.writer`), so the hit still shows,
+        as it was when it matched, and a page never loses hits to a switch."""
         if not ids:
             return []
         gen = self.current()[0]
         hashes = ", ".join(str(h64(i)) for i in ids)
-        return self._run([f"SELECT docid, {columns}, {visible(gen)} AS ok FROM {self.topology.search_table} "
-                          f"WHERE ok = 1 AND docid_h IN ({hashes}) LIMIT {max(20, len(ids))}"])[0]
+        rows = self._run([f"SELECT docid, {columns}, {visible(gen)} AS now, born, born <= {gen} AS kept "
+                          f"FROM {self.topology.search_table} WHERE kept = 1 AND docid_h IN ({hashes}) "
+                          f"ORDER BY now DESC, born DESC LIMIT {max(20, 4 * len(ids))} "
+                          f"OPTION max_matches={max(1000, 4 * len(ids))}"])[0]
+        best: dict[str, tuple] = {}
+        for row in rows:
+            if row[0] in ids and row[0] not in best:
+                best[row[0]] = row[:-3]
+        return list(best.values())
 
     def documents(self, ids: Iterable[str]) -> dict[str, DocRecord]:
         wanted = list(dict.fromkeys(ids))
