@@ -36,7 +36,19 @@ from searchapp.model import SearchRequest  # noqa: E402
 from searchapp.normalize import normalize, normalize_query  # noqa: E402
 from searchapp.query.service import SearchService, open_service  # noqa: E402
 
-SHARED = ROOT.parent / "shared"
+def find_shared() -> Path:
+    """../shared beside the repository (a worktree sits one level deeper), or $SEARCHAPP_SHARED."""
+    import os
+
+    if os.environ.get("SEARCHAPP_SHARED"):
+        return Path(os.environ["SEARCHAPP_SHARED"])
+    for parent in ROOT.parents:
+        if (parent / "shared" / "corpus").is_dir():
+            return parent / "shared"
+    return ROOT.parent / "shared"
+
+
+SHARED = find_shared()
 
 
 def pct(values: list[float], p: float) -> float:

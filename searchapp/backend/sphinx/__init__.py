@@ -9,8 +9,10 @@ answer (no live mirror, or one that died mid-query) the search is repeated, then
 refused with :class:`~.sql.ClusterError` — never answered with silently fewer hits.
 
 Near-duplicate copies share a group key (``grp``) and a shard (:mod:`.writer`), so
-folding them is ``GROUP BY grp`` and counts of folded results are
-``COUNT(DISTINCT grp)``, exact on every shard and in the sum.
+folding them is ``GROUP BY grp`` (the representative: the longest copy, then the
+smallest id, as locally), the folded total is ``COUNT(DISTINCT grp)``, and a facet
+counts documents without copies with ``GROUP BY`` and each group of copies once, by
+its representative's values — exact on every shard and in the sum.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ log = logging.getLogger("searchapp.cluster")
 REFRESH_INTERVAL = 0.5
 #: Facet values counted per facet (and groups kept per agent while counting).
 FACET_ROWS = 5000
+#: Groups of copies whose representatives are counted per facet and search.
+REP_ROWS = 100000
 #: Seconds before a batch that a shard did not answer is repeated (times the attempt).
 RETRY_PAUSE = 0.1
 #: Ranking: BM25 with proximity (longest common run of the query's characters).
@@ -141,20 +145,33 @@ class SphinxBackend:
             f"SELECT {count} AS n, {ok} FROM {t} WHERE {where}",
         ]
         facet_slots: list[tuple[str, int]] = []
+        rep_slots: list[tuple[str, int]] = []
         if plan.facets:
             for facet in FACETS:
                 f_ok, f_where = self._where(plan, gen, skip=facet.name)
+                # Folded: documents without copies are counted by the engine; each group of
+                # copies by its representative (the copy a result shows), as the local backend does.
+                single = " AND clustered = 0" if plan.collapse else ""
                 for column, label in _facet_groups(facet.name):
-                    statements.append(f"SELECT GROUPBY() AS g, {label}, {count} AS n, {f_ok} FROM {t} "
-                                      f"WHERE {f_where} GROUP BY {column} LIMIT {FACET_ROWS} "
+                    statements.append(f"SELECT GROUPBY() AS g, {label}, COUNT(*) AS n, {f_ok} FROM {t} "
+                                      f"WHERE {f_where}{single} GROUP BY {column} LIMIT {FACET_ROWS} "
                                       f"OPTION max_matches={FACET_ROWS}")
                     facet_slots.append((facet.name, len(statements) - 1))
+                if plan.collapse:
+                    statements.append(f"SELECT grp, region, year, themes, doctype, origin, {f_ok} FROM {t} "
+                                      f"WHERE {f_where} AND clustered = 1 GROUP BY grp WITHIN GROUP ORDER BY "
+                                      f"length DESC, docid ASC LIMIT {REP_ROWS} OPTION max_matches={REP_ROWS}")
+                    rep_slots.append((facet.name, len(statements) - 1))
         results = self._run(statements)
         page = results[0] if limit > 0 else []
         total = int(results[1][0][0]) if results[1] else 0
         facets: dict[str, list[tuple[Any, int]]] = {}
         for name, slot in facet_slots:
             facets.setdefault(name, []).extend(_facet_pairs(name, results[slot]))
+        for name, slot in rep_slots:
+            if len(results[slot]) >= REP_ROWS:
+                log.warning("facet %s: more than %d groups of copies match; their counts are cut", name, REP_ROWS)
+            facets[name] = _merge(facets.get(name, []), _rep_pairs(name, results[slot]))
         hits = [RankedHit(id=r[0], score=None if plan.sort == "year" else float(r[3])) for r in page]
         if plan.collapse:
             self._fill_duplicates(plan, gen, hits, {r[0]: int(r[1]) for r in page if int(r[2])})
@@ -276,6 +293,37 @@ def _facet_groups(facet: str) -> list[tuple[str, str]]:
     return {"region": [("region1_h", "region"), ("region2_h", "region"), ("region3_h", "region")],
             "year": [("year", "year")], "theme": [("theme_h", "themes")],
             "type": [("type_h", "doctype"), ], "origin": [("origin_h", "origin")]}[facet]
+
+
+def _rep_pairs(facet: str, rows: list[tuple]) -> list[tuple[Any, int]]:
+    """Counts over the representatives of groups of copies (one row each)."""
+    from collections import Counter
+
+    counts: Counter = Counter()
+    for _grp, region, year, themes, doctype, origin, _ok in rows:
+        if facet == "region":
+            levels = str(region).split("/")
+            for depth in (1, 2, 3):
+                if not all(levels[:depth]):
+                    break
+                counts[tuple(levels[:depth])] += 1
+        elif facet == "year":
+            if int(year):
+                counts[int(year)] += 1
+        elif facet == "theme":
+            counts.update(t for t in dict.fromkeys(str(themes).split("\x1f")) if t)
+        else:
+            value = str(doctype if facet == "type" else origin)
+            if value:
+                counts[value] += 1
+    return list(counts.items())
+
+
+def _merge(a: list[tuple[Any, int]], b: list[tuple[Any, int]]) -> list[tuple[Any, int]]:
+    out: dict[Any, int] = {}
+    for value, n in a + b:
+        out[value] = out.get(value, 0) + n
+    return list(out.items())
 
 
 def _facet_pairs(facet: str, rows: list[tuple]) -> list[tuple[Any, int]]:
