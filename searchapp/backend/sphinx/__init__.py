@@ -46,6 +46,8 @@ REP_ROWS = 100000
 #: Seconds before a batch that a shard did not answer is repeated (times the attempt).
 RETRY_PAUSE = 0.1
 #: Ranking: BM25 with proximity (longest common run of the query's characters).
+#: Matching is restricted to the body (as locally), so the title field does not
+#: take part in the score: search.title_boost is not applied on the cluster.
 RANKER = "proximity_bm25"
 
 
@@ -140,8 +142,7 @@ class SphinxBackend:
         depth = max(1000, plan.offset + limit)
         statements = [
             f"SELECT docid, grp, clustered, WEIGHT() AS w, {ok} FROM {t} WHERE {where}{group} ORDER BY {order} "
-            f"LIMIT {plan.offset}, {max(limit, 1)} OPTION max_matches={depth}, ranker={RANKER}, "
-            f"field_weights=(body=1, title={max(1, round(self.settings.search.title_boost))})",
+            f"LIMIT {plan.offset}, {max(limit, 1)} OPTION max_matches={depth}, ranker={RANKER}",
             f"SELECT {count} AS n, {ok} FROM {t} WHERE {where}",
         ]
         facet_slots: list[tuple[str, int]] = []

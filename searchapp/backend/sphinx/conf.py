@@ -123,3 +123,36 @@ index {topology.search_meta_table}
 
 
 __all__ = ["DOC_ATTRS", "data_node_conf", "search_node_conf"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m searchapp.backend.sphinx.conf --node HOST:SQL:API --data DIR``
+    prints the searchd.conf of that data node of the configured cluster;
+    ``--search --data DIR`` the search node's."""
+    import argparse
+
+    from searchapp.config import load_settings
+
+    ap = argparse.ArgumentParser(prog="python -m searchapp.backend.sphinx.conf", description=main.__doc__)
+    ap.add_argument("--config", default=None, help="config.yaml (default: as searchapp finds it)")
+    who = ap.add_mutually_exclusive_group(required=True)
+    who.add_argument("--node", help="a data node as listed under cluster.shards")
+    who.add_argument("--search", action="store_true", help="the search node (cluster.search)")
+    ap.add_argument("--data", required=True, help="folder for the node's tables, logs and binlog")
+    a = ap.parse_args(argv)
+    settings = load_settings(a.config)
+    topology = Topology.from_settings(settings.cluster)
+    data = Path(a.data).resolve()
+    if a.search:
+        print(search_node_conf(topology, data, settings.cluster.agent_connect_timeout_ms,
+                               settings.cluster.agent_query_timeout_ms), end="")
+        return 0
+    node = Node.parse(a.node)
+    if node not in topology.nodes:
+        ap.error(f"{a.node} is not listed under cluster.shards")
+    print(data_node_conf(topology, node, data), end="")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
