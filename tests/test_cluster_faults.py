@@ -210,3 +210,15 @@ def test_reindexing_while_serving_shows_the_old_or_the_new_state_never_a_mix(ser
         (corpus / "cluster" / "new.txt").unlink(missing_ok=True)
         index_paths(settings, [corpus], workers=1)
         assert {q: answer(service, q) for q in QUERIES} == before
+
+
+def test_an_index_run_refuses_to_start_while_a_mirror_is_down(served):
+    cluster, service, corpus, baseline = served
+    victim = cluster.data[1][0]
+    victim.kill()
+    try:
+        with pytest.raises(ClusterError, match=victim.node.sql):
+            index_paths(service.settings, [corpus], rebuild=True, workers=1)
+    finally:
+        cluster.restart(victim)
+    assert {q: answer(service, q) for q in QUERIES} == baseline

@@ -168,3 +168,11 @@ def test_title_suggestions_match_local(parity_services):
     for needle in ("教育", "西湖", "报告", normalize("鼓樓").text):
         assert sorted(cluster.backend.titles_containing(needle, 50)) == sorted(
             local.backend.titles_containing(needle, 50)), needle
+
+
+@needs_searchd
+@pytest.mark.cluster
+def test_stats_count_the_same_documents_and_facets_as_local(parity_services):
+    a, b = parity_services["local"].stats(), parity_services["sphinx"].stats()
+    assert (b["documents"], b["files"], b["facets"]) == (a["documents"], a["files"], a["facets"])
+    assert b["size_bytes"] > b["text_bytes"] > 0 and b["index_dir"].startswith("sphinx://")

@@ -41,6 +41,8 @@ log = logging.getLogger("searchapp.cluster")
 REFRESH_INTERVAL = 0.5
 #: Facet values counted per facet (and groups kept per agent while counting).
 FACET_ROWS = 5000
+#: Files counted by ``info`` (the search node keeps one group per file while merging).
+MAX_FILES = 1_000_000
 #: Groups of copies whose representatives are counted per facet and search.
 REP_ROWS = 100000
 #: Seconds before a batch that a shard did not answer is repeated (times the attempt).
@@ -265,19 +267,39 @@ class SphinxBackend:
     def info(self, sizes: bool = False) -> dict[str, Any]:
         gen, meta = self.current()
         rows = self._run([f"SELECT COUNT(*) AS n, {visible(gen)} AS ok FROM {self.topology.search_table} WHERE ok = 1",
-                          f"SELECT COUNT(DISTINCT source_h) AS n, {visible(gen)} AS ok FROM "
-                          f"{self.topology.search_table} WHERE ok = 1"])
+                          # A file's articles may sit on several shards: count its groups after the merge.
+                          f"SELECT source_h, {visible(gen)} AS ok FROM {self.topology.search_table} WHERE ok = 1 "
+                          f"GROUP BY source_h LIMIT {MAX_FILES} OPTION max_matches={MAX_FILES}"])
         out: dict[str, Any] = {
+            "index_dir": f"sphinx://{self.topology.search.sql}/{self.topology.search_table}",
             "backend": "sphinx", "cluster": self.topology.search.sql, "generation": gen,
             "shards": len(self.topology.shards), "documents": int(rows[0][0][0]) if rows[0] else 0,
-            "files": int(rows[1][0][0]) if rows[1] else 0, "analyzer": meta.get("analyzer"),
+            "files": len(rows[1]), "analyzer": meta.get("analyzer"),
             "created": meta.get("created"),
         }
         if sizes:
             total = self._run([f"SELECT SUM(length) AS n, {visible(gen)} AS ok FROM {self.topology.search_table} "
                                f"WHERE ok = 1"])[0]
             out["text_bytes"] = int(total[0][0] or 0) if total else 0
+            out["size_bytes"] = self._cluster_bytes()
         return out
+
+    def _cluster_bytes(self) -> int:
+        """Memory and disk of the docs table on every data node (all mirrors: what
+        the cluster holds); nodes that do not answer are left out."""
+        from searchapp.backend.sphinx.sql import Session
+
+        total = 0
+        for node in self.topology.nodes:
+            session = Session(node, 5)
+            try:
+                status = dict(session.one(f"SHOW INDEX {self.topology.docs_table} STATUS"))
+                total += sum(int(status.get(k) or 0) for k in ("ram_bytes", "disk_bytes"))
+            except (ClusterError, ValueError):
+                continue
+            finally:
+                session.close()
+        return total
 
     def close(self) -> None:
         self.pool.close()
