@@ -156,15 +156,16 @@ class SphinxBackend:
                 # copies by its representative (the copy a result shows), as the local backend does.
                 single = " AND clustered = 0" if plan.collapse else ""
                 for column, label in _facet_groups(facet.name):
-                    statements.append(f"SELECT GROUPBY() AS g, {label}, COUNT(*) AS n, {f_ok} FROM {t} "
-                                      f"WHERE {f_where}{single} GROUP BY {column} LIMIT {FACET_ROWS} "
-                                      f"OPTION max_matches={FACET_ROWS}")
-                    facet_slots.append((facet.name, len(statements) - 1))
+                    facet_slots.append((facet.name, _slot(
+                        statements, f"SELECT GROUPBY() AS g, {label}, COUNT(*) AS n, {f_ok} FROM {t} "
+                                    f"WHERE {f_where}{single} GROUP BY {column} LIMIT {FACET_ROWS} "
+                                    f"OPTION max_matches={FACET_ROWS}")))
                 if plan.collapse:
-                    statements.append(f"SELECT grp, region, year, themes, doctype, origin, {f_ok} FROM {t} "
-                                      f"WHERE {f_where} AND clustered = 1 GROUP BY grp WITHIN GROUP ORDER BY "
-                                      f"length DESC, docid ASC LIMIT {REP_ROWS} OPTION max_matches={REP_ROWS}")
-                    rep_slots.append((facet.name, len(statements) - 1))
+                    # Without filters every facet asks the same: sent once.
+                    rep_slots.append((facet.name, _slot(
+                        statements, f"SELECT grp, region, year, themes, doctype, origin, {f_ok} FROM {t} "
+                                    f"WHERE {f_where} AND clustered = 1 GROUP BY grp WITHIN GROUP ORDER BY "
+                                    f"length DESC, docid ASC LIMIT {REP_ROWS} OPTION max_matches={REP_ROWS}")))
         results = self._run(statements)
         page = results[0] if limit > 0 else []
         total = int(results[1][0][0]) if results[1] else 0
@@ -316,6 +317,13 @@ def _facet_groups(facet: str) -> list[tuple[str, str]]:
     return {"region": [("region1_h", "region"), ("region2_h", "region"), ("region3_h", "region")],
             "year": [("year", "year")], "theme": [("theme_h", "themes")],
             "type": [("type_h", "doctype"), ], "origin": [("origin_h", "origin")]}[facet]
+
+
+def _slot(statements: list[str], statement: str) -> int:
+    """The position of ``statement`` in the batch, added once."""
+    if statement not in statements:
+        statements.append(statement)
+    return statements.index(statement)
 
 
 def _rep_pairs(facet: str, rows: list[tuple]) -> list[tuple[Any, int]]:
