@@ -176,3 +176,39 @@ def test_stats_count_the_same_documents_and_facets_as_local(parity_services):
     a, b = parity_services["local"].stats(), parity_services["sphinx"].stats()
     assert (b["documents"], b["files"], b["facets"]) == (a["documents"], a["files"], a["facets"])
     assert b["size_bytes"] > b["text_bytes"] > 0 and b["index_dir"].startswith("sphinx://")
+
+
+def random_queries(texts: dict[str, str], n: int, seed: int = 9) -> list[str]:
+    """Queries of the whole language (phrases, chunks, -, OR, groups) built from the corpus's own words."""
+    rng = random.Random(seed)
+    pieces = [p for p in sample_phrases(texts, 80, seed) if not any(c in p for c in '()-|"：:')]
+
+    def atom() -> str:
+        p = rng.choice(pieces)
+        return f'"{p}"' if rng.random() < 0.5 else p.replace(" ", "")
+
+    def expr(depth: int = 0) -> str:
+        kind = rng.random()
+        if depth < 2 and kind < 0.25:
+            return f"({expr(depth + 1)} OR {expr(depth + 1)})"
+        if depth < 2 and kind < 0.45:
+            return f"{expr(depth + 1)} -{atom()}"
+        if depth < 2 and kind < 0.6:
+            return f"{expr(depth + 1)} {expr(depth + 1)}"
+        return atom()
+
+    return [expr() for _ in range(n)] + [f"-{atom()}" for _ in range(3)] + [f"{atom()} OR -{atom()}"]
+
+
+@needs_searchd
+@pytest.mark.cluster
+def test_random_queries_of_the_whole_language_agree(parity_services):
+    local, cluster = parity_services["local"], parity_services["sphinx"]
+    texts = corpus_texts(local)
+    nonempty = 0
+    for q in random_queries(texts, 60):
+        a = {h.id for h in all_hits(local, q=q, collapse=False, facets=False)}
+        b = {h.id for h in all_hits(cluster, q=q, collapse=False, facets=False)}
+        assert b == a, q
+        nonempty += bool(a)
+    assert nonempty > 20
