@@ -29,7 +29,7 @@ from searchapp.backend.sphinx.rows import h64, record_from_json
 from searchapp.backend.sphinx.sql import ClusterError, SessionPool, split_meta, with_meta
 from searchapp.backend.sphinx.tokens import phrase
 from searchapp.backend.sphinx.topology import Topology
-from searchapp.backend.sphinx.writer import ANALYZER, visible
+from searchapp.backend.sphinx.writer import ANALYZER, full_text, visible
 from searchapp.config import Settings
 from searchapp.errors import IndexMismatchError, IndexMissingError
 from searchapp.model import FACETS, DocRecord
@@ -226,10 +226,11 @@ class SphinxBackend:
         return {i: found[i] for i in wanted if i in found}
 
     def text(self, doc_id: str) -> tuple[str, Normalized] | None:
-        rows = [r for r in self._rows_by_id([doc_id], "text") if r[0] == doc_id]
+        rows = [r for r in self._rows_by_id([doc_id], "text, parts, id") if r[0] == doc_id]
         if not rows:
             return None
-        original = rows[0][1]
+        _docid, first, parts, row_id = rows[0][:4]
+        original = full_text(self.pool.get(), self.topology.parts_table, int(row_id), first, int(parts))
         return original, normalize(original)
 
     def copies(self, doc_id: str) -> list[str]:

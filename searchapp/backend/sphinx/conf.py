@@ -23,7 +23,7 @@ DOC_ATTRS: tuple[tuple[str, str], ...] = (
     ("uint", "year"), ("uint", "length"), ("bigint", "docid_h"), ("bigint", "source_h"),
     ("bigint", "region1_h"), ("bigint", "region2_h"), ("bigint", "region3_h"),
     ("bigint", "province_h"), ("bigint", "city_h"), ("bigint", "district_h"),
-    ("bigint", "type_h"), ("bigint", "origin_h"), ("multi_64", "theme_h"),
+    ("bigint", "type_h"), ("bigint", "origin_h"), ("multi_64", "theme_h"), ("uint", "parts"),
     ("string", "docid"), ("string", "region"), ("string", "doctype"), ("string", "origin"),
     ("string", "themes"), ("string", "rec"), ("string", "text"),
 )
@@ -55,6 +55,20 @@ def meta_table_conf(name: str, path: Path) -> str:
     rt_field = note
     rt_attr_uint = gen
     rt_attr_string = info
+}}
+"""
+
+
+def parts_table_conf(name: str, path: Path) -> str:
+    """Pieces of original texts longer than a string attribute holds (see rows.CHUNK_BYTES)."""
+    return f"""index {name}
+{{
+    type = rt
+    path = {path}
+    rt_field = note
+    rt_attr_bigint = owner
+    rt_attr_uint = part
+    rt_attr_string = chunk
 }}
 """
 
@@ -93,6 +107,7 @@ def data_node_conf(topology: Topology, node: Node, data_dir: Path) -> str:
         listen.append(f"{node.host}:{node.api_port}")
     return (docs_table_conf(topology.docs_table, data_dir / "docs")
             + meta_table_conf(topology.meta_table, data_dir / "meta")
+            + parts_table_conf(topology.parts_table, data_dir / "parts")
             + _searchd(listen, data_dir))
 
 
@@ -101,6 +116,9 @@ def search_node_conf(topology: Topology, data_dir: Path, connect_timeout_ms: int
     """searchd.conf of a search node: distributed tables only, no data."""
     agents = "\n".join(
         "    agent = " + "|".join(m.agent for m in mirrors) + f":{topology.docs_table}"
+        for mirrors in topology.shards)
+    parts_agents = "\n".join(
+        "    agent = " + "|".join(m.agent for m in mirrors) + f":{topology.parts_table}"
         for mirrors in topology.shards)
     every = "|".join(n.agent for n in topology.nodes)
     common = f"""    ha_strategy = {topology.ha_strategy}
@@ -112,6 +130,12 @@ def search_node_conf(topology: Topology, data_dir: Path, connect_timeout_ms: int
 {{
     type = distributed
 {agents}
+{common}}}
+
+index {topology.parts_table}
+{{
+    type = distributed
+{parts_agents}
 {common}}}
 
 index {topology.search_meta_table}

@@ -4,7 +4,9 @@ Facet values are filtered and grouped through signed 64-bit hashes (integers are
 what SphinxQL's ``IN()`` and ``GROUP BY`` handle everywhere); the strings beside
 them are what a group's row shows. The record (everything a hit and a document
 page show) travels as JSON; the original text as a string attribute, so a web
-node needs no copy of the corpus. The normalized text is not stored: it is
+node needs no copy of the corpus. Sphinx 2.2 cuts a string attribute at 4 MB
+(silently, measured), so a longer text keeps its first :data:`CHUNK_BYTES` in the
+row and the rest in rows of the parts table (``parts`` says how many). The normalized text is not stored: it is
 :func:`searchapp.normalize.normalize` of the original (recorded as the
 normalizer version in the cluster's meta row), recomputed for highlighting.
 """
@@ -30,7 +32,10 @@ ALL_TOKEN = "\ue100"
 
 COLUMNS = ("id", "body", "title", "key", "born", "dead", "grp", "clustered", "year", "length", "docid_h",
            "source_h", "region1_h", "region2_h", "region3_h", "province_h", "city_h", "district_h", "type_h",
-           "origin_h", "theme_h", "docid", "region", "doctype", "origin", "themes", "rec", "text")
+           "origin_h", "theme_h", "parts", "docid", "region", "doctype", "origin", "themes", "rec", "text")
+PART_COLUMNS = ("id", "note", "owner", "part", "chunk")
+#: Largest piece of original text in one string attribute (Sphinx 2.2 keeps 4 MB).
+CHUNK_BYTES = 2_000_000
 #: Stored columns read back when a row is copied (body and title are rebuilt from them).
 STORED = tuple(c for c in COLUMNS if c not in ("body", "title"))
 
@@ -105,7 +110,7 @@ def doc_values(doc: PreparedDoc, born: int, grp: int, clustered: bool) -> dict[s
         "type_h": h64(f.get("doctype")), "origin_h": h64(f.get("origin")), "theme_h": sorted({h64(t) for t in themes}),
         "docid": doc.id, "region": "/".join(f.get(n) or "" for n in ("province", "city", "district")),
         "doctype": f.get("doctype") or "", "origin": f.get("origin") or "", "themes": "\x1f".join(themes),
-        "rec": record_json(doc), "text": doc.text,
+        "parts": 0, "rec": record_json(doc), "text": doc.text,
         "body": ALL_TOKEN + tokens.encode(doc.norm), "title": tokens.encode(normalize(doc.title).text),
     }
 
@@ -121,12 +126,41 @@ def stored_values(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def insert_sql(table: str, rows: list[dict[str, Any]]) -> str:
+def split_text(text: str) -> list[str]:
+    """``text`` in pieces of at most :data:`CHUNK_BYTES` UTF-8 bytes (whole characters)."""
+    if len(text) * 4 <= CHUNK_BYTES or len(text.encode("utf-8")) <= CHUNK_BYTES:
+        return [text]
+    pieces, start = [], 0
+    while start < len(text):
+        end = min(len(text), start + CHUNK_BYTES // 4)
+        while end < len(text) and len(text[start:end + 1024].encode("utf-8")) <= CHUNK_BYTES:
+            end = min(len(text), end + 1024)
+        pieces.append(text[start:end])
+        start = end
+    return pieces
+
+
+def part_id(owner: int, part: int) -> int:
+    """Row id of a piece of a document's text (unique per owner row and piece)."""
+    digest = hashlib.blake2b(f"{owner}:{part}".encode(), digest_size=8).digest()
+    return (int.from_bytes(digest, "little") & ((1 << 63) - 1)) or 1
+
+
+def split_row(row: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A row holding the full text → the row with its first piece, and the parts rows."""
+    pieces = split_text(row["text"])
+    out = dict(row, text=pieces[0], parts=len(pieces) - 1)
+    parts = [{"id": part_id(row["id"], k), "note": "", "owner": row["id"], "part": k, "chunk": piece}
+             for k, piece in enumerate(pieces[1:], start=1)]
+    return out, parts
+
+
+def insert_sql(table: str, rows: list[dict[str, Any]], columns: tuple[str, ...] = COLUMNS) -> str:
     values = []
     for r in rows:
-        values.append("(" + ", ".join(mva(r[c]) if c == "theme_h" else quote(r[c]) for c in COLUMNS) + ")")
-    return f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES " + ", ".join(values)
+        values.append("(" + ", ".join(mva(r[c]) if c == "theme_h" else quote(r[c]) for c in columns) + ")")
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES " + ", ".join(values)
 
 
-__all__ = ["h64", "row_id", "doc_values", "stored_values", "insert_sql", "record_from_json", "region_paths",
+__all__ = ["h64", "row_id", "doc_values", "stored_values", "insert_sql", "split_row", "split_text", "part_id", "record_from_json", "region_paths",
            "ALL_TOKEN", "COLUMNS", "STORED", "KEY_BITS"]

@@ -75,6 +75,12 @@ class Topology:
         return f"{self.table}_meta"
 
     @property
+    def parts_table(self) -> str:
+        """Pieces of long original texts: real-time on data nodes, distributed (same
+        name) on the search node."""
+        return f"{self.table}_parts"
+
+    @property
     def search_table(self) -> str:
         """The distributed table over the shards, on the search node."""
         return self.table

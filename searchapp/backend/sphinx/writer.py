@@ -36,11 +36,12 @@ from searchapp.backend.sphinx.topology import Node, Topology
 from searchapp.config import Settings
 from searchapp.normalize import NORMALIZER_VERSION
 
-#: Rows per INSERT statement and per scan page.
+#: Rows and bytes per INSERT statement (searchd's max_packet_size is 128 MB), rows per scan page.
 INSERT_ROWS = 200
+INSERT_BYTES = 16 * 1024 * 1024
 SCAN_ROWS = 1000
 #: Recorded in the meta row; a reader refuses a cluster written by another layout.
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 ANALYZER = f"sphinx-ngram1-pua/normalizer-{NORMALIZER_VERSION}/layout-{LAYOUT_VERSION}"
 
 
@@ -100,11 +101,52 @@ class SphinxBatchWriter:
 
 
 def insert_rows(writer: Any, shard: int, rows: list[dict[str, Any]]) -> None:
-    table = writer.topology.docs_table
-    for node in writer.topology.shards[shard]:
+    """Insert full rows (long texts split into parts) into every mirror of ``shard``,
+    in statements of about :data:`INSERT_BYTES`."""
+    topo = writer.topology
+    split = [R.split_row(r) for r in rows]
+    statements = _batched(topo.docs_table, [r for r, _parts in split], R.COLUMNS)
+    statements += _batched(topo.parts_table, [p for _r, parts in split for p in parts], R.PART_COLUMNS)
+    for node in topo.shards[shard]:
         session = writer.session(node)
-        for i in range(0, len(rows), INSERT_ROWS):
-            session.one(R.insert_sql(table, rows[i:i + INSERT_ROWS]))
+        for statement in statements:
+            session.one(statement)
+
+
+def _batched(table: str, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> list[str]:
+    out, batch, size = [], [], 0
+    for r in rows:
+        batch.append(r)
+        size += sum(len(v) * 3 for v in r.values() if isinstance(v, str)) + 512
+        if size >= INSERT_BYTES or len(batch) >= INSERT_ROWS:
+            out.append(R.insert_sql(table, batch, columns))
+            batch, size = [], 0
+    if batch:
+        out.append(R.insert_sql(table, batch, columns))
+    return out
+
+
+def delete_rows(session: Session, topology: Topology, ids: list[int]) -> None:
+    """Delete document rows and the parts of their texts."""
+    for i in range(0, len(ids), SCAN_ROWS):
+        chunk = ",".join(map(str, ids[i:i + SCAN_ROWS]))
+        parts = [r[0] for r in session.one(f"SELECT id FROM {topology.parts_table} WHERE owner IN ({chunk}) "
+                                           f"LIMIT 100000 OPTION max_matches=100000")]
+        for k in range(0, len(parts), SCAN_ROWS):
+            session.one(f"DELETE FROM {topology.parts_table} WHERE id IN ({','.join(map(str, parts[k:k + SCAN_ROWS]))})")
+        session.one(f"DELETE FROM {topology.docs_table} WHERE id IN ({chunk})")
+
+
+def full_text(session: Session, parts_table: str, owner: int, first: str, parts: int) -> str:
+    """The original text of a row: its first piece and its parts, in order."""
+    if not parts:
+        return first
+    rows = session.one(f"SELECT part, chunk FROM {parts_table} WHERE owner = {owner} ORDER BY part ASC "
+                       f"LIMIT {parts + 10} OPTION max_matches={max(1000, parts + 10)}")
+    pieces = [chunk for _part, chunk in rows]
+    if len(pieces) != parts:
+        raise ClusterError(f"text of row {owner} is incomplete: {len(pieces)} of {parts} parts found")
+    return first + "".join(pieces)
 
 
 class SphinxWriter:
@@ -167,7 +209,7 @@ class SphinxWriter:
                         f"OPTION max_matches={SCAN_ROWS}")]
                     if not ids:
                         break
-                    session.one(f"DELETE FROM {table} WHERE id IN ({','.join(map(str, ids))})")
+                    delete_rows(session, self.topology, ids)
 
     def live(self) -> dict[str, Live]:
         if self._live is None:
@@ -258,11 +300,14 @@ class SphinxWriter:
             found = source.one(f"SELECT {cols} FROM {table} WHERE id = {row_id}")
             if not found:
                 raise ClusterError(f"row {row_id} vanished from shard {old_shard} during the run")
-            row = R.stored_values(dict(zip(R.STORED, found[0])))
+            stored = dict(zip(R.STORED, found[0]))
+            stored["text"] = full_text(source, self.topology.parts_table, row_id, stored["text"],
+                                       int(stored.get("parts") or 0))
+            row = R.stored_values(stored)
             row.update(id=new_id, born=self.born, dead=0, grp=grp, clustered=clustered)
             if new_id == row_id:  # a row of this run changes shard: remove it from the old one
                 for node in self.topology.shards[old_shard]:
-                    self.session(node).one(f"DELETE FROM {table} WHERE id = {row_id}")
+                    delete_rows(self.session(node), self.topology, [row_id])
             insert_rows(self, new_shard, [row])
 
     def _publish(self, next_key: int) -> None:
