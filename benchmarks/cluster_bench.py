@@ -97,6 +97,7 @@ def main() -> None:
     index_paths(local, files, rebuild=True, workers=a.workers)
     out["local_index_s"] = round(time.perf_counter() - t0, 1)
     out["local_index_mb"] = round(du_mb(work / "local"), 1)
+    print(json.dumps(out), file=sys.stderr, flush=True)
 
     cluster = LocalCluster(work / "cluster").start()
     try:
@@ -109,6 +110,10 @@ def main() -> None:
         t0 = time.perf_counter()
         index_paths(sphinx, files, workers=a.workers)
         out["cluster_noop_s"] = round(time.perf_counter() - t0, 2)
+        out["cluster_nodes_after_index"] = [
+            {"node": p.name, "rss_mb": round(rss_mb(p.popen.pid), 1), "disk_mb": round(du_mb(p.folder), 1)}
+            for p in cluster.processes if p.popen]
+        print(json.dumps(out), file=sys.stderr, flush=True)
         services = {"local": open_service(local), "sphinx": open_service(sphinx)}
 
         # Truth: the normalized documents, as the local index holds them.
@@ -138,6 +143,7 @@ def main() -> None:
                          "all_p50_ms": pct(every, .5), "all_p95_ms": pct(every, .95),
                          "plain_p50_ms": pct(plain, .5), "plain_p95_ms": pct(plain, .95),
                          "recall": round(hit / max(1, tot), 4), "false_hits": false, "pairs": tot}
+            print(json.dumps({name: out[name]}), file=sys.stderr, flush=True)
         overlap = []
         for q in queries:
             a10 = [h.id for h in services["local"].search(SearchRequest(q=q, snippets=0)).hits]

@@ -212,3 +212,18 @@ def test_random_queries_of_the_whole_language_agree(parity_services):
         assert b == a, q
         nonempty += bool(a)
     assert nonempty > 20
+
+
+@needs_searchd
+@pytest.mark.cluster
+def test_documents_of_more_hits_than_one_in_list_holds_are_all_found(parity_services, monkeypatch):
+    """Sphinx 2.2 refuses IN() sets over 4,096 values; lookups are cut into lists (here of 2)."""
+    import searchapp.backend.sphinx as sphinx_backend
+
+    monkeypatch.setattr(sphinx_backend, "IN_VALUES", 2)
+    local, cluster = parity_services["local"], parity_services["sphinx"]
+    ids = [h.id for h in all_hits(local, collapse=False)]
+    assert len(ids) > 5
+    assert cluster.backend.documents(ids) == local.backend.documents(ids)
+    a = {h.id: h.duplicate_ids for h in all_hits(local, q="教育")}
+    assert {h.id: h.duplicate_ids for h in all_hits(cluster, q="教育")} == a

@@ -43,6 +43,8 @@ REFRESH_INTERVAL = 0.5
 FACET_ROWS = 5000
 #: Files counted by ``info`` (the search node keeps one group per file while merging).
 MAX_FILES = 1_000_000
+#: Values per IN() list (the agent protocol of Sphinx 2.2 refuses sets over 4,096).
+IN_VALUES = 1000
 #: Groups of copies whose representatives are counted per facet and search.
 REP_ROWS = 100000
 #: Seconds before a batch that a shard did not answer is repeated (times the attempt).
@@ -97,6 +99,8 @@ class SphinxBackend:
             try:
                 rows, warnings = split_meta(self.pool.get().run(with_meta(statements)))
             except ClusterError as exc:
+                if not exc.transient:
+                    raise
                 warnings = [str(exc)]
                 rows = []
             if not warnings:
@@ -186,12 +190,14 @@ class SphinxBackend:
         if not groups:
             return
         ok, where = self._where(plan, gen)
-        ids = ", ".join(str(g) for g in sorted(set(groups.values())))
-        rows = self._run([f"SELECT docid, grp, {ok} FROM {self.topology.search_table} WHERE {where} AND "
-                          f"grp IN ({ids}) ORDER BY docid ASC LIMIT {FACET_ROWS} OPTION max_matches={FACET_ROWS}"])[0]
+        keys = sorted(set(groups.values()))
+        statements = [f"SELECT docid, grp, {ok} FROM {self.topology.search_table} WHERE {where} AND grp IN "
+                      f"({', '.join(map(str, keys[i:i + IN_VALUES]))}) ORDER BY docid ASC LIMIT {FACET_ROWS} "
+                      f"OPTION max_matches={FACET_ROWS}" for i in range(0, len(keys), IN_VALUES)]
         members: dict[int, list[str]] = {}
-        for docid, grp, _ok in rows:
-            members.setdefault(int(grp), []).append(docid)
+        for rows in self._run(statements):
+            for docid, grp, _ok in rows:
+                members.setdefault(int(grp), []).append(docid)
         for hit in hits:
             grp = groups.get(hit.id)
             if grp is not None:
@@ -209,15 +215,20 @@ class SphinxBackend:
         if not ids:
             return []
         gen = self.current()[0]
-        hashes = ", ".join(str(h64(i)) for i in ids)
-        rows = self._run([f"SELECT docid, {columns}, {visible(gen)} AS now, born, born <= {gen} AS kept "
-                          f"FROM {self.topology.search_table} WHERE kept = 1 AND docid_h IN ({hashes}) "
-                          f"ORDER BY now DESC, born DESC LIMIT {max(20, 4 * len(ids))} "
-                          f"OPTION max_matches={max(1000, 4 * len(ids))}"])[0]
+        statements = []
+        for i in range(0, len(ids), IN_VALUES):
+            part = ids[i:i + IN_VALUES]
+            hashes = ", ".join(str(h64(d)) for d in part)
+            statements.append(f"SELECT docid, {columns}, {visible(gen)} AS now, born, born <= {gen} AS kept "
+                              f"FROM {self.topology.search_table} WHERE kept = 1 AND docid_h IN ({hashes}) "
+                              f"ORDER BY now DESC, born DESC LIMIT {4 * len(part)} "
+                              f"OPTION max_matches={max(1000, 4 * len(part))}")
+        wanted = set(ids)
         best: dict[str, tuple] = {}
-        for row in rows:
-            if row[0] in ids and row[0] not in best:
-                best[row[0]] = row[:-3]
+        for rows in self._run(statements):
+            for row in rows:
+                if row[0] in wanted and row[0] not in best:
+                    best[row[0]] = row[:-3]
         return list(best.values())
 
     def documents(self, ids: Iterable[str]) -> dict[str, DocRecord]:

@@ -16,7 +16,13 @@ from searchapp.errors import SearchappError
 
 class ClusterError(SearchappError):
     """The cluster cannot answer completely: a node is unreachable, or a shard has no
-    live mirror. The web app answers 503; a search is never answered with fewer hits."""
+    live mirror. The web app answers 503; a search is never answered with fewer hits.
+    ``transient`` is False when searchd refused the request itself (asking again
+    would not help)."""
+
+    def __init__(self, message: str, transient: bool = True):
+        super().__init__(message)
+        self.transient = transient
 
 
 def quote(value: Any) -> str:
@@ -78,7 +84,10 @@ class Session:
         except pymysql.MySQLError as exc:
             self.close()
             if isinstance(exc, pymysql.ProgrammingError):
-                raise ClusterError(f"searchd at {self.node.sql} refused a request: {exc.args[-1]}") from None
+                message = str(exc.args[-1])
+                raise ClusterError(f"searchd at {self.node.sql} refused a request: {message}",
+                                   transient="agent" in message and ("connect" in message or "timed out" in message)
+                                   ) from None
             raise ClusterError(f"searchd at {self.node.sql} failed: {exc}") from None
 
     def one(self, statement: str) -> list[tuple]:
