@@ -227,3 +227,15 @@ def test_documents_of_more_hits_than_one_in_list_holds_are_all_found(parity_serv
     assert cluster.backend.documents(ids) == local.backend.documents(ids)
     a = {h.id: h.duplicate_ids for h in all_hits(local, q="教育")}
     assert {h.id: h.duplicate_ids for h in all_hits(cluster, q="教育")} == a
+
+
+@needs_searchd
+@pytest.mark.cluster
+def test_word_suggestions_match_local(parity_services):
+    local, cluster = parity_services["local"], parity_services["sphinx"]
+    asked = 0
+    for prefix in ("教", "教育", "督", "均衡", "课后", "学"):
+        expected = local.backend.terms_starting(prefix, 8)
+        assert cluster.backend.terms_starting(prefix, 8) == expected, prefix
+        asked += len(expected)
+    assert asked > 10

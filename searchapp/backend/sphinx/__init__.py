@@ -17,6 +17,8 @@ its representative's values — exact on every shard and in the sum.
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import json
 import logging
 import threading
@@ -29,7 +31,7 @@ from searchapp.backend.sphinx.rows import h64, record_from_json
 from searchapp.backend.sphinx.sql import ClusterError, SessionPool, split_meta, with_meta
 from searchapp.backend.sphinx.tokens import phrase
 from searchapp.backend.sphinx.topology import Topology
-from searchapp.backend.sphinx.writer import ANALYZER, full_text, visible
+from searchapp.backend.sphinx.writer import ANALYZER, full_text, read_vocabulary, visible
 from searchapp.config import Settings
 from searchapp.errors import IndexMismatchError, IndexMissingError
 from searchapp.model import FACETS, DocRecord
@@ -41,6 +43,8 @@ log = logging.getLogger("searchapp.cluster")
 REFRESH_INTERVAL = 0.5
 #: Facet values counted per facet (and groups kept per agent while counting).
 FACET_ROWS = 5000
+#: Vocabulary entries examined per suggestion request (as in the local backend).
+MAX_TERMS_SCANNED = 20000
 #: Files counted by ``info`` (the search node keeps one group per file while merging).
 MAX_FILES = 1_000_000
 #: Values per IN() list (the agent protocol of Sphinx 2.2 refuses sets over 4,096).
@@ -67,6 +71,7 @@ class SphinxBackend:
         self._gen: tuple[int, dict[str, Any]] | None = None
         self._checked = 0.0
         self._region_names: tuple[int, list[str]] | None = None
+        self._words: tuple[int, tuple[list[str], list[int]]] | None = None
         #: Batches repeated because a shard did not answer completely (for operators and tests).
         self.repeated = 0
         self.current()  # fail early with a clear message
@@ -272,10 +277,28 @@ class SphinxBackend:
                 contains.append((title, docid))
         return (starts + contains)[:limit]
 
+    def _vocabulary(self) -> tuple[list[str], list[int]]:
+        """The published words (sorted) and their document counts, loaded once per generation."""
+        gen, info = self.current()
+        cached = self._words
+        if cached is not None and cached[0] == gen:
+            return cached[1]
+        merged = read_vocabulary(self.pool.get(), self.topology, info, self.topology.search_meta_table)
+        words = sorted(merged)
+        vocab = (words, [merged[w] for w in words])
+        self._words = (gen, vocab)
+        return vocab
+
     def terms_starting(self, prefix: str, limit: int) -> list[str]:
-        """Word suggestions need a word vocabulary; the cluster indexes characters
-        (one token each), so it has none: suggestions fall back to titles."""
-        return []
+        """Indexed words starting with ``prefix``, most widespread first (the words the
+        writer's batches found with the same segmenter as the local index)."""
+        if not prefix:
+            return []
+        words, dfs = self._vocabulary()
+        start = bisect.bisect_left(words, prefix)
+        end = min(start + MAX_TERMS_SCANNED, bisect.bisect_left(words, prefix + "\U0010ffff", lo=start))
+        best = heapq.nlargest(limit + 1, zip(dfs[start:end], words[start:end]))
+        return [w for _, w in best if w != prefix and len(w) > 1][:limit]
 
     def info(self, sizes: bool = False) -> dict[str, Any]:
         gen, meta = self.current()

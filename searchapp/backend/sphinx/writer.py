@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +43,26 @@ SCAN_ROWS = 1000
 #: Recorded in the meta row; a reader refuses a cluster written by another layout.
 LAYOUT_VERSION = 2
 ANALYZER = f"sphinx-ngram1-pua/normalizer-{NORMALIZER_VERSION}/layout-{LAYOUT_VERSION}"
+
+
+#: Meta rows from this id on hold the word vocabulary (JSON word → documents, in pieces).
+VOCABULARY_ID = 100
+#: Words kept for suggestions (the most widespread).
+VOCABULARY_WORDS = 300_000
+
+
+def read_vocabulary(session: Session, topology: Topology, info: dict[str, Any],
+                    table: str | None = None) -> dict[str, int]:
+    """The published word → document count (merged from every run's batches; the
+    counts of removed documents stay, as in the local index: close enough for suggestions)."""
+    n = int(info.get("vocabulary_rows") or 0)
+    if not n:
+        return {}
+    rows = session.one(f"SELECT id, info FROM {table or topology.meta_table} WHERE id >= {VOCABULARY_ID} "
+                       f"AND id < {VOCABULARY_ID + n} ORDER BY id ASC LIMIT {n}")
+    if len(rows) != n:
+        return {}
+    return json.loads("".join(r[1] for r in rows))
 
 
 def visible(gen: int) -> str:
@@ -69,32 +89,49 @@ class Live:
     source: str
 
 
+@dataclass
+class Written:
+    """What a batch wrote: (id, key, shard) per document, and how many of its
+    documents contain each word (for word suggestions)."""
+
+    docs: list[tuple[str, int, int]] = field(default_factory=list)
+    vocabulary: Counter = field(default_factory=Counter)
+
+
 class SphinxBatchWriter:
     """Inserts a batch of documents (``born = N``) into every mirror of each
     document's shard. Picklable: it carries only addresses and numbers."""
 
-    def __init__(self, topology: Topology, born: int, timeout: float):
+    def __init__(self, topology: Topology, born: int, timeout: float, user_words: list[str]):
         self.topology = topology
         self.born = born
         self.timeout = timeout
+        self.user_words = list(user_words)
         self._sessions: dict[Node, Session] = {}
+        self._segmenter: Any = None
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"topology": self.topology, "born": self.born, "timeout": self.timeout, "_sessions": {}}
+        return {"topology": self.topology, "born": self.born, "timeout": self.timeout,
+                "user_words": self.user_words, "_sessions": {}, "_segmenter": None}
 
     def session(self, node: Node) -> Session:
         if node not in self._sessions:
             self._sessions[node] = Session(node, self.timeout)
         return self._sessions[node]
 
-    def write(self, docs: list[PreparedDoc]) -> list[tuple[str, int, int]]:
-        """Insert ``docs``; returns (id, key, shard) of each."""
+    def write(self, docs: list[PreparedDoc]) -> Written:
+        """Insert ``docs``; returns where each went and the batch's word counts."""
+        from searchapp.analysis import Segmenter
+
+        if self._segmenter is None:
+            self._segmenter = Segmenter(self.user_words)
         by_shard: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        out = []
+        out = Written()
         for d in docs:
             shard = self.topology.shard_of(d.key)
             by_shard[shard].append(R.doc_values(d, self.born, d.key, False))
-            out.append((d.id, d.key, shard))
+            out.docs.append((d.id, d.key, shard))
+            out.vocabulary.update(set(self._segmenter.words(d.norm)))
         for shard, rows in by_shard.items():
             insert_rows(self, shard, rows)
         return out
@@ -237,7 +274,7 @@ class SphinxWriter:
         return int(self.info.get("next_key", 0)) or 1
 
     def batch_writer(self) -> SphinxBatchWriter:
-        return SphinxBatchWriter(self.topology, self.born, self.timeout)
+        return SphinxBatchWriter(self.topology, self.born, self.timeout, self.settings.analysis.user_words)
 
     # -- publishing ------------------------------------------------------------------
 
@@ -245,9 +282,14 @@ class SphinxWriter:
                next_key: int, fresh: bool) -> None:
         live = self.live()
         written: dict[str, tuple[int, int]] = {}
+        vocabulary: Counter = Counter() if fresh else Counter(read_vocabulary(self.session(self.topology.nodes[0]),
+                                                                              self.topology, self.info))
         for batch in batches:
-            for doc_id, key, shard in batch or ():
+            if batch is None:
+                continue
+            for doc_id, key, shard in batch.docs:
                 written[doc_id] = (key, shard)
+            vocabulary.update(batch.vocabulary)
         gone_sources = set(delete_sources)
         dead: dict[int, list[int]] = defaultdict(list)  # shard → row ids to mark dead = N
         survivors: dict[str, Live] = {}
@@ -282,7 +324,7 @@ class SphinxWriter:
                     chunk = ",".join(map(str, ids[i:i + SCAN_ROWS]))
                     self.session(node).one(f"UPDATE {self.topology.docs_table} SET dead = {self.born} "
                                            f"WHERE id IN ({chunk})")
-        self._publish(next_key)
+        self._publish(next_key, vocabulary)
         self._live = None
 
     def _apply_moves(self, moves: list[tuple[int, int, int, int, int]]) -> None:
@@ -310,14 +352,20 @@ class SphinxWriter:
                     delete_rows(self.session(node), self.topology, [row_id])
             insert_rows(self, new_shard, [row])
 
-    def _publish(self, next_key: int) -> None:
-        info = json.dumps({"analyzer": ANALYZER, "created": self.info.get("created") if not self.fresh
-                           else None, "next_key": next_key, "published": time.time()})
-        if json.loads(info)["created"] is None:
-            info = json.dumps({**json.loads(info), "created": time.strftime("%Y-%m-%dT%H:%M:%S")})
+    def _publish(self, next_key: int, vocabulary: Counter) -> None:
+        created = (None if self.fresh else self.info.get("created")) or time.strftime("%Y-%m-%dT%H:%M:%S")
+        words = dict(vocabulary.most_common(VOCABULARY_WORDS))
+        blob = json.dumps(words, ensure_ascii=False, sort_keys=True)
+        pieces = R.split_text(blob)
+        info = json.dumps({"analyzer": ANALYZER, "created": created, "next_key": next_key,
+                           "published": time.time(), "vocabulary_rows": len(pieces)})
+        table = self.topology.meta_table
         for node in self.topology.nodes:
-            self.session(node).one(f"REPLACE INTO {self.topology.meta_table} (id, note, gen, info) "
-                                   f"VALUES (1, '', {self.born}, {quote(info)})")
+            session = self.session(node)
+            for k, piece in enumerate(pieces):  # suggestions only: a reader may see them early
+                session.one(f"REPLACE INTO {table} (id, note, gen, info) "
+                            f"VALUES ({VOCABULARY_ID + k}, '', {self.born}, {quote(piece)})")
+            session.one(f"REPLACE INTO {table} (id, note, gen, info) VALUES (1, '', {self.born}, {quote(info)})")
         self.gen = self.born
         self.born += 1
 
@@ -360,4 +408,4 @@ class SphinxIndexFolder:
                 writer.close()
 
 
-__all__ = ["SphinxWriter", "SphinxBatchWriter", "SphinxIndexFolder", "visible", "read_generation", "ANALYZER"]
+__all__ = ["Written", "read_vocabulary", "SphinxWriter", "SphinxBatchWriter", "SphinxIndexFolder", "visible", "read_generation", "ANALYZER"]
