@@ -47,6 +47,11 @@ FACET_ROWS = 5000
 MAX_TERMS_SCANNED = 20000
 #: Files counted by ``info`` (the search node keeps one group per file while merging).
 MAX_FILES = 1_000_000
+#: Smallest max_matches asked for (searchd allocates that many entries per statement).
+MIN_MATCHES = 50
+#: Copies listed per group, and titles examined per suggestion.
+COPIES_ROWS = 1000
+TITLE_ROWS = 500
 #: Values per IN() list (the agent protocol of Sphinx 2.2 refuses sets over 4,096).
 IN_VALUES = 1000
 #: Groups of copies whose representatives are counted per facet and search.
@@ -72,6 +77,7 @@ class SphinxBackend:
         self._checked = 0.0
         self._region_names: tuple[int, list[str]] | None = None
         self._words: tuple[int, tuple[list[str], list[int]]] | None = None
+        self._group_sizes: tuple[int, dict[str, int]] | None = None
         #: Batches repeated because a shard did not answer completely (for operators and tests).
         self.repeated = 0
         self.current()  # fail early with a clear message
@@ -130,6 +136,30 @@ class SphinxBackend:
         self._region_names = (gen, names)
         return names
 
+    def _sizes(self, gen: int) -> dict[str, int]:
+        """Per GROUP BY column, at most how many groups a search can produce (distinct
+        values summed over shards; groups of copies, exact), once per generation.
+
+        searchd allocates ``max_matches`` entries for every statement up front: asking
+        for 100,000 rows costs 300 ms even on a tiny index (measured), so each
+        statement asks for what this index can actually hold."""
+        cached = self._group_sizes
+        if cached is not None and cached[0] == gen:
+            return cached[1]
+        t = self.topology.search_table
+        columns = ["region1_h", "region2_h", "region3_h", "year", "type_h", "origin_h"]
+        statements = [f"SELECT COUNT(DISTINCT {c}) AS n, {visible(gen)} AS ok FROM {t} WHERE ok = 1" for c in columns]
+        statements.append(f"SELECT COUNT(DISTINCT grp) AS n, {visible(gen)} AS ok FROM {t} WHERE ok = 1 "
+                          f"AND clustered = 1")
+        statements.append(f"SELECT GROUPBY() AS g, {visible(gen)} AS ok FROM {t} WHERE ok = 1 GROUP BY theme_h "
+                          f"LIMIT {FACET_ROWS} OPTION max_matches={FACET_ROWS}")
+        results = self._run(statements)
+        sizes = {c: int(r[0][0]) if r else 0 for c, r in zip(columns, results)}
+        sizes["grp"] = int(results[len(columns)][0][0]) if results[len(columns)] else 0
+        sizes["theme_h"] = len(results[-1])
+        self._group_sizes = (gen, sizes)
+        return sizes
+
     def _where(self, plan: Plan, gen: int, skip: str | None = None) -> tuple[str, str]:
         """(select expression ``ok``, WHERE clause) for the plan's text and filters but ``skip``'s."""
         conds = [visible(gen)]
@@ -150,7 +180,8 @@ class SphinxBackend:
         group = " GROUP BY grp WITHIN GROUP ORDER BY length DESC, docid ASC" if plan.collapse else ""
         order = "year DESC, docid ASC" if plan.sort == "year" else "w DESC, docid ASC"
         limit = max(0, plan.limit)
-        depth = max(1000, plan.offset + limit)
+        depth = max(MIN_MATCHES, plan.offset + limit)
+        sizes = self._sizes(gen) if plan.facets else {}
         statements = [
             f"SELECT docid, grp, clustered, WEIGHT() AS w, {ok} FROM {t} WHERE {where}{group} ORDER BY {order} "
             f"LIMIT {plan.offset}, {max(limit, 1)} OPTION max_matches={depth}, ranker={RANKER}",
@@ -167,14 +198,15 @@ class SphinxBackend:
                 for column, label in _facet_groups(facet.name):
                     facet_slots.append((facet.name, _slot(
                         statements, f"SELECT GROUPBY() AS g, {label}, COUNT(*) AS n, {f_ok} FROM {t} "
-                                    f"WHERE {f_where}{single} GROUP BY {column} LIMIT {FACET_ROWS} "
-                                    f"OPTION max_matches={FACET_ROWS}")))
+                                    f"WHERE {f_where}{single} GROUP BY {column} LIMIT {_cap(sizes, column, FACET_ROWS)} "
+                                    f"OPTION max_matches={_cap(sizes, column, FACET_ROWS)}")))
                 if plan.collapse:
                     # Without filters every facet asks the same: sent once.
                     rep_slots.append((facet.name, _slot(
                         statements, f"SELECT grp, region, year, themes, doctype, origin, {f_ok} FROM {t} "
                                     f"WHERE {f_where} AND clustered = 1 GROUP BY grp WITHIN GROUP ORDER BY "
-                                    f"length DESC, docid ASC LIMIT {REP_ROWS} OPTION max_matches={REP_ROWS}")))
+                                    f"length DESC, docid ASC LIMIT {_cap(sizes, 'grp', REP_ROWS)} "
+                                    f"OPTION max_matches={_cap(sizes, 'grp', REP_ROWS)}")))
         results = self._run(statements)
         page = results[0] if limit > 0 else []
         total = int(results[1][0][0]) if results[1] else 0
@@ -182,7 +214,7 @@ class SphinxBackend:
         for name, slot in facet_slots:
             facets.setdefault(name, []).extend(_facet_pairs(name, results[slot]))
         for name, slot in rep_slots:
-            if len(results[slot]) >= REP_ROWS:
+            if len(results[slot]) >= REP_ROWS:  # sizes say how many: more means the cap cut them
                 log.warning("facet %s: more than %d groups of copies match; their counts are cut", name, REP_ROWS)
             facets[name] = _merge(facets.get(name, []), _rep_pairs(name, results[slot]))
         hits = [RankedHit(id=r[0], score=None if plan.sort == "year" else float(r[3])) for r in page]
@@ -197,8 +229,8 @@ class SphinxBackend:
         ok, where = self._where(plan, gen)
         keys = sorted(set(groups.values()))
         statements = [f"SELECT docid, grp, {ok} FROM {self.topology.search_table} WHERE {where} AND grp IN "
-                      f"({', '.join(map(str, keys[i:i + IN_VALUES]))}) ORDER BY docid ASC LIMIT {FACET_ROWS} "
-                      f"OPTION max_matches={FACET_ROWS}" for i in range(0, len(keys), IN_VALUES)]
+                      f"({', '.join(map(str, keys[i:i + IN_VALUES]))}) ORDER BY docid ASC LIMIT {COPIES_ROWS} "
+                      f"OPTION max_matches={COPIES_ROWS}" for i in range(0, len(keys), IN_VALUES)]
         members: dict[int, list[str]] = {}
         for rows in self._run(statements):
             for docid, grp, _ok in rows:
@@ -227,7 +259,7 @@ class SphinxBackend:
             statements.append(f"SELECT docid, {columns}, {visible(gen)} AS now, born, born <= {gen} AS kept "
                               f"FROM {self.topology.search_table} WHERE kept = 1 AND docid_h IN ({hashes}) "
                               f"ORDER BY now DESC, born DESC LIMIT {4 * len(part)} "
-                              f"OPTION max_matches={max(1000, 4 * len(part))}")
+                              f"OPTION max_matches={max(MIN_MATCHES, 4 * len(part))}")
         wanted = set(ids)
         best: dict[str, tuple] = {}
         for rows in self._run(statements):
@@ -255,8 +287,8 @@ class SphinxBackend:
             return []
         gen = self.current()[0]
         found = self._run([f"SELECT docid, {visible(gen)} AS ok FROM {self.topology.search_table} WHERE ok = 1 "
-                           f"AND grp = {int(rows[0][1])} ORDER BY docid ASC LIMIT {FACET_ROWS} "
-                           f"OPTION max_matches={FACET_ROWS}"])[0]
+                           f"AND grp = {int(rows[0][1])} ORDER BY docid ASC LIMIT {COPIES_ROWS} "
+                           f"OPTION max_matches={COPIES_ROWS}"])[0]
         return [r[0] for r in found if r[0] != doc_id]
 
     def titles_containing(self, needle: str, limit: int) -> list[tuple[str, str]]:
@@ -266,7 +298,7 @@ class SphinxBackend:
         gen = self.current()[0]
         rows = self._run([f"SELECT docid, rec, {visible(gen)} AS ok FROM {self.topology.search_table} "
                           f"WHERE MATCH({_q('@title ' + phrase(needle))}) AND ok = 1 ORDER BY docid ASC "
-                          f"LIMIT {FACET_ROWS} OPTION max_matches={FACET_ROWS}"])[0]
+                          f"LIMIT {TITLE_ROWS} OPTION max_matches={TITLE_ROWS}"])[0]
         starts, contains = [], []
         for docid, rec, _ok in rows:
             title = json.loads(rec).get("title") or ""
@@ -352,6 +384,11 @@ def _facet_groups(facet: str) -> list[tuple[str, str]]:
     return {"region": [("region1_h", "region"), ("region2_h", "region"), ("region3_h", "region")],
             "year": [("year", "year")], "theme": [("theme_h", "themes")],
             "type": [("type_h", "doctype"), ], "origin": [("origin_h", "origin")]}[facet]
+
+
+def _cap(sizes: dict[str, int], column: str, most: int) -> int:
+    """max_matches for grouping by ``column``: the groups this index can hold, bounded."""
+    return max(MIN_MATCHES, min(most, sizes.get(column, most) + 10))
 
 
 def _slot(statements: list[str], statement: str) -> int:
