@@ -25,6 +25,13 @@ class ClusterError(SearchappError):
         self.transient = transient
 
 
+def _agent_failure(message: str) -> bool:
+    """A distributed table's error about a shard it could not reach (connect refused,
+    reset, timed out): the cluster's state, worth asking again. An agent's *remote
+    error* is the shard refusing the request itself: asking again would not help."""
+    return "agent" in message and "remote error" not in message
+
+
 def quote(value: Any) -> str:
     """A SphinxQL literal (strings escaped for SphinxQL's lexer: backslash and quote)."""
     if value is None:
@@ -86,8 +93,7 @@ class Session:
             if isinstance(exc, pymysql.ProgrammingError):
                 message = str(exc.args[-1])
                 raise ClusterError(f"searchd at {self.node.sql} refused a request: {message}",
-                                   transient="agent" in message and ("connect" in message or "timed out" in message)
-                                   ) from None
+                                   transient=_agent_failure(message)) from None
             raise ClusterError(f"searchd at {self.node.sql} failed: {exc}") from None
 
     def one(self, statement: str) -> list[tuple]:
