@@ -133,8 +133,35 @@ class ServerSettings:
 
 
 @dataclass
+class ClusterSettings:
+    """Where the ``sphinx`` backend's cluster is (see docs/operations.md, "Scaling out")."""
+
+    search: str = _doc(
+        "host:port (SphinxQL) of a searchd that holds the cluster's distributed tables; web nodes query "
+        "only this one (run one beside each web node, it keeps no data).", "127.0.0.1:9306")
+    shards: list[list[str]] = _doc(
+        "One list per shard, each listing the shard's mirrors as host:sql_port:api_port (Sphinx 2.2 serves "
+        "SphinxQL and the agent protocol on two ports; for Manticore give host:port). `searchapp index` "
+        "writes every document to every mirror of its shard.", factory=list)
+    table: str = _doc("Name prefix of the cluster's tables (several indexes can share one cluster).", "searchapp")
+    ha_strategy: str = _doc(
+        "How the distributed table picks a shard's mirror: nodeads (the default; avoids dead mirrors at "
+        "once) or noerrors. roundrobin/random keep asking dead mirrors and silently lose results.", "nodeads")
+    agent_connect_timeout_ms: int = _doc("How long the distributed table waits to connect to a mirror.", 300)
+    agent_query_timeout_ms: int = _doc("How long the distributed table waits for a shard's answer.", 10000)
+    retries: int = _doc(
+        "Times a web node repeats a search that a shard did not answer completely (a mirror that died "
+        "mid-query) before it answers with an error instead of fewer hits.", 3)
+    timeout_s: float = _doc("Network timeout of one SphinxQL request, in seconds.", 30.0)
+
+
+@dataclass
 class Settings:
     index_dir: str = _doc("Folder of the search index.", "index")
+    backend: str = _doc(
+        "Search engine: local (the index folder index_dir) or sphinx (a Sphinx/Manticore cluster, "
+        "see cluster).", "local")
+    cluster: ClusterSettings = _doc("The sphinx backend's cluster.", factory=ClusterSettings)
     analysis: AnalysisSettings = _doc("Chinese analysis.", factory=AnalysisSettings)
     indexing: IndexingSettings = _doc("Reading and preparing files.", factory=IndexingSettings)
     search: SearchSettings = _doc("Query layer.", factory=SearchSettings)
@@ -248,6 +275,15 @@ def _validate_semantics(s: Settings) -> None:
         raise ConfigError("config key 'indexing.workers' must be ≥ 0")
     if s.indexing.max_file_mb <= 0 or s.indexing.max_pdf_pages < 1:
         raise ConfigError("config keys 'indexing.max_file_mb' and 'indexing.max_pdf_pages' must be > 0")
+    if s.backend not in ("local", "sphinx"):
+        raise ConfigError(f"config key 'backend' must be local or sphinx, got {s.backend!r}")
+    if s.backend == "sphinx":
+        from searchapp.backend.sphinx.topology import Topology
+
+        try:
+            Topology.from_settings(s.cluster)
+        except ValueError as exc:
+            raise ConfigError(f"config key 'cluster': {exc}") from None
     if s.themes is not None:
         from searchapp.extract.themes import validate_taxonomy
 

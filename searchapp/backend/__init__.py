@@ -13,13 +13,22 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def open_backend(settings: Settings, index_dir: Path | None = None) -> Backend:
     """The configured backend over ``index_dir`` (default: the configured index)."""
+    if settings.backend == "sphinx":
+        from searchapp.backend.sphinx import SphinxBackend
+
+        return SphinxBackend(settings)
     from searchapp.backend.local import LocalBackend
 
     return LocalBackend(settings, index_dir)
 
 
 def open_index_folder(settings: Settings, index_dir: Path | None = None):
-    """The write side of the configured backend (for ``searchapp index``)."""
+    """The write side of the configured backend (for ``searchapp index``; the sphinx
+    backend keeps only its write lock in ``index_dir``)."""
+    if settings.backend == "sphinx":
+        from searchapp.backend.sphinx.writer import SphinxIndexFolder
+
+        return SphinxIndexFolder(settings, Path(index_dir or settings.index_path))
     from searchapp.backend.local.writer import LocalIndexFolder
 
     return LocalIndexFolder(settings, Path(index_dir or settings.index_path))

@@ -39,7 +39,8 @@ def record_from_stored(fields: dict[str, Any]) -> DocRecord:
                 values[name] = raw or ""
     return DocRecord(id=fields["id"], path=fields.get("path", ""), source=fields.get("source", ""),
                      title=fields.get("title", ""), fields=values, length=fields.get("length") or 0,
-                     encoding=fields.get("encoding"), size=fields.get("size"), meta=fields.get("meta") or {},
+                     encoding=fields.get("encoding"), size=fields.get("size"),
+                     meta={"evidence": (fields.get("meta") or {}).get("evidence") or {}},
                      mtime=fields.get("mtime"), indexed_at=fields.get("indexed"))
 
 
