@@ -115,7 +115,7 @@ def searchapp_index(corpus: Path, index: Path, workers: int, work: Path) -> dict
 
 def searchapp_queries(index: Path, queries: Path, repeat: int) -> dict[str, Any]:
     cmd = [sys.executable, str(Path(__file__).resolve()), "_searchapp", "--index", str(index),
-           "--queries", str(queries), "--repeat", str(repeat)]
+           "--queries", str(queries), "--repeat", str(repeat), "--recall"]
     return _child_with_memory(cmd)
 
 
@@ -171,6 +171,9 @@ def child_searchapp(a: argparse.Namespace) -> None:
     result: dict[str, Any] = {"open_plus_first_s": round(open_s, 3), "passes": _passes(best, kinds),
                               "slowest": [{"q": queries[i], "ms": round(1000 * best[i], 1), "total": totals[i]}
                                           for i in slowest]}
+    if not a.recall:
+        print("RESULT " + json.dumps(result, ensure_ascii=False), flush=True)
+        return
     # Recall, false hits and exact totals of the quoted ones, against the normalized texts.
     every = search(service, SearchRequest(q="", size=ALL_HITS, snippets=0, facets=False, collapse=False))
     texts = {}
@@ -344,6 +347,9 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--repeat", type=int, default=2, help="page passes; each query's best is kept (noise)")
     ap.add_argument("--skip-tantivy", action="store_true")
     ap.add_argument("--live-code", action="store_true", help="no frozen copy of searchapp/")
+    ap.add_argument("--reuse", metavar="SCALE_JSON",
+                    help="keep the corpora, indexes and their figures (and tantivy's) of an earlier run with the "
+                         "same --out and re-measure only searchapp's queries: for a change to the read side")
     ap.add_argument("--publish", action="store_true", help=f"write the section '{SECTION}' of benchmarks/RESULTS.md")
     return ap.parse_args()
 
@@ -354,6 +360,7 @@ def main() -> None:
         for opt in ("--index", "--queries", "--corpus", "--work"):
             ap.add_argument(opt)
         ap.add_argument("--repeat", type=int, default=1)
+        ap.add_argument("--recall", action="store_true", help="also phrase recall (slow: reads every document)")
         a = ap.parse_args(sys.argv[2:])
         (child_searchapp if sys.argv[1] == "_searchapp" else child_tantivy)(a)
         return
@@ -372,6 +379,7 @@ def main() -> None:
     files = paragraphs(Path(a.corpus))
     log(f"{sum(map(len, files))} paragraphs from {len(files)} files ({time.perf_counter() - t0:.1f} s)")
     sizes = sorted(float(x) for x in a.sizes.split(","))
+    prior = json.loads(Path(a.reuse).read_text(encoding="utf-8"))["sizes"] if a.reuse else []
     qfile = work / "queries.txt"
     for mb in sizes:
         label = f"{mb:g}mb"
@@ -384,12 +392,19 @@ def main() -> None:
             _, texts = peers_bench.load_texts(str(corpus))
             queries = peers_bench.sample_queries(texts)
             peers_bench.write_queries([f'"{q}"' if i % 2 == 0 else q for i, q in enumerate(queries)], str(qfile))
-        ix = searchapp_index(corpus, work / f"index-{label}", a.workers, work)
+        earlier = next((s for s in prior if s["corpus"]["text_mb"] == info["text_mb"]), None)
+        if earlier is not None:
+            ix = earlier["searchapp"]["index"]
+            ix["reused_from"] = a.reuse
+            if "tantivy" in earlier:
+                entry["tantivy"] = earlier["tantivy"]
+        else:
+            ix = searchapp_index(corpus, work / f"index-{label}", a.workers, work)
         log(f"{label} searchapp index: {ix['seconds']:.1f} s, {ix['index_size_mb']} MB, peak {ix.get('tree_peak_mb')} MB")
         q = searchapp_queries(work / f"index-{label}", qfile, a.repeat)
         log(f"{label} searchapp page p50/p95/p99 {q['passes']['page']}; recall {q['recall']}")
         entry["searchapp"] = {"index": ix, "queries": q}
-        if not a.skip_tantivy:
+        if not a.skip_tantivy and "tantivy" not in entry:
             try:
                 tv = tantivy_run(corpus, qfile, work / f"tantivy-{label}")
                 entry["tantivy"] = tv
