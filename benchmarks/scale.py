@@ -172,7 +172,12 @@ def child_searchapp(a: argparse.Namespace) -> None:
             best[i] = min(best[i], time.perf_counter() - t1)
             totals.append(resp.total)
     slowest = sorted(range(len(queries)), key=lambda i: -best[i])[:8]
+    import resource
+
+    # What a server process holds for this index (before the recall check reads every text).
+    page_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
     result: dict[str, Any] = {"open_plus_first_s": round(open_s, 3), "passes": _passes(best, kinds),
+                              "page_maxrss_mb": round(page_rss, 1),
                               "slowest": [{"q": queries[i], "ms": round(1000 * best[i], 1), "total": totals[i]}
                                           for i in slowest]}
     if not a.recall:
@@ -294,7 +299,7 @@ def render(res: dict[str, Any]) -> str:
             rows.append(
                 f"| {c['text_mb']} MB | searchapp | {ix.get('total_documents')} | {ix['seconds']:.1f} | "
                 f"{c['text_mb'] / ix['seconds']:.2f} | {ix['index_size_mb']} ({ix['index_size_mb'] / c['text_mb']:.2f}×) | "
-                f"{ix.get('tree_peak_mb')} / {q.get('tree_peak_mb')} | {trio((q.get('passes') or {}).get('page'))} | "
+                f"{ix.get('tree_peak_mb')} / {q.get('page_maxrss_mb', q.get('tree_peak_mb'))} | {trio((q.get('passes') or {}).get('page'))} | "
                 f"{trio((q.get('passes') or {}).get('plain'))} | {trio((q.get('passes') or {}).get('quoted'))} | "
                 f"{rec.get('phrase_recall')}, {rec.get('false_hits')}, {rec.get('wrong_totals')} |")
         if tv:
@@ -354,6 +359,7 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--reuse", metavar="SCALE_JSON",
                     help="keep the corpora, indexes and their figures (and tantivy's) of an earlier run with the "
                          "same --out and re-measure only searchapp's queries: for a change to the read side")
+    ap.add_argument("--render", metavar="SCALE_JSON", help="only print (and with --publish, publish) an earlier run")
     ap.add_argument("--publish", action="store_true", help=f"write the section '{SECTION}' of benchmarks/RESULTS.md")
     return ap.parse_args()
 
@@ -369,6 +375,9 @@ def main() -> None:
         (child_searchapp if sys.argv[1] == "_searchapp" else child_tantivy)(a)
         return
     a = parse_args()
+    if a.render:
+        publish(render(json.loads(Path(a.render).read_text(encoding="utf-8"))), a.publish)
+        return
     out = Path(a.out).resolve()
     work = out / "work"
     work.mkdir(parents=True, exist_ok=True)
@@ -421,7 +430,12 @@ def main() -> None:
     (out / "scale.json").write_text(json.dumps(res, ensure_ascii=False, indent=1), encoding="utf-8")
     report = render(res)
     (out / "SCALE.md").write_text(report, encoding="utf-8")
-    if a.publish:
+    publish(report, a.publish)
+
+
+def publish(report: str, to_results: bool) -> None:
+    """Print the report; with ``to_results`` also write it into benchmarks/RESULTS.md (its section only)."""
+    if to_results:
         path = HERE / "RESULTS.md"
         path.write_text(replace_section(path.read_text(encoding="utf-8"), SECTION, report), encoding="utf-8")
     print(report)
