@@ -281,9 +281,17 @@ def _r(a: Any, b: Any) -> str:
         return "–"
 
 
+def _cpu(ix: dict[str, Any]) -> Any:
+    """CPU seconds of an indexing run (main process + workers): on a shared machine the
+    wall time also measures the neighbours, the CPU time much less."""
+    if ix.get("cpu_workers_s") is None:
+        return "–"
+    return round((ix.get("cpu_main_s") or 0) + ix["cpu_workers_s"], 1)
+
+
 def render(res: dict[str, Any]) -> str:
     sizes = res["sizes"]
-    rows = ["| corpus | system | docs | index s | MB/s | index MB (× text) | peak MB index / query | "
+    rows = ["| corpus | system | docs | index s (CPU s) | MB/s | index MB (× text) | peak MB index / query | "
             "page p50/p95/p99 ms | plain p50/p95/p99 | quoted p50/p95/p99 | phrase recall, false hits, wrong totals |",
             "|---|---|---|---|---|---|---|---|---|---|---|"]
 
@@ -297,7 +305,7 @@ def render(res: dict[str, Any]) -> str:
         rec = q.get("recall") or {}
         if ix:
             rows.append(
-                f"| {c['text_mb']} MB | searchapp | {ix.get('total_documents')} | {ix['seconds']:.1f} | "
+                f"| {c['text_mb']} MB | searchapp | {ix.get('total_documents')} | {ix['seconds']:.1f} ({_cpu(ix)}) | "
                 f"{c['text_mb'] / ix['seconds']:.2f} | {ix['index_size_mb']} ({ix['index_size_mb'] / c['text_mb']:.2f}×) | "
                 f"{ix.get('tree_peak_mb')} / {q.get('page_maxrss_mb', q.get('tree_peak_mb'))} | {trio((q.get('passes') or {}).get('page'))} | "
                 f"{trio((q.get('passes') or {}).get('plain'))} | {trio((q.get('passes') or {}).get('quoted'))} | "
@@ -305,7 +313,7 @@ def render(res: dict[str, Any]) -> str:
         if tv:
             trec = tv.get("recall") or {}
             rows.append(
-                f"| {c['text_mb']} MB | tantivy | {c['files']} | {tv['index_s']:.1f} | {c['text_mb'] / tv['index_s']:.2f} | "
+                f"| {c['text_mb']} MB | tantivy | {c['files']} | {tv['index_s']:.1f} (–) | {c['text_mb'] / tv['index_s']:.2f} | "
                 f"{tv['index_size_mb']} ({tv['index_size_mb'] / c['text_mb']:.2f}×) | {tv.get('tree_peak_mb')} | "
                 f"{trio(tv['passes']['page'])} | {trio(tv['passes']['plain'])} | {trio(tv['passes']['quoted'])} | "
                 f"{trec.get('phrase_recall')}, {trec.get('false_hits')}, – |")
@@ -314,8 +322,8 @@ def render(res: dict[str, Any]) -> str:
         lo, hi = sizes[0], sizes[-1]
         lines += ["", f"Growth, {hi['corpus']['text_mb']} MB ÷ {lo['corpus']['text_mb']} MB "
                       f"({_r(hi['corpus']['text_mb'], lo['corpus']['text_mb'])} the text):", "",
-                  "| system | index time | index size | peak index memory | page p95 | page p99 | plain p95 | quoted p95 |",
-                  "|---|---|---|---|---|---|---|---|"]
+                  "| system | index time | index CPU | index size | peak index memory | page p95 | page p99 | plain p95 | quoted p95 |",
+                  "|---|---|---|---|---|---|---|---|---|"]
         for name in ("searchapp", "tantivy"):
             a_, b_ = lo.get(name) or {}, hi.get(name) or {}
             if not a_ or not b_:
@@ -328,7 +336,8 @@ def render(res: dict[str, Any]) -> str:
             def p(d: dict[str, Any], kind: str, key: str) -> Any:
                 return (d.get(kind) or {}).get(key)
 
-            lines.append(f"| {name} | {_r(ib.get(ka), ia.get(ka))} | {_r(ib.get('index_size_mb'), ia.get('index_size_mb'))} | "
+            lines.append(f"| {name} | {_r(ib.get(ka), ia.get(ka))} | {_r(_cpu(ib), _cpu(ia))} | "
+                         f"{_r(ib.get('index_size_mb'), ia.get('index_size_mb'))} | "
                          f"{_r(ib.get('tree_peak_mb'), ia.get('tree_peak_mb'))} | "
                          f"{_r(p(pb, 'page', 'p95_ms'), p(pa, 'page', 'p95_ms'))} | "
                          f"{_r(p(pb, 'page', 'p99_ms'), p(pa, 'page', 'p99_ms'))} | "
