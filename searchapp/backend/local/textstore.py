@@ -260,8 +260,11 @@ class Segment:
             return self.postings[:0], self.counts[:0]
         found, counts = lists[0]
         for ords, cnt in lists[1:]:
-            found, i, j = np.intersect1d(found, ords, assume_unique=True, return_indices=True)
-            counts = np.minimum(counts[i], cnt[j])
+            # Binary search of the (shrinking, smallest) running result in each longer
+            # list: O(m log n) where intersect1d sorts both lists together every time.
+            at = np.minimum(np.searchsorted(ords, found), ords.size - 1)
+            hit = ords[at] == found
+            found, counts = found[hit], np.minimum(counts[hit], cnt[at[hit]])
             if found.size == 0:
                 break
         return found, counts
