@@ -35,7 +35,7 @@ from typing import Any  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-SHARED_BENCH = ROOT.parent / "shared" / "bench"
+SHARED_BENCH = Path(os.environ.get("SEARCHAPP_SHARED") or next((p / "shared" for p in ROOT.parents if (p / "shared" / "bench").is_dir()), ROOT.parent / "shared")) / "bench"
 # bench.py's frozen copy of the package when it made one, else the working tree.
 sys.path.insert(0, os.environ.get("BENCH_CODE_DIR") or str(ROOT))
 

@@ -324,3 +324,56 @@ def render(r: dict[str, Any]) -> str:
 
 if __name__ == "__main__":
     print(render(json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))))
+
+
+# ---------------------------------------------------------------- publishing into a shared RESULTS.md
+
+def _sections(doc: str) -> tuple[str, list[tuple[str, str]]]:
+    """``doc`` split at its ``## `` headings: the preamble, then (title, text with heading) pairs."""
+    preamble: list[str] = []
+    sections: list[tuple[str, list[str]]] = []
+    for line in doc.splitlines(keepends=True):
+        if line.startswith("## "):
+            sections.append((line[3:].strip(), [line]))
+        elif sections:
+            sections[-1][1].append(line)
+        else:
+            preamble.append(line)
+    return "".join(preamble), [(t, "".join(body)) for t, body in sections]
+
+
+def merge_report(old: str, new: str) -> str:
+    """The new bench.py report, followed by every section of ``old`` it did not write.
+
+    RESULTS.md is shared: other commands (relevance, themes, scale) and people write
+    their own sections into it; a published bench run replaces only its own."""
+    _, new_sections = _sections(new)
+    written = {title for title, _ in new_sections}
+    kept = [body for title, body in _sections(old)[1] if title not in written]
+    out = new if new.endswith("\n") else new + "\n"
+    for body in kept:
+        out += ("\n" if not out.endswith("\n\n") else "") + body
+    return out
+
+
+def replace_section(doc: str, title: str, body: str, begin: str = "<!-- generated: begin -->",
+                    end: str = "<!-- generated: end -->") -> str:
+    """``doc`` with the generated part of section ``## title`` replaced by ``body``.
+
+    Only the text between the ``begin``/``end`` markers is rewritten, so notes written by
+    hand in the same section (a profile, what the figures mean) survive a new run; the
+    section is appended, with the markers, when it is missing."""
+    block = f"{begin}\n{body.rstrip()}\n{end}\n"
+    preamble, sections = _sections(doc)
+    for k, (t, text) in enumerate(sections):
+        if t == title:
+            if begin in text and end in text:
+                head, rest = text.split(begin, 1)
+                tail = rest.split(end, 1)[1].lstrip("\n")
+                text = head + block + tail
+            else:
+                text = text.rstrip("\n") + "\n\n" + block + "\n"
+            sections[k] = (t, text)
+            return preamble + "".join(s for _, s in sections)
+    sep = "" if doc.endswith("\n\n") else ("\n" if doc.endswith("\n") else "\n\n")
+    return doc + sep + f"## {title}\n\n" + block

@@ -62,10 +62,22 @@ from typing import Any  # noqa: E402
 sys.path.insert(0, str(HERE))
 from _http import free_port, get, load_tool_available, run_python_load, run_wrk, stop  # noqa: E402
 from _memory import TreeSampler  # noqa: E402
-from _report import render  # noqa: E402
+from _report import merge_report, render  # noqa: E402
 
-SHARED_BENCH = ROOT.parent / "shared" / "bench"
-DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
+def _shared() -> Path:
+    """../shared (corpus and peers): $SEARCHAPP_SHARED, else the nearest parent folder holding a
+    `shared` folder with a corpus or the peers (a worktree at /work/wt/X finds /work/shared)."""
+    env = os.environ.get("SEARCHAPP_SHARED")
+    if env and Path(env).is_dir():
+        return Path(env)
+    for parent in ROOT.parents:
+        if (parent / "shared" / "corpus").is_dir() or (parent / "shared" / "bench").is_dir():
+            return parent / "shared"
+    return ROOT.parent / "shared"
+
+
+SHARED_BENCH = _shared() / "bench"
+DEFAULT_CORPUS = _shared() / "corpus"
 SAMPLES = ROOT / "searchapp" / "data" / "samples"
 CHILD = HERE / "_child.py"
 NAIVE = SHARED_BENCH / "naive_baseline.py"
@@ -558,8 +570,10 @@ def main() -> None:
     run.results["total_s"] = round(time.perf_counter() - t0, 1)
     run.save()
     report = render(run.results)
-    if a.publish:
-        (HERE / "RESULTS.md").write_text(report, encoding="utf-8")
+    if a.publish:  # only bench.py's own sections are replaced; the others (relevance, scale…) stay
+        published = HERE / "RESULTS.md"
+        old = published.read_text(encoding="utf-8") if published.exists() else ""
+        published.write_text(merge_report(old, report), encoding="utf-8")
     print(report)
     log(f"done in {run.results['total_s']} s: {out / 'results.json'}, {out / 'RESULTS.md'}")
 

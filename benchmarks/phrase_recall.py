@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -32,8 +33,11 @@ from searchapp.normalize import normalize, normalize_query  # noqa: E402
 from searchapp.model import SearchRequest
 from searchapp.query.service import search  # noqa: E402
 
-SHARED_BENCH = ROOT.parent / "shared" / "bench"
-DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
+# ../shared: $SEARCHAPP_SHARED, else the nearest parent holding it (a worktree at /work/wt/X finds /work/shared).
+SHARED = Path(os.environ.get("SEARCHAPP_SHARED") or next(
+    (p / "shared" for p in ROOT.parents if (p / "shared" / "bench").is_dir()), ROOT.parent / "shared"))
+SHARED_BENCH = SHARED / "bench"
+DEFAULT_CORPUS = SHARED / "corpus"
 
 
 def load_queries(texts: dict[str, str], query_file: str | None) -> list[str]:

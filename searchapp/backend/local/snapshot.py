@@ -167,8 +167,12 @@ class Snapshot:
             return np.zeros(0, np.int64), np.zeros(0, np.int32)
         docnums = np.concatenate(docs_parts)
         tf = np.concatenate(tf_parts)
-        order = np.argsort(docnums, kind="stable")
-        return docnums[order], tf[order]
+        if docnums.size > 1 and not bool((docnums[1:] > docnums[:-1]).all()):
+            # Segments written in Whoosh's order (a rebuild) are already sorted: the check is
+            # one pass, the sort would be a second and a copy of both arrays.
+            order = np.argsort(docnums, kind="stable")
+            docnums, tf = docnums[order], tf[order]
+        return docnums, tf
 
     def original_text(self, docnum: int) -> str:
         return self.store.original_text(self.keys[docnum])

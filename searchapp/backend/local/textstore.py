@@ -251,35 +251,68 @@ class Segment:
 
     def postings_for(self, gram: str) -> tuple[np.ndarray, np.ndarray]:
         """(ordinals, occurrence counts) of the documents holding ``gram``."""
-        code = gram_code(gram)
-        # np.uint64, not a Python int: mixing int and uint64 makes NumPy compare as
+        return self._postings([gram])[0]
+
+    def _postings(self, grams: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """:meth:`postings_for` of every gram, with one binary search for all of them
+        (a query asks every segment for each of its grams: the per-call overhead of
+        NumPy, not the search, was the cost)."""
+        # np.uint64, not Python ints: mixing int and uint64 makes NumPy compare as
         # float64, converting the whole array on every lookup.
-        i = int(np.searchsorted(self.codes, np.uint64(code)))
-        if i == self.codes.size or int(self.codes[i]) != code:
-            return self.postings[:0], self.counts[:0]
-        a, b = int(self.post_starts[i]), int(self.post_starts[i + 1])
-        return self.postings[a:b], self.counts[a:b]
+        wanted = np.array([gram_code(g) for g in grams], dtype=np.uint64)
+        found = np.searchsorted(self.codes, wanted).tolist()
+        n = self.codes.size
+        out = []
+        for code, i in zip(wanted.tolist(), found):
+            if i == n or int(self.codes[i]) != code:
+                out.append((self.postings[:0], self.counts[:0]))
+                continue
+            a, b = int(self.post_starts[i]), int(self.post_starts[i + 1])
+            out.append((self.postings[a:b], self.counts[a:b]))
+        return out
 
     def candidates(self, grams: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Ordinals of documents holding every gram (sorted), with the smallest
         count among the grams (exact for a one-gram query, an upper bound otherwise)."""
-        lists = sorted((self.postings_for(g) for g in grams), key=lambda pc: pc[0].size)
+        lists = sorted(self._postings(grams), key=lambda pc: pc[0].size)
         if not lists or lists[0][0].size == 0:
             return self.postings[:0], self.counts[:0]
         found, counts = lists[0]
         for ords, cnt in lists[1:]:
-            found, i, j = np.intersect1d(found, ords, assume_unique=True, return_indices=True)
-            counts = np.minimum(counts[i], cnt[j])
+            # Binary search of the (shrinking, smallest) running result in each longer
+            # list: O(m log n) where intersect1d sorts both lists together every time.
+            at = np.minimum(np.searchsorted(ords, found), ords.size - 1)
+            hit = ords[at] == found
+            found, counts = found[hit], np.minimum(counts[hit], cnt[at[hit]])
             if found.size == 0:
                 break
         return found, counts
 
-    def count_each(self, ordinals: np.ndarray, needle: bytes) -> np.ndarray:
-        """Exact occurrences of ``needle`` in each document (0 where it is absent)."""
-        starts = self.norm_starts
+    def count_each(self, ordinals: np.ndarray, needle: bytes, bounds: np.ndarray | None = None) -> np.ndarray:
+        """Exact occurrences of ``needle`` in each document (0 where it is absent).
+
+        ``bounds`` (optional, per ordinal) are upper bounds of the count, such as
+        :meth:`candidates` gives: where the bound is 1 the answer is 0 or 1, so a search
+        that stops at the first occurrence, in place, replaces counting over a copy of
+        the whole document."""
+        starts = self._starts()
         norm = self.norm
-        return np.fromiter((norm[int(starts[o]):int(starts[o + 1])].count(needle) for o in ordinals.tolist()),
-                           dtype=np.int32, count=ordinals.size)
+        if bounds is None:
+            return np.fromiter((norm[starts[o]:starts[o + 1]].count(needle) for o in ordinals.tolist()),
+                               dtype=np.int32, count=ordinals.size)
+        find = norm.find
+        return np.fromiter(
+            ((find(needle, starts[o], starts[o + 1]) >= 0) if ub == 1 else norm[starts[o]:starts[o + 1]].count(needle)
+             for o, ub in zip(ordinals.tolist(), bounds.tolist())),
+            dtype=np.int32, count=ordinals.size)
+
+    def _starts(self) -> list[int]:
+        """The documents' offsets in the text file as Python ints, made on first use:
+        indexing a NumPy array per candidate cost more than the counting itself."""
+        starts = self.__dict__.get("_starts_list")
+        if starts is None:
+            starts = self._starts_list = self.norm_starts.tolist()
+        return starts
 
     def vocabulary(self) -> dict[str, int]:
         """Word → number of documents of this segment that contain it."""
@@ -415,7 +448,7 @@ class TextStore:
         for seg in self.segments:
             ords, counts = seg.candidates(grams)
             if len(phrase) > 2 and ords.size:
-                exact = seg.count_each(ords, needle)
+                exact = seg.count_each(ords, needle, bounds=counts)
                 keep = exact > 0
                 ords, counts = ords[keep], exact[keep]
             out.append((ords, counts.astype(np.int32)))
