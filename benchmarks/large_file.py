@@ -2,7 +2,7 @@
 
 Usage: ``python benchmarks/large_file.py [--mb N]`` (default 30).
 
-Moved here from ``tests/test_hardening_inputs.py``, where a wall-clock rate
+Moved here from ``tests/test_bad_corpus_files.py``, where a wall-clock rate
 asserted inside a unit test failed whenever the machine was loaded; the test now
 checks linear time by construction (the mojibake repair sees bounded pieces).
 This script keeps the figure: a quadratic step (the repair over a whole 10 MB
@@ -38,7 +38,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=int, default=30, help="size of the file in MB (UTF-8)")
     args = parser.parse_args()
-    from test_hardening_inputs import big_report  # the seeds, mojibake-damaged one included
+    from test_bad_corpus_files import big_report  # the seeds, mojibake-damaged one included
 
     with tempfile.TemporaryDirectory() as tmp:
         docs = Path(tmp) / "docs"

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import wait_until
-from test_hardening_support import cli, serving
+from support import cli, serving
 
 pytestmark = pytest.mark.slow
 

@@ -19,7 +19,7 @@ import pytest
 
 from searchapp.errors import ReadError
 from searchapp.readers import MB, ReadLimits, read_bytes, read_file
-from test_hardening_support import cli
+from support import cli
 
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'

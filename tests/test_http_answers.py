@@ -14,7 +14,7 @@ import pytest
 
 from searchapp.config import settings_from_dict
 from searchapp.web.app import create_app
-from test_hardening_support import serving, write_config
+from support import serving, write_config
 
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy")
 TOKEN = "s3cret-token"

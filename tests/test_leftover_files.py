@@ -20,7 +20,7 @@ from searchapp.backend.local import layout, textstore
 from searchapp.backend.local.writer import LocalBatchWriter, StaleRunError
 from searchapp.backend.base import PreparedDoc
 from searchapp.indexing.run import index_paths
-from test_hardening_support import make_corpus, permissions_enforced_preexec
+from support import make_corpus, permissions_enforced_preexec
 
 
 def listing(folder: Path) -> list[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from test_hardening_support import cli, permissions_enforced_preexec
+from support import cli, permissions_enforced_preexec
 
 NOBODY = 65534
 

@@ -15,7 +15,7 @@ from searchapp.query.service import open_service
 from searchapp.indexing.run import index_paths
 from searchapp.web.app import create_app
 from searchapp.web.originals import content_disposition
-from test_hardening_support import hardening_settings
+from support import hardening_settings
 
 NAMES = ["第一行\n第二行.txt", 'quote"and\\backslash.txt', "tab\tand\rreturn.txt", "报告.txt", "plain-report.txt"]
 

@@ -20,7 +20,7 @@ from rebuild_compare import differences, index_view, rebuilt_view
 from searchapp.backend.local import textstore
 from searchapp.backend.local.snapshot import Snapshot
 from searchapp.indexing.run import index_paths
-from test_hardening_support import seed_texts, variant
+from support import seed_texts, variant
 
 RUNS = 60
 #: Generous bounds, far below what 60 unmerged runs leave (60+ segments, 180+ files).

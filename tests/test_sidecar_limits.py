@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from searchapp.sidecar import MAX_THEMES, SidecarError, read_manifest, read_sidecar
-from test_hardening_support import cli
+from support import cli
 
 REPORT = "关于城乡教师交流轮岗的报告\n\n全县推进城乡教师交流轮岗，今年交流教师一百二十名。\n"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import free_port, wait_until
-from test_hardening_support import PYTHON, cli
+from support import PYTHON, cli
 
 STOP_DEADLINE_S = 20
 

@@ -25,7 +25,7 @@ import pytest
 
 from rebuild_compare import differences, index_view, rebuilt_view
 from searchapp.backend.local import textstore
-from test_hardening_support import (PYTHON, cli, env_int, get, hardening_settings, kill_group, make_corpus,
+from support import (PYTHON, cli, env_int, get, hardening_settings, kill_group, make_corpus,
                                     seed_texts, serving, start_cli, variant, write_config)
 
 NIGHTS = env_int("SEARCHAPP_SOAK_NIGHTS", 40)

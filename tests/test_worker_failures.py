@@ -18,7 +18,7 @@ from conftest import make_settings
 from rebuild_compare import index_view
 from searchapp.indexing.run import WORKER_DIED, index_paths
 from searchapp.indexing.worker import DIE_ON_ENV
-from test_hardening_support import make_corpus
+from support import make_corpus
 
 HTML = "<html><head><title>{title}</title></head><body><h1>{title}</h1><p>{body}</p></body></html>"
 

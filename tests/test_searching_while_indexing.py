@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from test_hardening_support import (PYTHON, answers, bump_mtime, cli, env_int, hardening_settings, make_corpus,
+from support import (PYTHON, answers, bump_mtime, cli, env_int, hardening_settings, make_corpus,
                                     serving, write_config)
 
 MARKER = "并发校验标记"
@@ -105,7 +105,7 @@ def test_search_answers_only_committed_states_while_indexing(tmp_path):
 
     with serving(config, tmp_path) as server:
         out = tmp_path / "load.jsonl"
-        client = subprocess.Popen([PYTHON, str(Path(__file__).with_name("test_hardening_support.py")), "load",
+        client = subprocess.Popen([PYTHON, str(Path(__file__).with_name("support.py")), "load",
                                    server.url, str(CLIENT_THREADS), str(MAX_LOAD_SECONDS), str(out), *QUERIES],
                                   cwd=tmp_path)
         runs = 0

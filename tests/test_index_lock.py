@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from searchapp.indexing.run import index_paths
-from test_hardening_support import (answers, cli, hardening_settings, kill_group, make_corpus, start_cli,
+from support import (answers, cli, hardening_settings, kill_group, make_corpus, start_cli,
                                     write_config)
 
 QUERIES = ['"教师交流"', "均衡发展", '"号材料"', "region:荔湾区"]

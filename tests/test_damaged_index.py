@@ -35,7 +35,7 @@ from searchapp.cli import main
 from searchapp.query.service import open_service
 from searchapp.indexing.run import index_paths
 from searchapp.web import create_app
-from test_hardening_support import (answers, cli, cli_parallel, get, hardening_settings, make_corpus,
+from support import (answers, cli, cli_parallel, get, hardening_settings, make_corpus,
                                     permissions_enforced_preexec, serving, write_config)
 
 QUERIES = ['"教师交流"', "均衡发展", '"号材料"', "督导 OR 考核"]

@@ -230,7 +230,7 @@ def answers(settings: Settings, queries: Iterable[str], index_dir: Path | None =
     between an incremental and a clean index. For the same reason a query with a
     field filter (``region:…``) is compared without folding: filters are applied after
     folding, so whether a group passes depends on its representative (both reported
-    as bugs; see test_hardening_crash).
+    as bugs; see test_killed_runs).
     """
     engine = open_service(settings, index_dir)
     out: dict[str, Any] = {}
@@ -257,7 +257,7 @@ def load_client(url: str, queries: list[str], threads: int, seconds: float, out:
     when it is done, however slow the machine is); write one JSON line per request:
     start, end, status, total, hits, ids distinct, error.
 
-    Runs in its own process (``python tests/test_hardening_support.py load …``), so the
+    Runs in its own process (``python tests/support.py load …``), so the
     server is loaded from outside as a real client would; stdlib only, bounded in time.
     """
     import threading
@@ -305,7 +305,7 @@ if __name__ == "__main__":
         _, _, url_, threads_, seconds_, out_, *queries_ = sys.argv
         load_client(url_, queries_, int(threads_), float(seconds_), Path(out_))
     else:
-        sys.exit("usage: test_hardening_support.py load URL THREADS SECONDS OUT QUERY...")
+        sys.exit("usage: support.py load URL THREADS SECONDS OUT QUERY...")
 
 
 # ------------------------------------------------------------------ permissions as root

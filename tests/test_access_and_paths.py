@@ -29,7 +29,7 @@ import pytest
 from searchapp.query.service import open_service
 from searchapp.indexing.run import index_paths
 from searchapp.web import create_app
-from test_hardening_support import get, hardening_settings, raw_get, serving, write_config
+from support import get, hardening_settings, raw_get, serving, write_config
 
 CANARY = "CANARY-7f3e9a-不应泄露的机密内容"
 PAYLOADS = [

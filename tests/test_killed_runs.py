@@ -25,7 +25,7 @@ from searchapp.query.service import open_service
 from searchapp.indexing.run import index_paths
 from searchapp.model import SearchRequest
 from searchapp.query.service import search
-from test_hardening_support import (PYTHON, answers, bump_mtime, cli, env_int, group_is_gone, hardening_settings,
+from support import (PYTHON, answers, bump_mtime, cli, env_int, group_is_gone, hardening_settings,
                                     kill_group, make_corpus, seed_texts, start_cli, variant, write_config)
 
 KILL_POINTS = env_int("SEARCHAPP_KILL_POINTS", 30)

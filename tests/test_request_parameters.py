@@ -13,7 +13,7 @@ import pytest
 
 from searchapp.web import create_app
 from searchapp.web.limits import MAX_FILTER_VALUES, MAX_PARAMETERS, MAX_QUERY_STRING_BYTES
-from test_hardening_support import raw_get, serving, write_config
+from support import raw_get, serving, write_config
 
 ERROR_KEYS = {"ok", "error", "code", "message", "status"}
 

@@ -16,7 +16,7 @@ from searchapp.backend.local.lock import IndexLock
 from searchapp.model import SearchRequest
 from searchapp.query.service import open_service, search
 from conftest import wait_until
-from test_hardening_support import PYTHON, bump_mtime, hardening_settings, make_corpus
+from support import PYTHON, bump_mtime, hardening_settings, make_corpus
 
 INTERVAL = "0.5"
 WAIT_S = 20

@@ -24,7 +24,7 @@ from searchapp.model import QueryError, SearchRequest
 from searchapp.query.service import get_document, search
 from searchapp.web import create_app
 from searchapp.web.suggest import suggest
-from test_hardening_support import env_int, raw_get, serving, write_config
+from support import env_int, raw_get, serving, write_config
 
 EXAMPLES = env_int("SEARCHAPP_FUZZ_EXAMPLES", 300)
 #: Documented statuses of the API (docs/api.md): anything else is a failure.

@@ -24,7 +24,7 @@ import pytest
 from searchapp.query.service import SearchService, open_service
 from searchapp.model import SearchRequest
 from searchapp.query.service import search
-from test_hardening_support import (PYTHON, SEEDS, cli, env_int, hardening_settings, permissions_enforced_preexec,
+from support import (PYTHON, SEEDS, cli, env_int, hardening_settings, permissions_enforced_preexec,
                                     seed_texts, write_config)
 
 GOOD_PHRASE = '"教师交流"'
