@@ -101,6 +101,76 @@ class Evaluator:
         raise TypeError(node)  # pragma: no cover
 
 
+#: The recall fallback of a query of several words runs when the strict match (every word
+#: required) finds fewer documents than this: a page of ten with room to spare.
+FALLBACK_BELOW = 30
+
+
+def _conjuncts(tree: Node | None) -> tuple[list[Plain], list[Phrase], list[Node]] | None:
+    """The unquoted chunks, quoted phrases and negated parts of a plain conjunctive query
+    (``A B "C" -D``); None for anything else (an OR, nesting), which keeps its exact meaning."""
+    if isinstance(tree, Plain):
+        return [tree], [], []
+    if not isinstance(tree, And):
+        return None
+    plains: list[Plain] = []
+    phrases: list[Phrase] = []
+    negs: list[Node] = []
+    for item in tree.items:
+        if isinstance(item, Plain):
+            plains.append(item)
+        elif isinstance(item, Phrase):
+            phrases.append(item)
+        elif isinstance(item, Not):
+            negs.append(item.node)
+        else:
+            return None
+    return plains, phrases, negs
+
+
+def units_needed(n: int) -> int:
+    """How many of a query's ``n`` word units a partial match must hold: one of two,
+    two of three, then more than half."""
+    return 1 if n <= 2 else n // 2 + 1
+
+
+def partial_matches(ev: Evaluator, tree: Node | None) -> np.ndarray:
+    """Documents that hold most, but not all, of the words of a plain query: the recall
+    fallback. A user who types 贫困学生 补助 also wants the 助学 rules that say 贫困学生
+    and 补助金 apart from each other, or only two of the three words; every word required
+    finds nothing of that. Quoted phrases stay required (and exact), negated parts stay
+    excluded, and each unit is matched as strictly as the full match does (its word, all its
+    parts, or a synonym). Empty when the query has fewer than two units or is not a plain
+    conjunction."""
+    shape = _conjuncts(tree)
+    if shape is None:
+        return np.zeros(0, dtype=np.int64)
+    plains, phrases, negs = shape
+    units: list[np.ndarray] = []
+    for node in plains:
+        for slot in ev.chunk_slots(node.text):
+            if slot.words:
+                shared = np.zeros(0, dtype=np.int64)
+                for syn in slot.synonyms:
+                    shared = np.union1d(shared, ev.find(syn))
+                units.extend(np.union1d(ev.slot_docs(w), shared) for w in slot.words)
+            else:
+                units.append(ev.slot_docs(slot))
+    if len(units) < 2:
+        return np.zeros(0, dtype=np.int64)
+    size = 1 + max(int(a.max()) for a in (*units, ev.snap.all_docs) if a.size) if any(a.size for a in units) else 0
+    counts = np.zeros(size, dtype=np.int32)
+    for arr in units:
+        counts[arr] += 1
+    found = np.flatnonzero((counts >= units_needed(len(units))) & (counts < len(units))).astype(np.int64)
+    found = np.intersect1d(found, ev.snap.all_docs, assume_unique=True)
+    for ph in phrases:
+        found = np.intersect1d(found, ev.find(ph.text), assume_unique=True)
+    for neg in negs:
+        found = np.setdiff1d(found, ev.eval(neg), assume_unique=True)
+    return found
+
+
 def _name_ids(names: list[str], value: str) -> np.ndarray:
     """Codes of the names a tree filter value selects: the exact name, or names it
     begins (荔湾 → 荔湾区), so users need not type the suffix."""
@@ -229,6 +299,11 @@ def execute(snap: Snapshot, plan: Plan, title_boost: float) -> Matches:
     ev = Evaluator(snap, plan.words, plan.slots)
     cols = snap.columns
     matched = ev.eval(plan.tree) if plan.tree is not None else snap.all_docs
+    partial = np.zeros(0, dtype=np.int64)
+    if plan.tree is not None and matched.size < FALLBACK_BELOW:
+        partial = partial_matches(ev, plan.tree)
+        if partial.size:
+            matched = np.union1d(matched, partial)
     filters = Filters(cols, plan.filters)
     # Filters first, then copies folded: a copy that passes a filter is found even
     # when the copy that represents its group elsewhere does not pass.
@@ -246,7 +321,9 @@ def execute(snap: Snapshot, plan: Plan, title_boost: float) -> Matches:
         else:
             phrases, plains = positive_texts(plan.tree)
             query = ranking.Query(phrases=phrases, chunks={t: ev.chunk_slots(t) for t in dict.fromkeys(plains)})
-            ranked, scores, parts = ranking.rank(snap, ev.find_tf, query, final, title_boost, explain=plan.explain)
+            missing = np.isin(final, partial, assume_unique=True) if partial.size else None
+            ranked, scores, parts = ranking.rank(snap, ev.find_tf, query, final, title_boost, explain=plan.explain,
+                                                 partial=missing)
             page = [(int(d), float(s)) for d, s in zip(ranked[start:stop], scores[start:stop])]
             if parts is not None:
                 explained = [{p: float(v[i]) for p, v in parts.items()} for i in range(start, min(stop, total))]

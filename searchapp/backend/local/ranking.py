@@ -67,6 +67,9 @@ RERANK = 30
 MAX_OCCURRENCES = 24
 #: A line this short (characters) is a heading (章节标题, 一、…, a news item's headline).
 HEADING_CHARS = 40
+#: Documents of the recall fallback (most of the query's words, not all) rank below every
+#: document that holds them all; within them, by score.
+PARTIAL_BELOW = True
 #: The score parts, in the order ``--explain`` shows them.
 PARTS = ("title", "headings", "body", "parts", "synonyms", "phrase", "proximity", "title_match", "coverage",
          "length")
@@ -454,16 +457,22 @@ def features(snap: Snapshot, find_tf: FindTf, query: Query, docs: np.ndarray,
 
 
 def rank(snap: Snapshot, find_tf: FindTf, query: Query, docs: np.ndarray, title_boost: float,
-         explain: bool = False) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray] | None]:
+         explain: bool = False, partial: np.ndarray | None = None,
+         ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray] | None]:
     """The sorted docnums ``docs`` ordered by score (best first), their scores, and
-    (with ``explain``) every score part in the same order; the parts add up to the score."""
+    (with ``explain``) every score part in the same order; the parts add up to the score.
+    ``partial`` marks (aligned with ``docs``) the recall fallback's documents, which hold
+    only most of the query's words: they follow the full matches."""
     if docs.size == 0 or (not query.phrases and not query.chunks):
         return docs, np.zeros(docs.size), ({p: np.zeros(docs.size) for p in PARTS} if explain else None)
     parts = features(snap, find_tf, query, docs, title_boost)
     scores = np.zeros(docs.size)
     for p in PARTS:
         scores = scores + parts[p]
-    order = np.lexsort((docs, -scores))
+    if partial is not None and PARTIAL_BELOW:
+        order = np.lexsort((docs, -scores, partial.astype(np.int8)))
+    else:
+        order = np.lexsort((docs, -scores))
     ordered_parts = {p: v[order] for p, v in parts.items()} if explain else None
     return docs[order], scores[order], ordered_parts
 
