@@ -42,7 +42,7 @@ def service(tmp_path_factory):
     return open_service(settings)
 
 
-def test_a_report_holding_most_of_the_words_is_found_after_the_full_matches(service):
+def test_a_report_holding_most_of_the_words_is_found_below_the_one_holding_all(service):
     found = _names(search(service, SearchRequest(q="残疾学生 升学", synonyms=False)))
     assert found[0] == "all_three.txt"
     assert "two_of_three.txt" in found and "other_two.txt" in found
@@ -73,3 +73,11 @@ def test_no_fallback_when_the_full_match_finds_enough(service, monkeypatch):
 
 def test_a_partial_match_needs_most_of_the_words():
     assert [units_needed(n) for n in (2, 3, 4, 5, 6)] == [1, 2, 3, 3, 4]
+
+
+def test_explain_shows_what_a_missing_word_costs(service):
+    hits = {Path(h.path).name: h for h in search(service, SearchRequest(q="残疾学生 升学", synonyms=False,
+                                                                         explain=True)).hits}
+    assert hits["all_three.txt"].explain["missing"] == 0
+    assert hits["two_of_three.txt"].explain["missing"] < 0
+    assert sum(hits["two_of_three.txt"].explain.values()) == pytest.approx(hits["two_of_three.txt"].score)
