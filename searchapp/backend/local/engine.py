@@ -14,6 +14,8 @@ any of its synonyms. Quoted phrases are never widened.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from typing import Any
 
 import numpy as np
@@ -240,15 +242,44 @@ class Filters:
         return docs[keep]
 
 
+#: Fold every member of a near-duplicate cluster into one hit (True), or only the members
+#: that also share their year and region (False): two versions of a law (2020 and 2024) or
+#: one regulation adopted by four cities are different documents that a user may want side
+#: by side; a copy saved twice is not.
+FOLD_VERSIONS = False
+_GROUPS: "weakref.WeakKeyDictionary[Columns, np.ndarray]" = weakref.WeakKeyDictionary()
+_GROUPS_LOCK = threading.Lock()
+
+
+def copy_groups(cols: Columns) -> np.ndarray:
+    """Per docnum, the group of copies it folds with (-1: none): its near-duplicate
+    cluster, split by year and region unless :data:`FOLD_VERSIONS`."""
+    if FOLD_VERSIONS:
+        return cols.cluster
+    with _GROUPS_LOCK:
+        found = _GROUPS.get(cols)
+        if found is None:
+            found = np.full(cols.cluster.size, -1, dtype=np.int64)
+            members = np.flatnonzero(cols.cluster >= 0)
+            if members.size:
+                keys = np.stack([cols.cluster[members], cols.year[members],
+                                 *(codes[members] for _names, codes in cols.facets["region"].levels)], axis=1)
+                _, inverse = np.unique(keys, axis=0, return_inverse=True)
+                found[members] = inverse.reshape(-1)
+            _GROUPS[cols] = found
+        return found
+
+
 def collapse(cols: Columns, docs: np.ndarray) -> np.ndarray:
-    """Keep one document per near-duplicate cluster (the longest, then the smallest id)."""
-    clusters = cols.cluster[docs]
+    """Keep one document per group of copies (:func:`copy_groups`; the longest, then the smallest id)."""
+    groups = copy_groups(cols)
+    clusters = groups[docs]
     clustered = clusters >= 0
     if not clustered.any():
         return docs
     members = docs[clustered]
-    order = np.lexsort((cols.id_rank[members], -cols.length[members], cols.cluster[members]))
-    _, first = np.unique(cols.cluster[members[order]], return_index=True)
+    order = np.lexsort((cols.id_rank[members], -cols.length[members], groups[members]))
+    _, first = np.unique(groups[members[order]], return_index=True)
     keep = members[order][first]
     return np.sort(np.concatenate([docs[~clustered], keep]))
 
@@ -334,8 +365,9 @@ def execute(snap: Snapshot, plan: Plan, title_boost: float) -> Matches:
     hits = []
     for i, (docnum, score) in enumerate(page):
         dups: list[int] = []
-        if plan.collapse and cols.cluster[docnum] >= 0:
-            same = filtered[cols.cluster[filtered] == cols.cluster[docnum]]
+        groups = copy_groups(cols)
+        if plan.collapse and groups[docnum] >= 0:
+            same = filtered[groups[filtered] == groups[docnum]]
             dups = [int(d) for d in same if d != docnum]
         hits.append(RankedHit(id=snap.docs[docnum].id, score=score,
                               duplicate_ids=[snap.docs[d].id for d in dups],
