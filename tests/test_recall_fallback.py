@@ -81,3 +81,10 @@ def test_explain_shows_what_a_missing_word_costs(service):
     assert hits["all_three.txt"].explain["missing"] == 0
     assert hits["two_of_three.txt"].explain["missing"] < 0
     assert sum(hits["two_of_three.txt"].explain.values()) == pytest.approx(hits["two_of_three.txt"].score)
+
+
+def test_the_response_says_how_many_results_hold_only_most_of_the_words(service):
+    response = search(service, SearchRequest(q="残疾学生 升学", synonyms=False))
+    assert any("只含大部分查询词" in n and "另有 2 条" in n for n in response.notes)
+    quoted = search(service, SearchRequest(q='"残疾学生" "升学"', synonyms=False))
+    assert quoted.total == 1 and not any("只含大部分查询词" in n for n in quoted.notes)

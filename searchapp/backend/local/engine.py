@@ -346,6 +346,7 @@ def execute(snap: Snapshot, plan: Plan, title_boost: float) -> Matches:
     final = collapse(cols, filtered) if plan.collapse else filtered
     facets = facet_counts(cols, matched, filters, plan.collapse) if plan.facets else {}
     total = int(final.size)
+    missing = np.isin(final, partial, assume_unique=True) if partial.size else None
     start, stop = plan.offset, plan.offset + plan.limit
     page: list[tuple[int, float | None]] = []
     explained: list[dict[str, float] | None] = []
@@ -356,7 +357,6 @@ def execute(snap: Snapshot, plan: Plan, title_boost: float) -> Matches:
         else:
             phrases, plains = positive_texts(plan.tree)
             query = ranking.Query(phrases=phrases, chunks={t: ev.chunk_slots(t) for t in dict.fromkeys(plains)})
-            missing = np.isin(final, partial, assume_unique=True) if partial.size else None
             ranked, scores, parts = ranking.rank(snap, ev.find_tf, query, final, title_boost, explain=plan.explain,
                                                  partial=missing)
             page = [(int(d), float(s)) for d, s in zip(ranked[start:stop], scores[start:stop])]
@@ -372,4 +372,4 @@ def execute(snap: Snapshot, plan: Plan, title_boost: float) -> Matches:
         hits.append(RankedHit(id=snap.docs[docnum].id, score=score,
                               duplicate_ids=[snap.docs[d].id for d in dups],
                               explain=explained[i] if i < len(explained) else None))
-    return Matches(total=total, hits=hits, facets=facets)
+    return Matches(total=total, hits=hits, facets=facets, partial=int(missing.sum()) if missing is not None else 0)
