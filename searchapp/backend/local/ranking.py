@@ -9,6 +9,8 @@ For every matched document::
           + title_match       (the title contains the whole chunk, or all its words)
           + coverage          (share of the query's words present as typed)
           + length            (a penalty for stubs: a document of a few lines is rarely *about* anything)
+          + missing           (a document of the recall fallback, holding most of the query's words but
+                               not all: minus the idf of each word it lacks; see engine.partial_matches)
 
 Nothing is a tier: one verbatim mention in a long transcript no longer beats a
 report devoted to the topic that words it differently; it only adds a bounded,
