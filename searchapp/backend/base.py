@@ -88,6 +88,9 @@ class Matches:
     total: int
     hits: list[RankedHit]
     facets: dict[str, list[tuple[Any, int]]] = field(default_factory=dict)
+    #: Of ``total``, the documents that hold most of the query's words but not all (a
+    #: backend's recall fallback for plain queries of several words; 0 when it has none).
+    partial: int = 0
 
 
 @runtime_checkable

@@ -108,6 +108,8 @@ class SearchService:
         notes = list(planned.notes)
         if total == 0 and planned.plan.filters:
             notes.extend(self._unknown_filter_notes(planned.plan.filters))
+        if matches.partial:
+            notes.append(f"含全部查询词的结果 {total - matches.partial} 条；另有 {matches.partial} 条只含大部分查询词，一并按相关度排列")
         return SearchResponse(
             query=request.q, understood=planned.parsed.describe(), total=total,
             took_ms=round((time.perf_counter() - t0) * 1000, 2), page=request.page, size=planned.size,

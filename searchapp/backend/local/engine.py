@@ -14,6 +14,8 @@ any of its synonyms. Quoted phrases are never widened.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from typing import Any
 
 import numpy as np
@@ -101,6 +103,80 @@ class Evaluator:
         raise TypeError(node)  # pragma: no cover
 
 
+#: The recall fallback of a query of several words (reports holding most of its words, not
+#: all) runs when the strict match (every word required) finds fewer documents than this.
+#: Measured on the judged set, a low bound (30, 100) helps only queries that find almost
+#: nothing; up to 1,000 it also lets a report devoted to one concept of a two-concept query
+#: that never uses the other, weaker word (教育经费 without 投入) compete on its score. Above
+#: it the full matches fill the first pages anyway, and the fallback's cost is saved.
+FALLBACK_BELOW = 1000
+
+
+def _conjuncts(tree: Node | None) -> tuple[list[Plain], list[Phrase], list[Node]] | None:
+    """The unquoted chunks, quoted phrases and negated parts of a plain conjunctive query
+    (``A B "C" -D``); None for anything else (an OR, nesting), which keeps its exact meaning."""
+    if isinstance(tree, Plain):
+        return [tree], [], []
+    if not isinstance(tree, And):
+        return None
+    plains: list[Plain] = []
+    phrases: list[Phrase] = []
+    negs: list[Node] = []
+    for item in tree.items:
+        if isinstance(item, Plain):
+            plains.append(item)
+        elif isinstance(item, Phrase):
+            phrases.append(item)
+        elif isinstance(item, Not):
+            negs.append(item.node)
+        else:
+            return None
+    return plains, phrases, negs
+
+
+def units_needed(n: int) -> int:
+    """How many of a query's ``n`` word units a partial match must hold: one of two,
+    two of three, then more than half."""
+    return 1 if n <= 2 else n // 2 + 1
+
+
+def partial_matches(ev: Evaluator, tree: Node | None) -> np.ndarray:
+    """Documents that hold most, but not all, of the words of a plain query: the recall
+    fallback. A user who types 贫困学生 补助 also wants the 助学 rules that say 贫困学生
+    and 补助金 apart from each other, or only two of the three words; every word required
+    finds nothing of that. Quoted phrases stay required (and exact), negated parts stay
+    excluded, and each unit is matched as strictly as the full match does (its word, all its
+    parts, or a synonym). Empty when the query has fewer than two units or is not a plain
+    conjunction."""
+    shape = _conjuncts(tree)
+    if shape is None:
+        return np.zeros(0, dtype=np.int64)
+    plains, phrases, negs = shape
+    units: list[np.ndarray] = []
+    for node in plains:
+        for slot in ev.chunk_slots(node.text):
+            if slot.words:
+                shared = np.zeros(0, dtype=np.int64)
+                for syn in slot.synonyms:
+                    shared = np.union1d(shared, ev.find(syn))
+                units.extend(np.union1d(ev.slot_docs(w), shared) for w in slot.words)
+            else:
+                units.append(ev.slot_docs(slot))
+    if len(units) < 2:
+        return np.zeros(0, dtype=np.int64)
+    size = 1 + max(int(a.max()) for a in (*units, ev.snap.all_docs) if a.size) if any(a.size for a in units) else 0
+    counts = np.zeros(size, dtype=np.int32)
+    for arr in units:
+        counts[arr] += 1
+    found = np.flatnonzero((counts >= units_needed(len(units))) & (counts < len(units))).astype(np.int64)
+    found = np.intersect1d(found, ev.snap.all_docs, assume_unique=True)
+    for ph in phrases:
+        found = np.intersect1d(found, ev.find(ph.text), assume_unique=True)
+    for neg in negs:
+        found = np.setdiff1d(found, ev.eval(neg), assume_unique=True)
+    return found
+
+
 def _name_ids(names: list[str], value: str) -> np.ndarray:
     """Codes of the names a tree filter value selects: the exact name, or names it
     begins (荔湾 → 荔湾区), so users need not type the suffix."""
@@ -166,15 +242,44 @@ class Filters:
         return docs[keep]
 
 
+#: Fold every member of a near-duplicate cluster into one hit (True), or only the members
+#: that also share their year and region (False): two versions of a law (2020 and 2024) or
+#: one regulation adopted by four cities are different documents that a user may want side
+#: by side; a copy saved twice is not.
+FOLD_VERSIONS = False
+_GROUPS: "weakref.WeakKeyDictionary[Columns, np.ndarray]" = weakref.WeakKeyDictionary()
+_GROUPS_LOCK = threading.Lock()
+
+
+def copy_groups(cols: Columns) -> np.ndarray:
+    """Per docnum, the group of copies it folds with (-1: none): its near-duplicate
+    cluster, split by year and region unless :data:`FOLD_VERSIONS`."""
+    if FOLD_VERSIONS:
+        return cols.cluster
+    with _GROUPS_LOCK:
+        found = _GROUPS.get(cols)
+        if found is None:
+            found = np.full(cols.cluster.size, -1, dtype=np.int64)
+            members = np.flatnonzero(cols.cluster >= 0)
+            if members.size:
+                keys = np.stack([cols.cluster[members], cols.year[members],
+                                 *(codes[members] for _names, codes in cols.facets["region"].levels)], axis=1)
+                _, inverse = np.unique(keys, axis=0, return_inverse=True)
+                found[members] = inverse.reshape(-1)
+            _GROUPS[cols] = found
+        return found
+
+
 def collapse(cols: Columns, docs: np.ndarray) -> np.ndarray:
-    """Keep one document per near-duplicate cluster (the longest, then the smallest id)."""
-    clusters = cols.cluster[docs]
+    """Keep one document per group of copies (:func:`copy_groups`; the longest, then the smallest id)."""
+    groups = copy_groups(cols)
+    clusters = groups[docs]
     clustered = clusters >= 0
     if not clustered.any():
         return docs
     members = docs[clustered]
-    order = np.lexsort((cols.id_rank[members], -cols.length[members], cols.cluster[members]))
-    _, first = np.unique(cols.cluster[members[order]], return_index=True)
+    order = np.lexsort((cols.id_rank[members], -cols.length[members], groups[members]))
+    _, first = np.unique(groups[members[order]], return_index=True)
     keep = members[order][first]
     return np.sort(np.concatenate([docs[~clustered], keep]))
 
@@ -229,6 +334,11 @@ def execute(snap: Snapshot, plan: Plan, title_boost: float) -> Matches:
     ev = Evaluator(snap, plan.words, plan.slots)
     cols = snap.columns
     matched = ev.eval(plan.tree) if plan.tree is not None else snap.all_docs
+    partial = np.zeros(0, dtype=np.int64)
+    if plan.tree is not None and matched.size < FALLBACK_BELOW:
+        partial = partial_matches(ev, plan.tree)
+        if partial.size:
+            matched = np.union1d(matched, partial)
     filters = Filters(cols, plan.filters)
     # Filters first, then copies folded: a copy that passes a filter is found even
     # when the copy that represents its group elsewhere does not pass.
@@ -236,6 +346,7 @@ def execute(snap: Snapshot, plan: Plan, title_boost: float) -> Matches:
     final = collapse(cols, filtered) if plan.collapse else filtered
     facets = facet_counts(cols, matched, filters, plan.collapse) if plan.facets else {}
     total = int(final.size)
+    missing = np.isin(final, partial, assume_unique=True) if partial.size else None
     start, stop = plan.offset, plan.offset + plan.limit
     page: list[tuple[int, float | None]] = []
     explained: list[dict[str, float] | None] = []
@@ -246,17 +357,19 @@ def execute(snap: Snapshot, plan: Plan, title_boost: float) -> Matches:
         else:
             phrases, plains = positive_texts(plan.tree)
             query = ranking.Query(phrases=phrases, chunks={t: ev.chunk_slots(t) for t in dict.fromkeys(plains)})
-            ranked, scores, parts = ranking.rank(snap, ev.find_tf, query, final, title_boost, explain=plan.explain)
+            ranked, scores, parts = ranking.rank(snap, ev.find_tf, query, final, title_boost, explain=plan.explain,
+                                                 partial=missing)
             page = [(int(d), float(s)) for d, s in zip(ranked[start:stop], scores[start:stop])]
             if parts is not None:
                 explained = [{p: float(v[i]) for p, v in parts.items()} for i in range(start, min(stop, total))]
     hits = []
     for i, (docnum, score) in enumerate(page):
         dups: list[int] = []
-        if plan.collapse and cols.cluster[docnum] >= 0:
-            same = filtered[cols.cluster[filtered] == cols.cluster[docnum]]
+        groups = copy_groups(cols)
+        if plan.collapse and groups[docnum] >= 0:
+            same = filtered[groups[filtered] == groups[docnum]]
             dups = [int(d) for d in same if d != docnum]
         hits.append(RankedHit(id=snap.docs[docnum].id, score=score,
                               duplicate_ids=[snap.docs[d].id for d in dups],
                               explain=explained[i] if i < len(explained) else None))
-    return Matches(total=total, hits=hits, facets=facets)
+    return Matches(total=total, hits=hits, facets=facets, partial=int(missing.sum()) if missing is not None else 0)

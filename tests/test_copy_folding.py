@@ -1,0 +1,40 @@
+"""Folding near-duplicates: a copy of the same document is folded into one hit, but two
+versions of a law (different years) or one regulation adopted by two cities stay apart."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from searchapp.backend.local.engine import collapse, copy_groups
+
+
+class _Region:
+    def __init__(self, codes: list[int]):
+        self.levels = [(["", "甲市", "乙市"], np.array(codes, dtype=np.int64))]
+
+
+class _Columns:
+    """The columns collapse reads: cluster, year, region levels, length, id order."""
+
+    def __init__(self, cluster: list[int], year: list[int], region: list[int]):
+        self.cluster = np.array(cluster, dtype=np.int64)
+        self.year = np.array(year, dtype=np.int64)
+        self.facets = {"region": _Region(region)}
+        self.length = np.array([100 + i for i in range(len(cluster))], dtype=np.int64)
+        self.id_rank = np.arange(len(cluster), dtype=np.int64)
+
+
+def test_a_copy_with_the_same_year_and_region_is_folded():
+    cols = _Columns(cluster=[0, 0, -1], year=[2020, 2020, 2020], region=[1, 1, 1])
+    assert collapse(cols, np.array([0, 1, 2])).tolist() == [1, 2]  # the longer copy represents
+
+
+def test_two_versions_of_a_law_stay_apart():
+    cols = _Columns(cluster=[0, 0], year=[2020, 2024], region=[1, 1])
+    assert collapse(cols, np.array([0, 1])).tolist() == [0, 1]
+    assert copy_groups(cols)[0] != copy_groups(cols)[1]
+
+
+def test_the_same_regulation_of_two_cities_stays_apart():
+    cols = _Columns(cluster=[3, 3, 3], year=[2016, 2016, 2016], region=[1, 2, 2])
+    assert collapse(cols, np.array([0, 1, 2])).tolist() == [0, 2]
