@@ -96,6 +96,10 @@ class SearchSettings:
     part_weight: float = _doc(
         "Weight of a match through the parts of a dictionary word (校园安全 → 校园 + 安全) relative to "
         "the whole word (0–1).", 0.5)
+    partial_below: int = _doc(
+        "When a plain query of several words has fewer full matches than this, documents holding most of "
+        "its words are listed too, below comparable full matches (the response says how many); 0 turns "
+        "this off. Quoted phrases are never widened. (The sphinx backend lists full matches only.)", 1000)
     max_query_chars: int = _doc("Longer queries are cut to this many characters (and the response says so).", 500)
     facet_limit: int = _doc("Most values returned per facet.", 50)
     cache_size: int = _doc(
@@ -254,6 +258,8 @@ def _validate_semantics(s: Settings) -> None:
         raise ConfigError("config key 'search.cache_size' must be ≥ 0")
     if s.search.snippets < 0 or s.search.snippet_chars < 20:
         raise ConfigError("config key 'search.snippet_chars' must be ≥ 20 and 'search.snippets' ≥ 0")
+    if s.search.partial_below < 0:
+        raise ConfigError("config key 'search.partial_below' must be ≥ 0")
     if not (0 <= s.search.synonym_weight <= 1 and 0 <= s.search.part_weight <= 1):
         raise ConfigError("config keys 'search.synonym_weight' and 'search.part_weight' must be between 0 and 1")
     if s.search.synonyms:

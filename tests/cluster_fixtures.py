@@ -56,8 +56,14 @@ def parity_corpus(root: Path) -> Path:
     return corpus
 
 
+#: Parity compares full matches: the local backend's partial matches for few-hit plain
+#: queries (search.partial_below) are a ranking feature the sphinx backend does not have.
+STRICT = {"partial_below": 0}
+
+
 def sphinx_settings(root: Path, cluster: LocalCluster, **overrides) -> Settings:
-    return make_settings(root, backend="sphinx", cluster=cluster.settings(), **overrides)
+    search = {**STRICT, **overrides.pop("search", {})}
+    return make_settings(root, backend="sphinx", cluster=cluster.settings(), search=search, **overrides)
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +73,7 @@ def parity_services(tmp_path_factory, request) -> Iterator[dict[str, SearchServi
     root = tmp_path_factory.mktemp("parity")
     corpus = parity_corpus(root)
     services: dict[str, SearchService] = {}
-    local = make_settings(root / "local")
+    local = make_settings(root / "local", search=STRICT)
     index_paths(local, [corpus], workers=1)
     services["local"] = open_service(local)
     cluster = None

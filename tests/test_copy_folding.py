@@ -38,3 +38,17 @@ def test_two_versions_of_a_law_stay_apart():
 def test_the_same_regulation_of_two_cities_stays_apart():
     cols = _Columns(cluster=[3, 3, 3], year=[2016, 2016, 2016], region=[1, 2, 2])
     assert collapse(cols, np.array([0, 1, 2])).tolist() == [0, 2]
+
+
+def test_a_copy_that_lost_its_year_or_region_still_folds_with_the_dated_one():
+    # A scraped copy without its date line or with its province masked is still a copy.
+    cols = _Columns(cluster=[5, 5, 5], year=[2015, 0, 2015], region=[1, 1, 0])
+    assert collapse(cols, np.array([0, 1, 2])).tolist() == [2]
+    assert len(set(copy_groups(cols).tolist())) == 1
+
+
+def test_unknown_values_join_the_group_they_fit_and_conflicts_split():
+    cols = _Columns(cluster=[7, 7, 7, 7], year=[2020, 2024, 0, 2020], region=[1, 1, 2, 0])
+    groups = copy_groups(cols).tolist()
+    assert groups[0] == groups[3]  # the undated 甲市 copy joins the 2020 甲市 one
+    assert len({groups[0], groups[1], groups[2]}) == 3  # the 2024 version and the 乙市 one stay apart

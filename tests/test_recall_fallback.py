@@ -12,7 +12,7 @@ from searchapp.backend.local import engine as local_engine
 from searchapp.backend.local.engine import units_needed
 from searchapp.indexing.run import index_paths
 from searchapp.model import SearchRequest
-from searchapp.query.service import open_service, search
+from searchapp.query.service import SearchService, open_service, search
 
 from conftest import make_settings
 
@@ -65,9 +65,10 @@ def test_quoted_phrases_alone_are_never_widened(service):
     assert found == ["all_three.txt"]
 
 
-def test_no_fallback_when_the_full_match_finds_enough(service, monkeypatch):
-    monkeypatch.setattr(local_engine, "FALLBACK_BELOW", 1)
-    found = _names(search(service, SearchRequest(q="残疾学生 升学", synonyms=False)))
+def test_no_fallback_when_the_full_match_finds_enough(service):
+    strict = SearchService(service.backend, make_settings(Path(service.backend.index_dir).parent,
+                                                          search={"partial_below": 1}))
+    found = _names(search(strict, SearchRequest(q="残疾学生 升学", synonyms=False)))
     assert found == ["all_three.txt"]
 
 

@@ -63,6 +63,8 @@ class Plan:
     facet_limit: int = 50
     collapse: bool = True
     explain: bool = False
+    #: Fewer full matches than this: also list documents holding most of the words (0: never).
+    partial_below: int = 0
     #: Unquoted chunk → its slots (words with their parts and synonyms). A backend that
     #: ignores it (or a chunk missing from it) requires ``words`` literally.
     slots: dict[str, tuple[Slot, ...]] = field(default_factory=dict)

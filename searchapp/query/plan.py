@@ -205,7 +205,7 @@ def make_plan(request: SearchRequest, settings: SearchSettings, segmenter: Segme
     plan = Plan(tree=parsed.tree, words=words, filters=filters, sort=request.sort,
                 offset=(request.page - 1) * size, limit=size, facets=request.facets,
                 facet_limit=settings.facet_limit, collapse=request.collapse, explain=request.explain,
-                slots=slots)
+                slots=slots, partial_below=settings.partial_below)
     return Planned(plan=plan, parsed=parsed, size=size, snippets=n_snippets,
                    filters={k: v for k, v in given.items() if v}, notes=notes, terms=terms)
 

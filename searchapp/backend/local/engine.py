@@ -14,14 +14,13 @@ any of its synonyms. Quoted phrases are never widened.
 
 from __future__ import annotations
 
-import threading
-import weakref
 from typing import Any
 
 import numpy as np
 
 from searchapp.backend.base import Matches, Plan, RankedHit, Slot
 from searchapp.backend.local import ranking
+from searchapp.backend.local.copies import fold_groups
 from searchapp.backend.local.snapshot import Columns, FacetColumn, Snapshot
 from searchapp.model import FACETS
 from searchapp.query.parse import And, Node, Not, Or, Phrase, Plain, positive_texts
@@ -109,7 +108,6 @@ class Evaluator:
 #: nothing; up to 1,000 it also lets a report devoted to one concept of a two-concept query
 #: that never uses the other, weaker word (教育经费 without 投入) compete on its score. Above
 #: it the full matches fill the first pages anyway, and the fallback's cost is saved.
-FALLBACK_BELOW = 1000
 
 
 def _conjuncts(tree: Node | None) -> tuple[list[Plain], list[Phrase], list[Node]] | None:
@@ -247,27 +245,14 @@ class Filters:
 #: one regulation adopted by four cities are different documents that a user may want side
 #: by side; a copy saved twice is not.
 FOLD_VERSIONS = False
-_GROUPS: "weakref.WeakKeyDictionary[Columns, np.ndarray]" = weakref.WeakKeyDictionary()
-_GROUPS_LOCK = threading.Lock()
-
-
 def copy_groups(cols: Columns) -> np.ndarray:
     """Per docnum, the group of copies it folds with (-1: none): its near-duplicate
-    cluster, split by year and region unless :data:`FOLD_VERSIONS`."""
+    cluster, split where years or regions disagree (:mod:`.copies`) unless
+    :data:`FOLD_VERSIONS`. The snapshot computes it once (``fold_group``)."""
     if FOLD_VERSIONS:
         return cols.cluster
-    with _GROUPS_LOCK:
-        found = _GROUPS.get(cols)
-        if found is None:
-            found = np.full(cols.cluster.size, -1, dtype=np.int64)
-            members = np.flatnonzero(cols.cluster >= 0)
-            if members.size:
-                keys = np.stack([cols.cluster[members], cols.year[members],
-                                 *(codes[members] for _names, codes in cols.facets["region"].levels)], axis=1)
-                _, inverse = np.unique(keys, axis=0, return_inverse=True)
-                found[members] = inverse.reshape(-1)
-            _GROUPS[cols] = found
-        return found
+    found = getattr(cols, "fold_group", None)
+    return found if found is not None else fold_groups(cols)
 
 
 def collapse(cols: Columns, docs: np.ndarray) -> np.ndarray:
@@ -335,7 +320,7 @@ def execute(snap: Snapshot, plan: Plan, title_boost: float) -> Matches:
     cols = snap.columns
     matched = ev.eval(plan.tree) if plan.tree is not None else snap.all_docs
     partial = np.zeros(0, dtype=np.int64)
-    if plan.tree is not None and matched.size < FALLBACK_BELOW:
+    if plan.tree is not None and matched.size < plan.partial_below:
         partial = partial_matches(ev, plan.tree)
         if partial.size:
             matched = np.union1d(matched, partial)
@@ -352,7 +337,7 @@ def execute(snap: Snapshot, plan: Plan, title_boost: float) -> Matches:
     explained: list[dict[str, float] | None] = []
     if start < total and plan.limit > 0:
         if plan.sort == "year":
-            order = np.lexsort((final, -cols.year[final]))
+            order = np.lexsort((cols.id_rank[final], -cols.year[final]))
             page = [(int(d), None) for d in final[order][start:stop]]
         else:
             phrases, plains = positive_texts(plan.tree)

@@ -487,10 +487,13 @@ def rank(snap: Snapshot, find_tf: FindTf, query: Query, docs: np.ndarray, title_
     scores = np.zeros(docs.size)
     for p in PARTS:
         scores = scores + parts[p]
+    # Ties go by the stable document id, not the docnum: an incremental index and a
+    # rebuild number documents differently but must list equal scores alike.
+    ties = snap.columns.id_rank[docs]
     if partial is not None and PARTIAL_BELOW:
-        order = np.lexsort((docs, -scores, partial.astype(np.int8)))
+        order = np.lexsort((ties, -scores, partial.astype(np.int8)))
     else:
-        order = np.lexsort((docs, -scores))
+        order = np.lexsort((ties, -scores))
     ordered_parts = {p: v[order] for p, v in parts.items()} if explain else None
     return docs[order], scores[order], ordered_parts
 

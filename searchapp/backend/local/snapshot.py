@@ -20,6 +20,7 @@ import numpy as np
 from whoosh import index as whoosh_index
 
 from searchapp.backend.local import textstore
+from searchapp.backend.local.copies import fold_groups
 from searchapp.backend.local.layout import clusters_file
 from searchapp.model import FACETS, DocRecord, Facet
 from searchapp.normalize import Normalized, normalize
@@ -92,6 +93,7 @@ class Columns:
         for rank, d in enumerate(sorted(docs, key=lambda d: docs[d].id)):
             self.id_rank[d] = rank
         self.cluster = np.full(self.size, -1, dtype=np.int64)
+        self.fold_group = np.full(self.size, -1, dtype=np.int64)
 
     @property
     def year(self) -> np.ndarray:
@@ -103,6 +105,8 @@ class Columns:
         reps = {rep: k for k, rep in enumerate(sorted(set(cluster_of.values())))}
         for d, rep in cluster_of.items():
             self.cluster[d] = reps[rep]
+        #: The copies that fold into one hit: clusters split where years or regions disagree.
+        self.fold_group = fold_groups(self)
 
 
 class Snapshot:
@@ -186,10 +190,11 @@ class Snapshot:
         return self.store.normalized(self.keys[docnum])
 
     def copies(self, docnum: int) -> list[int]:
-        rep = self.cluster_of.get(docnum)
-        if rep is None:
+        """The documents that fold with ``docnum`` into one hit (its copies, not other versions)."""
+        group = int(self.columns.fold_group[docnum]) if docnum < self.columns.size else -1
+        if group < 0:
             return []
-        return [d for d, r in self.cluster_of.items() if r == rep and d != docnum]
+        return [int(d) for d in np.flatnonzero(self.columns.fold_group == group) if d != docnum]
 
 
 __all__ = ["Snapshot", "Columns", "FacetColumn", "record_from_stored"]
