@@ -368,7 +368,7 @@ def table(figures: dict[str, Any], seeds: dict[str, Any] | None) -> str:
         f"| near-duplicate pairs grouped (containment sketch) | {nd['grouped']}/{nd['pairs']} |",
         f"| look-alike pairs grouped (containment sketch) | {nd['look_alikes_grouped']}/{nd['look_alikes']} |",
         f"| other page pairs grouped (containment sketch) | {nd['other_pairs_grouped']} |",
-        f"| near-duplicate pairs grouped (64-bit fingerprint, indexer today) | {nf['grouped']}/{nf['pairs']} |",
+        f"| near-duplicate pairs grouped (64-bit fingerprint, the indexer before this session) | {nf['grouped']}/{nf['pairs']} |",
         f"| look-alike / other pairs grouped (64-bit fingerprint) | {nf['look_alikes_grouped']} / "
         f"{nf['other_pairs_grouped']} |",
         f"| re-encoded files read right | {e['right']}/{e['total']} |",
