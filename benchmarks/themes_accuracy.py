@@ -34,17 +34,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ROOT / "benchmarks" / "labels" / "realpages_themes.jsonl"
 
-
-def find_shared(start: Path = ROOT) -> Path | None:
-    """The shared data folder, or None when it is not on this machine."""
-    env = os.environ.get("SEARCHAPP_SHARED")
-    if env:
-        return Path(env) if (Path(env) / "realpages").is_dir() else None
-    for parent in [start, *start.parents]:
-        candidate = parent / "shared"
-        if (candidate / "realpages").is_dir():
-            return candidate
-    return None
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from realpages import find_shared  # noqa: E402  (one definition of where ../shared is)
 
 
 def load_labels(path: Path = LABELS) -> dict[str, dict[str, Any]]:
