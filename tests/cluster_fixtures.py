@@ -77,12 +77,12 @@ def parity_services(tmp_path_factory, request) -> Iterator[dict[str, SearchServi
     index_paths(local, [corpus], workers=1)
     services["local"] = open_service(local)
     cluster = None
-    if _missing is None:
-        cluster = start_cluster(root / "cluster")
-        settings = sphinx_settings(root / "sphinx", cluster)
-        index_paths(settings, [corpus], workers=1)
-        services["sphinx"] = open_service(settings)
     try:
+        if _missing is None:
+            cluster = start_cluster(root / "cluster")  # stopped below even if indexing fails
+            settings = sphinx_settings(root / "sphinx", cluster)
+            index_paths(settings, [corpus], workers=1)
+            services["sphinx"] = open_service(settings)
         yield services
     finally:
         for service in services.values():
