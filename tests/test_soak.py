@@ -133,7 +133,9 @@ def test_months_of_nightly_runs_stay_bounded_and_equal_a_rebuild(tmp_path):
                     time.sleep(rng.uniform(0.2, 2.5))
                     kill_group(proc)
                     kills += 1
-                cli(*nightly, cwd=tmp_path, check=True)
+                done = cli(*nightly, cwd=tmp_path)
+                # 3: some files failed (a night may empty one, as a real corpus does), the rest indexed.
+                assert done.returncode in (0, 3), done.stderr
                 runs += 1
                 get(f"{server.url}api/search?q=x", timeout=30)   # let the server pick up the commit
                 server_fds.append(fds_of(server.proc.pid))
