@@ -16,6 +16,7 @@ from typing import Callable, Iterator
 import pytest
 
 from cluster_fixtures import parity_corpus, sphinx_settings, start_cluster
+from conftest import wait_until
 from searchapp.backend.sphinx.launch import LocalCluster
 from searchapp.backend.sphinx.sql import ClusterError
 from searchapp.indexing.run import index_paths
@@ -194,6 +195,9 @@ def test_reindexing_while_serving_shows_the_old_or_the_new_state_never_a_mix(ser
             load.wait_for(20)
             change()
             summary = index_paths(settings, [corpus], workers=1)
+            # The web node looks for a new generation every REFRESH_INTERVAL: wait until it
+            # serves the new state, then let the load see it too (however fast the machine).
+            assert wait_until(lambda: {q: answer(service, q) for q in QUERIES} != before, timeout=30)
             load.wait_for(60)
         after_holder.update({q: answer(service, q) for q in QUERIES})
         assert summary.removed == 1 and summary.updated == 1 and summary.indexed == 2
@@ -209,7 +213,7 @@ def test_reindexing_while_serving_shows_the_old_or_the_new_state_never_a_mix(ser
         (corpus / "cluster" / "copy-of-bureau.txt").unlink(missing_ok=True)
         (corpus / "cluster" / "new.txt").unlink(missing_ok=True)
         index_paths(settings, [corpus], workers=1)
-        assert {q: answer(service, q) for q in QUERIES} == before
+        assert wait_until(lambda: {q: answer(service, q) for q in QUERIES} == before, timeout=30)
 
 
 def test_an_index_run_refuses_to_start_while_a_mirror_is_down(served):
