@@ -177,9 +177,9 @@ def test_cluster_scales_to_20000_documents():
         planted[f"dup{i:05d}"] = flipped
     fingerprints.update(planted)
 
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: the machine may be busy with other work
     result = cluster(fingerprints)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
 
     assert elapsed < 5  # about 0.1 s on one core
     for dup in planted:

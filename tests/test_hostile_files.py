@@ -98,10 +98,10 @@ def test_a_docx_zip_bomb_is_refused_while_inflating_with_a_reason_naming_the_lim
     assert len(bomb) < 2 * MB
     assert zipfile.ZipFile(io.BytesIO(bomb)).getinfo("word/document.xml").file_size > 200 * MB
     before = peak_rss_mb()
-    started = time.monotonic()
+    started = time.process_time()  # CPU time: bounded work, whatever else the machine runs
     with pytest.raises(ReadError, match=r"unpacks to more than indexing\.max_file_mb \(50 MB\)"):
         read_bytes(bomb, ".docx", "bomb.docx")
-    assert time.monotonic() - started < 10
+    assert time.process_time() - started < 10
     assert peak_rss_mb() - before < 150, "the inflated body must never be held in memory"
 
 
@@ -151,10 +151,10 @@ def _pdf_with_pages(fanout: int) -> bytes:
 def test_a_pdf_with_more_pages_than_allowed_is_refused_before_its_pages_are_read() -> None:
     pdf = _pdf_with_pages(150)
     assert len(pdf) < 20_000
-    started = time.monotonic()
+    started = time.process_time()  # CPU time: bounded work, whatever else the machine runs
     with pytest.raises(ReadError, match=r"PDF with 22,500 pages, more than indexing\.max_pdf_pages \(5,000\)"):
         read_bytes(pdf, ".pdf", "pages.pdf")
-    assert time.monotonic() - started < 20
+    assert time.process_time() - started < 20
 
 
 def test_a_pdf_declaring_too_many_objects_is_refused() -> None:
@@ -165,10 +165,10 @@ def test_a_pdf_declaring_too_many_objects_is_refused() -> None:
 
 def test_an_html_page_of_a_million_tags_is_refused_quickly() -> None:
     page = ("<html><body>" + "<i></i>" * 1_000_000 + "<p>教育督导报告</p></body></html>").encode()
-    started = time.monotonic()
+    started = time.process_time()  # CPU time: bounded work, whatever else the machine runs
     with pytest.raises(ReadError, match=r"HTML page with 1,000,00\d tags, more than the limit of 200,000"):
         read_bytes(page, ".html", "tags.html")
-    assert time.monotonic() - started < 10
+    assert time.process_time() - started < 10
 
 
 def test_html_nested_deeper_than_the_parser_goes_keeps_its_deep_text() -> None:
@@ -177,9 +177,9 @@ def test_html_nested_deeper_than_the_parser_goes_keeps_its_deep_text() -> None:
     depth = 50_000
     page = ("<html><head><title>深层页面</title></head><body>" + "<div>" * depth
             + "<p>城乡教师交流轮岗常态化。</p>" + "</div>" * depth + "</body></html>").encode()
-    started = time.monotonic()
+    started = time.process_time()  # CPU time: bounded work, whatever else the machine runs
     raw = read_bytes(page, ".html", "deep.html")
-    assert time.monotonic() - started < 10
+    assert time.process_time() - started < 10
     assert "城乡教师交流轮岗常态化" in raw.text
 
 
