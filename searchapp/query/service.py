@@ -69,7 +69,7 @@ class SearchService:
         self.settings = settings
         self.segmenter = Segmenter(settings.analysis.user_words)
         self.cache = ResultCache(settings.search.cache_size)
-        self._known: tuple[Hashable, dict[str, set[str]]] | None = None
+        self._everything_cache: tuple[Hashable, dict[str, list[tuple[Any, int]]]] | None = None
 
     def search(self, request: SearchRequest) -> SearchResponse:
         """Run one search (or answer it from the cache of the current generation)."""
@@ -117,25 +117,29 @@ class SearchService:
             facets=present.facet_lists(matches.facets, self.settings.search.facet_limit) if request.facets else {},
             filters=planned.filters, notes=notes, terms=planned.terms)
 
-    def _known_values(self) -> dict[str, set[str]]:
-        """Every value of every facet in the index (names and tree paths), per generation."""
+    def _everything(self) -> dict[str, list[tuple[Any, int]]]:
+        """Every facet's raw counts over all documents (each copy counted), once per
+        generation: ``stats`` and the hints for unknown filter values both read them."""
         generation = self.backend.generation()
-        if self._known is None or self._known[0] != generation:
+        if self._everything_cache is None or self._everything_cache[0] != generation:
             planned = make_plan(SearchRequest(q="", size=1, snippets=0, collapse=False), self.settings.search,
                                 self.segmenter)
             planned.plan.limit = 0
-            raw = self.backend.execute(planned.plan).facets
-            known: dict[str, set[str]] = {}
-            for facet in FACETS:
-                values: set[str] = set()
-                for value, _count in raw.get(facet.name, []):
-                    if isinstance(value, tuple):
-                        values.update({value[-1], "/".join(value)})
-                    else:
-                        values.add(str(value))
-                known[facet.name] = values
-            self._known = (generation, known)
-        return self._known[1]
+            self._everything_cache = (generation, self.backend.execute(planned.plan).facets)
+        return self._everything_cache[1]
+
+    def _known_values(self) -> dict[str, set[str]]:
+        """Every value of every facet in the index (names and tree paths)."""
+        known: dict[str, set[str]] = {}
+        for facet in FACETS:
+            values: set[str] = set()
+            for value, _count in self._everything().get(facet.name, []):
+                if isinstance(value, tuple):
+                    values.update({value[-1], "/".join(value)})
+                else:
+                    values.add(str(value))
+            known[facet.name] = values
+        return known
 
     def _unknown_filter_notes(self, filters: dict[str, list[Any]]) -> list[str]:
         """For a search that found nothing: filter values no document has, with the
@@ -176,10 +180,7 @@ class SearchService:
         """Documents, files, size, analyzer, and every facet's values over all documents
         (each copy counted), from the same facet counting the searches use."""
         info = dict(self.backend.info(sizes=True))
-        planned = make_plan(SearchRequest(q="", size=1, snippets=0, collapse=False), self.settings.search,
-                            self.segmenter)
-        planned.plan.limit = 0
-        raw = self.backend.execute(planned.plan).facets
+        raw = self._everything()
         facets: dict[str, list[dict[str, Any]]] = {}
         for facet in FACETS:
             pairs = raw.get(facet.name, [])
