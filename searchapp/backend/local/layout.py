@@ -64,7 +64,7 @@ def check_compatible(index_dir: Path, settings: Settings) -> dict[str, Any]:
 
 def create_index(index_dir: Path, settings: Settings) -> None:
     index_dir.mkdir(parents=True, exist_ok=True)
-    whoosh_index.create_in(str(index_dir), build_schema(settings.analysis.user_words))
+    whoosh_index.create_in(str(index_dir), build_schema())
     meta = {"analyzer": analyzer_signature(settings.analysis.user_words), "schema": SCHEMA_VERSION,
             "build_id": uuid.uuid4().hex, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     textstore.write_manifest(index_dir / textstore.STORE_DIRNAME, [], 1)

@@ -19,12 +19,11 @@ SCHEMA_VERSION = 9
 INDEX_META = "searchapp-index.json"
 
 
-def build_schema(user_words: list[str] | tuple[str, ...] = ()) -> Schema:
+def build_schema() -> Schema:
     """Whoosh keeps the stored fields of every document; only ``id`` and ``source``
     are indexed (deletions by source, uniqueness). Matching, filters, facets and
     ranking read the snapshot's columns and the text store, so postings for titles
-    or metadata would be written and never read. ``user_words`` is accepted for the
-    analyzer signature the index records, not used by the schema itself."""
+    or metadata would be written and never read."""
     fields = dict(
         id=ID(stored=True, unique=True),         # stable: hash of source path + article number
         key=STORED(),                            # joins the text store
