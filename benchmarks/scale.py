@@ -2,7 +2,8 @@
 growing size, with the growth ratios.
 
 usage: python benchmarks/scale.py [--sizes 20,100] [--out DIR] [--seed 12] [--workers N] [--repeat R]
-                                  [--skip-tantivy] [--corpus DIR] [--publish]
+                                  [--skip-tantivy] [--only searchapp|tantivy] [--peers-from SCALE_JSON]
+                                  [--corpus DIR] [--publish]
 
 For each size (MB of UTF-8 text; `--sizes 20,100,1000` adds the ≈ 1 GB run, by hand):
 1. a synthetic corpus, built deterministically from the paragraphs of ../shared/corpus: each
@@ -22,6 +23,8 @@ For each size (MB of UTF-8 text; `--sizes 20,100,1000` adds the ≈ 1 GB run, by
    plain = OR of the query's words (as relsystems.py); top 10 with the exact count, no snippets or
    facets. Index time = t2s + segmentation + indexing; recall against a substring scan of its own
    t2s text.
+With `--only tantivy` only the peer runs (e.g. its slow 1 GB build while the machine is free), and
+`--peers-from` takes its figures from such a run for the corpora with the same recipe stamp.
 Prints a Markdown table (also OUT/SCALE.md, and every figure in OUT/scale.json); --publish writes
 it to benchmarks/RESULTS.md as the section "Scale (issue 12)", leaving the other sections alone.
 """
@@ -331,8 +334,12 @@ def render(res: dict[str, Any]) -> str:
                   "| corpus | page p50/p95/p99 ms | plain p50/p95/p99 | quoted p50/p95/p99 |", "|---|---|---|---|"]
         lines += [f"| {mb} MB | {trio(p.get('page'))} | {trio(p.get('plain'))} | {trio(p.get('quoted'))} |"
                   for mb, p in cpu_rows if p]
-    if len(sizes) >= 2:
-        lo, hi = sizes[0], sizes[-1]
+    # Growth between each size and the next (5× then 10×: the targets are per step), and
+    # across the whole range when there are more than two sizes.
+    steps = list(zip(sizes, sizes[1:]))
+    if len(sizes) > 2:
+        steps.append((sizes[0], sizes[-1]))
+    for lo, hi in steps:
         lines += ["", f"Growth, {hi['corpus']['text_mb']} MB ÷ {lo['corpus']['text_mb']} MB "
                       f"({_r(hi['corpus']['text_mb'], lo['corpus']['text_mb'])} the text):", "",
                   "| system | index time | index CPU | index size | peak index memory | page p95 | page p99 | plain p95 | quoted p95 |",
@@ -391,6 +398,10 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--reuse", metavar="SCALE_JSON",
                     help="keep the corpora, indexes and their figures (and tantivy's) of an earlier run with the "
                          "same --out and re-measure only searchapp's queries: for a change to the read side")
+    ap.add_argument("--peers-from", metavar="SCALE_JSON",
+                    help="take tantivy's figures from an earlier run (same corpora and queries, e.g. one made with "
+                         "--only tantivy while the machine was free) instead of running it again")
+    ap.add_argument("--only", choices=("searchapp", "tantivy"), help="run one system only")
     ap.add_argument("--render", metavar="SCALE_JSON", help="only print (and with --publish, publish) an earlier run")
     ap.add_argument("--publish", action="store_true", help=f"write the section '{SECTION}' of benchmarks/RESULTS.md")
     return ap.parse_args()
@@ -425,6 +436,7 @@ def main() -> None:
     log(f"{sum(map(len, files))} paragraphs from {len(files)} files ({time.perf_counter() - t0:.1f} s)")
     sizes = sorted(float(x) for x in a.sizes.split(","))
     prior = json.loads(Path(a.reuse).read_text(encoding="utf-8"))["sizes"] if a.reuse else []
+    peers = json.loads(Path(a.peers_from).read_text(encoding="utf-8"))["sizes"] if a.peers_from else []
     qfile = work / "queries.txt"
     for mb in sizes:
         label = f"{mb:g}mb"
@@ -438,18 +450,22 @@ def main() -> None:
             queries = peers_bench.sample_queries(texts)
             peers_bench.write_queries([f'"{q}"' if i % 2 == 0 else q for i, q in enumerate(queries)], str(qfile))
         earlier = next((s for s in prior if s["corpus"]["text_mb"] == info["text_mb"]), None)
-        if earlier is not None:
-            ix = earlier["searchapp"]["index"]
-            ix["reused_from"] = a.reuse
-            if "tantivy" in earlier:
-                entry["tantivy"] = earlier["tantivy"]
-        else:
-            ix = searchapp_index(corpus, work / f"index-{label}", a.workers, work)
-        log(f"{label} searchapp index: {ix['seconds']:.1f} s, {ix['index_size_mb']} MB, peak {ix.get('tree_peak_mb')} MB")
-        q = searchapp_queries(work / f"index-{label}", qfile, a.repeat)
-        log(f"{label} searchapp page p50/p95/p99 {q['passes']['page']}; recall {q['recall']}")
-        entry["searchapp"] = {"index": ix, "queries": q}
-        if not a.skip_tantivy and "tantivy" not in entry:
+        peer = next((s for s in peers if s["corpus"]["stamp"] == info["stamp"] and "tantivy" in s), None)
+        if peer is not None:
+            entry["tantivy"] = {**peer["tantivy"], "reused_from": a.peers_from}
+        if a.only != "tantivy":
+            if earlier is not None:
+                ix = earlier["searchapp"]["index"]
+                ix["reused_from"] = a.reuse
+                if "tantivy" in earlier:
+                    entry["tantivy"] = earlier["tantivy"]
+            else:
+                ix = searchapp_index(corpus, work / f"index-{label}", a.workers, work)
+            log(f"{label} searchapp index: {ix['seconds']:.1f} s, {ix['index_size_mb']} MB, peak {ix.get('tree_peak_mb')} MB")
+            q = searchapp_queries(work / f"index-{label}", qfile, a.repeat)
+            log(f"{label} searchapp page p50/p95/p99 {q['passes']['page']}; recall {q['recall']}")
+            entry["searchapp"] = {"index": ix, "queries": q}
+        if not a.skip_tantivy and a.only != "searchapp" and "tantivy" not in entry:
             try:
                 tv = tantivy_run(corpus, qfile, work / f"tantivy-{label}")
                 entry["tantivy"] = tv
