@@ -25,8 +25,58 @@ from searchapp.backend.base import Matches, Plan, RankedHit, Slot
 from searchapp.backend.local import ranking
 from searchapp.backend.local.copies import fold_groups
 from searchapp.backend.local.snapshot import Columns, FacetColumn, Snapshot
+from searchapp.backend.local.textstore import query_grams as textstore_grams
 from searchapp.model import FACETS
 from searchapp.query.parse import And, Node, Not, Or, Phrase, Plain, positive_texts
+
+
+#: A term that only ranking asks for (the chunk as a phrase, a word matched through its
+#: parts) with at least this many candidates (documents holding all its bigrams) is looked up
+#: lazily: which documents contain it, at once (its document frequency is exact), how often
+#: only for the documents that can still reach the page (:func:`ranking.rank`). Below it,
+#: counting every candidate costs less than the bookkeeping.
+LAZY_CANDIDATES = 1500
+
+
+class LazyTf:
+    """A term's documents, exactly, with an upper bound of its frequency in each (its
+    bigrams' smallest count); the exact frequency is counted for the documents asked.
+
+    Presence is checked in place with a search that stops at the first occurrence, the
+    count (a scan of the whole document) only where the ranking needs it: for a common
+    phrase most of the verifying cost."""
+
+    def __init__(self, docs: np.ndarray, bound: np.ndarray, segs: np.ndarray, ords: np.ndarray,
+                 store_segments: list[Any], needle: bytes):
+        self.docs = docs                    # sorted live docnums holding the term
+        self.bound = bound                  # per doc: upper bound of the count (>= 1)
+        self._segs = segs                   # per doc: its store segment and ordinal
+        self._ords = ords
+        self._segments = store_segments
+        self._needle = needle
+
+    def counts(self, at: np.ndarray) -> np.ndarray:
+        """Exact occurrences in the documents at positions ``at`` of :attr:`docs`."""
+        out = np.zeros(at.size, dtype=np.int64)
+        segs = self._segs[at]
+        for si in np.unique(segs).tolist():
+            rows = np.flatnonzero(segs == si)
+            out[rows] = self._segments[si].count_each(self._ords[at[rows]], self._needle,
+                                                      bounds=self.bound[at[rows]].astype(np.uint8))
+        return out
+
+
+def _docnum_maps(snap: Snapshot) -> list[np.ndarray]:
+    """Per store segment: ordinal → docnum (-1: not live), made once per snapshot."""
+    cache = column_cache(snap.columns)
+    with cache.lock:
+        found = cache.docnum_maps
+    if found is None:
+        found = [np.array([snap.by_key.get(k, -1) for k in seg.keys.tolist()], dtype=np.int64)
+                 for seg in snap.store.segments]
+        with cache.lock:
+            cache.docnum_maps = found
+    return found
 
 
 class Evaluator:
@@ -72,6 +122,34 @@ class Evaluator:
 
     def find(self, text: str) -> np.ndarray:
         return self.find_tf(text)[0]
+
+    def lazy_tf(self, text: str) -> LazyTf | tuple[np.ndarray, np.ndarray]:
+        """For ranking: the term's exact (docnums, counts) when already known or cheap to
+        count, else a :class:`LazyTf` (its documents exact, its counts on demand)."""
+        if text in self.tf or len(text) <= 2:
+            return self.find_tf(text)
+        store = self.snap.store
+        grams = textstore_grams(text)
+        found = [seg.candidates(grams) for seg in store.segments]
+        if sum(int(ords.size) for ords, _ in found) < LAZY_CANDIDATES:
+            return self.find_tf(text)
+        needle = text.encode("utf-8")
+        maps = _docnum_maps(self.snap)
+        parts: list[tuple[np.ndarray, ...]] = []
+        for si, (seg, (ords, bound), docnum_of) in enumerate(zip(store.segments, found, maps)):
+            if not ords.size:
+                continue
+            # A bound of 1 asks for presence only: a search in place that stops at the first occurrence.
+            present = seg.count_each(ords, needle, bounds=np.ones(ords.size, dtype=np.uint8)) > 0
+            ords, bound = ords[present], bound[present]
+            docnums = docnum_of[ords]
+            live = docnums >= 0
+            parts.append((docnums[live], bound[live].astype(np.int64), np.full(int(live.sum()), si), ords[live]))
+        if not parts:
+            return self.find_tf(text)
+        docs, bound, segs, ords = (np.concatenate(col) for col in zip(*parts))
+        order = np.argsort(docs, kind="stable")
+        return LazyTf(docs[order], bound[order], segs[order], ords[order], store.segments, needle)
 
     def eval(self, node: Node) -> np.ndarray:
         if isinstance(node, Phrase):
@@ -272,6 +350,7 @@ class _ColumnCache:
         self.lock = threading.Lock()
         self.masks: OrderedDict[tuple[str, tuple[Hashable, ...]], np.ndarray] = OrderedDict()
         self.trees: dict[str, _TreePaths] = {}
+        self.docnum_maps: list[np.ndarray] | None = None
 
     def mask(self, cols: Columns, name: str, values: list[Any]) -> np.ndarray:
         key = (name, tuple(_hashable(v) for v in values))
@@ -437,7 +516,7 @@ def execute(snap: Snapshot, plan: Plan, title_boost: float) -> Matches:
             phrases, plains = positive_texts(plan.tree)
             query = ranking.Query(phrases=phrases, chunks={t: ev.chunk_slots(t) for t in dict.fromkeys(plains)})
             ranked, scores, parts = ranking.rank(snap, ev.find_tf, query, final, title_boost, explain=plan.explain,
-                                                 partial=missing)
+                                                 partial=missing, limit=stop, lazy_tf=ev.lazy_tf)
             page = [(int(d), float(s)) for d, s in zip(ranked[start:stop], scores[start:stop])]
             if parts is not None:
                 explained = [{p: float(v[i]) for p, v in parts.items()} for i in range(start, min(stop, total))]
