@@ -88,6 +88,7 @@ class Evaluator:
         self.words = words
         self.slots = slots or {}
         self.tf: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.lazy: dict[str, LazyTf] = {}
 
     def chunk_slots(self, text: str) -> tuple[Slot, ...]:
         """The chunk's slots from the plan, else its words required literally."""
@@ -121,13 +122,18 @@ class Evaluator:
         return self.tf[text]
 
     def find(self, text: str) -> np.ndarray:
-        return self.find_tf(text)[0]
+        """The documents that contain ``text`` (matching needs no counts: a common phrase
+        is only checked for presence, and counted later where the ranking asks)."""
+        got = self.lazy_tf(text)
+        return got[0] if isinstance(got, tuple) else got.docs
 
     def lazy_tf(self, text: str) -> LazyTf | tuple[np.ndarray, np.ndarray]:
-        """For ranking: the term's exact (docnums, counts) when already known or cheap to
-        count, else a :class:`LazyTf` (its documents exact, its counts on demand)."""
+        """The term's exact (docnums, counts) when already known or cheap to count, else
+        a :class:`LazyTf` (its documents exact, its counts on demand)."""
         if text in self.tf or len(text) <= 2:
             return self.find_tf(text)
+        if text in self.lazy:
+            return self.lazy[text]
         store = self.snap.store
         grams = textstore_grams(text)
         found = [seg.candidates(grams) for seg in store.segments]
@@ -149,7 +155,9 @@ class Evaluator:
             return self.find_tf(text)
         docs, bound, segs, ords = (np.concatenate(col) for col in zip(*parts))
         order = np.argsort(docs, kind="stable")
-        return LazyTf(docs[order], bound[order], segs[order], ords[order], store.segments, needle)
+        found_lazy = self.lazy[text] = LazyTf(docs[order], bound[order], segs[order], ords[order], store.segments,
+                                              needle)
+        return found_lazy
 
     def eval(self, node: Node) -> np.ndarray:
         if isinstance(node, Phrase):
