@@ -137,10 +137,30 @@ class Evaluator:
         store = self.snap.store
         grams = textstore_grams(text)
         found = [seg.candidates(grams) for seg in store.segments]
-        if sum(int(ords.size) for ords, _ in found) < LAZY_CANDIDATES:
-            return self.find_tf(text)
         needle = text.encode("utf-8")
         maps = _docnum_maps(self.snap)
+        if sum(int(ords.size) for ords, _ in found) < LAZY_CANDIDATES:
+            # Few candidates: count them all now (as Snapshot.find_tf would, from the same
+            # candidates rather than looking them up a second time).
+            docs_parts, tf_parts = [], []
+            for seg, (ords, bound), docnum_of in zip(store.segments, found, maps):
+                if not ords.size:
+                    continue
+                exact = seg.count_each(ords, needle, bounds=bound)
+                keep = exact > 0
+                hits = docnum_of[ords[keep]]
+                live = hits >= 0
+                docs_parts.append(hits[live])
+                tf_parts.append(exact[keep][live].astype(np.int32))
+            if not docs_parts:
+                self.tf[text] = (np.zeros(0, np.int64), np.zeros(0, np.int32))
+            else:
+                docnums, tf = np.concatenate(docs_parts), np.concatenate(tf_parts)
+                if docnums.size > 1 and not bool((docnums[1:] > docnums[:-1]).all()):
+                    order = np.argsort(docnums, kind="stable")
+                    docnums, tf = docnums[order], tf[order]
+                self.tf[text] = (docnums, tf)
+            return self.tf[text]
         parts: list[tuple[np.ndarray, ...]] = []
         for si, (seg, (ords, bound), docnum_of) in enumerate(zip(store.segments, found, maps)):
             if not ords.size:
@@ -152,7 +172,8 @@ class Evaluator:
             live = docnums >= 0
             parts.append((docnums[live], bound[live].astype(np.int64), np.full(int(live.sum()), si), ords[live]))
         if not parts:
-            return self.find_tf(text)
+            self.tf[text] = (np.zeros(0, np.int64), np.zeros(0, np.int32))
+            return self.tf[text]
         docs, bound, segs, ords = (np.concatenate(col) for col in zip(*parts))
         order = np.argsort(docs, kind="stable")
         found_lazy = self.lazy[text] = LazyTf(docs[order], bound[order], segs[order], ords[order], store.segments,
