@@ -33,3 +33,22 @@ def test_count_zero_gives_no_snippets():
 def test_find_matches_prefers_longer_terms_at_the_same_place():
     matches = find_matches("推进教师交流", ["教师", "教师交流"])
     assert [(m.start, m.end, m.term) for m in matches] == [(2, 6, "教师交流")]
+
+
+def test_of_two_overlapping_terms_as_long_the_one_listed_first_is_marked():
+    from searchapp.query.highlight import find_matches
+
+    assert [m.term for m in find_matches("省教育督导评估监测", ["教育督导", "督导评估"])] == ["教育督导"]
+    assert [m.term for m in find_matches("省教育督导评估监测", ["督导评估", "教育督导"])] == ["督导评估"]
+
+
+def test_snippets_are_the_same_in_every_process_whatever_its_hash_seed():
+    import subprocess
+    import sys
+
+    code = ("from searchapp.query.highlight import snippets; "
+            "print(snippets('第三条 教育督导评估监测制度。' * 3 + '督导评估工作。教育督导机构。', "
+            "['教育', '督导', '督导评估', '教育督导', '评估监测'], 2, 20))")
+    outputs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              env={"PYTHONHASHSEED": str(seed), "PATH": ""}).stdout for seed in (1, 2, 3, 4)}
+    assert len(outputs) == 1

@@ -118,3 +118,43 @@ def test_headings_are_the_first_lines_and_short_lines_that_do_not_end_like_sente
 def test_positions_lists_each_occurrence_once():
     assert positions("甲乙甲乙甲".encode(), "甲".encode()) == [0, 6, 12]
     assert positions("甲乙甲乙甲".encode(), "甲".encode(), limit=2) == [0, 6]
+
+
+# -- counting only where the page needs it ----------------------------------------------------
+
+PRUNING_QUERIES = ["校园安全", "教师交流", "课后服务", '"校园安全"', "加强校园安全工作", "教师交流 校园安全",
+                   '"办好人民满意的教育"', "推进教师交流工作"]
+
+
+def _pages(engine, monkeypatch, lazy_candidates: int) -> list:
+    from searchapp.backend.local import engine as local_engine
+    from searchapp.query.plan import make_plan, synonyms_for
+
+    monkeypatch.setattr(local_engine, "LAZY_CANDIDATES", lazy_candidates)
+    out = []
+    for q in PRUNING_QUERIES:
+        for page, size in ((1, 1), (1, 3), (2, 2), (1, 10)):
+            req = SearchRequest(q=q, page=page, size=size, snippets=0, explain=True)
+            plan = make_plan(req, engine.settings.search, engine.segmenter, synonyms_for(engine.settings.search)).plan
+            m = engine.backend.execute(plan)
+            out.append((q, page, size, m.total, [(h.id, h.score, h.explain, h.duplicate_ids) for h in m.hits]))
+    return out
+
+
+def test_counting_terms_only_where_they_can_reach_the_page_keeps_every_score_and_order(engine, monkeypatch):
+    # LAZY_CANDIDATES = 0: every long term is checked for presence and counted only in the
+    # documents whose upper bound can still reach the page; the scores (unrounded), the
+    # explained parts and the order must be those of counting everything.
+    from searchapp.backend.local import ranking
+
+    bounded = []
+    real = ranking._rank_bounded
+
+    def spy(*args, **kwargs):
+        bounded.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ranking, "_rank_bounded", spy)
+    lazy = _pages(engine, monkeypatch, 0)
+    assert bounded, "the bounded ranking never ran: the test compares nothing"
+    assert lazy == _pages(engine, monkeypatch, 10**12)

@@ -37,10 +37,12 @@ class Match:
 
 
 def find_matches(norm_text: str, terms: list[str], limit: int = 5000) -> list[Match]:
-    """Non-overlapping occurrences of ``terms`` (longest term wins), in text order."""
+    """Non-overlapping occurrences of ``terms`` (longest term wins; of two as long, the
+    one listed first), in text order. Not a ``set`` of the terms: its order changes with
+    each process' hash seed, and two server processes gave one request different snippets."""
     spans: list[Match] = []
     covered = bytearray(len(norm_text))
-    for term in sorted(set(t for t in terms if t), key=len, reverse=True):
+    for term in sorted(dict.fromkeys(t for t in terms if t), key=len, reverse=True):
         size = len(term)
         start = norm_text.find(term)
         while start != -1 and len(spans) < limit:

@@ -14,16 +14,16 @@ def _by_count(pairs: list[tuple[Any, int]]) -> list[tuple[Any, int]]:
 
 
 def _tree(pairs: list[tuple[tuple[str, ...], int]], limit: int) -> list[dict[str, Any]]:
-    """Nested ``{value, path, count, children}`` from counts of every path prefix."""
+    """Nested ``{value, path, count, children}`` from counts of every path prefix (one
+    sort of every path, most first, then grouped by parent: the order within each parent
+    is that of sorting its children alone)."""
     children: dict[tuple[str, ...], list[tuple[tuple[str, ...], int]]] = {}
-    for path, n in pairs:
+    for path, n in _by_count(pairs):
         children.setdefault(path[:-1], []).append((path, n))
 
     def level(parent: tuple[str, ...]) -> list[dict[str, Any]]:
-        out = []
-        for path, n in _by_count(children.get(parent, []))[:limit]:
-            out.append({"value": path[-1], "path": "/".join(path), "count": n, "children": level(path)})
-        return out
+        return [{"value": path[-1], "path": "/".join(path), "count": n, "children": level(path)}
+                for path, n in children.get(parent, ())[:limit]]
 
     return level(())
 

@@ -14,7 +14,10 @@ any of its synonyms. Quoted phrases are never widened.
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+import weakref
+from collections import OrderedDict
+from typing import Any, Hashable
 
 import numpy as np
 
@@ -22,8 +25,58 @@ from searchapp.backend.base import Matches, Plan, RankedHit, Slot
 from searchapp.backend.local import ranking
 from searchapp.backend.local.copies import fold_groups
 from searchapp.backend.local.snapshot import Columns, FacetColumn, Snapshot
+from searchapp.backend.local.textstore import query_grams as textstore_grams
 from searchapp.model import FACETS
 from searchapp.query.parse import And, Node, Not, Or, Phrase, Plain, positive_texts
+
+
+#: A term that only ranking asks for (the chunk as a phrase, a word matched through its
+#: parts) with at least this many candidates (documents holding all its bigrams) is looked up
+#: lazily: which documents contain it, at once (its document frequency is exact), how often
+#: only for the documents that can still reach the page (:func:`ranking.rank`). Below it,
+#: counting every candidate costs less than the bookkeeping.
+LAZY_CANDIDATES = 1500
+
+
+class LazyTf:
+    """A term's documents, exactly, with an upper bound of its frequency in each (its
+    bigrams' smallest count); the exact frequency is counted for the documents asked.
+
+    Presence is checked in place with a search that stops at the first occurrence, the
+    count (a scan of the whole document) only where the ranking needs it: for a common
+    phrase most of the verifying cost."""
+
+    def __init__(self, docs: np.ndarray, bound: np.ndarray, segs: np.ndarray, ords: np.ndarray,
+                 store_segments: list[Any], needle: bytes):
+        self.docs = docs                    # sorted live docnums holding the term
+        self.bound = bound                  # per doc: upper bound of the count (>= 1)
+        self._segs = segs                   # per doc: its store segment and ordinal
+        self._ords = ords
+        self._segments = store_segments
+        self._needle = needle
+
+    def counts(self, at: np.ndarray) -> np.ndarray:
+        """Exact occurrences in the documents at positions ``at`` of :attr:`docs`."""
+        out = np.zeros(at.size, dtype=np.int64)
+        segs = self._segs[at]
+        for si in np.unique(segs).tolist():
+            rows = np.flatnonzero(segs == si)
+            out[rows] = self._segments[si].count_each(self._ords[at[rows]], self._needle,
+                                                      bounds=self.bound[at[rows]].astype(np.uint8))
+        return out
+
+
+def _docnum_maps(snap: Snapshot) -> list[np.ndarray]:
+    """Per store segment: ordinal → docnum (-1: not live), made once per snapshot."""
+    cache = column_cache(snap.columns)
+    with cache.lock:
+        found = cache.docnum_maps
+    if found is None:
+        found = [np.array([snap.by_key.get(k, -1) for k in seg.keys.tolist()], dtype=np.int64)
+                 for seg in snap.store.segments]
+        with cache.lock:
+            cache.docnum_maps = found
+    return found
 
 
 class Evaluator:
@@ -35,6 +88,7 @@ class Evaluator:
         self.words = words
         self.slots = slots or {}
         self.tf: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.lazy: dict[str, LazyTf] = {}
 
     def chunk_slots(self, text: str) -> tuple[Slot, ...]:
         """The chunk's slots from the plan, else its words required literally."""
@@ -68,7 +122,63 @@ class Evaluator:
         return self.tf[text]
 
     def find(self, text: str) -> np.ndarray:
-        return self.find_tf(text)[0]
+        """The documents that contain ``text`` (matching needs no counts: a common phrase
+        is only checked for presence, and counted later where the ranking asks)."""
+        got = self.lazy_tf(text)
+        return got[0] if isinstance(got, tuple) else got.docs
+
+    def lazy_tf(self, text: str) -> LazyTf | tuple[np.ndarray, np.ndarray]:
+        """The term's exact (docnums, counts) when already known or cheap to count, else
+        a :class:`LazyTf` (its documents exact, its counts on demand)."""
+        if text in self.tf or len(text) <= 2:
+            return self.find_tf(text)
+        if text in self.lazy:
+            return self.lazy[text]
+        store = self.snap.store
+        grams = textstore_grams(text)
+        found = [seg.candidates(grams) for seg in store.segments]
+        needle = text.encode("utf-8")
+        maps = _docnum_maps(self.snap)
+        if sum(int(ords.size) for ords, _ in found) < LAZY_CANDIDATES:
+            # Few candidates: count them all now (as Snapshot.find_tf would, from the same
+            # candidates rather than looking them up a second time).
+            docs_parts, tf_parts = [], []
+            for seg, (ords, bound), docnum_of in zip(store.segments, found, maps):
+                if not ords.size:
+                    continue
+                exact = seg.count_each(ords, needle, bounds=bound)
+                keep = exact > 0
+                hits = docnum_of[ords[keep]]
+                live = hits >= 0
+                docs_parts.append(hits[live])
+                tf_parts.append(exact[keep][live].astype(np.int32))
+            if not docs_parts:
+                self.tf[text] = (np.zeros(0, np.int64), np.zeros(0, np.int32))
+            else:
+                docnums, tf = np.concatenate(docs_parts), np.concatenate(tf_parts)
+                if docnums.size > 1 and not bool((docnums[1:] > docnums[:-1]).all()):
+                    order = np.argsort(docnums, kind="stable")
+                    docnums, tf = docnums[order], tf[order]
+                self.tf[text] = (docnums, tf)
+            return self.tf[text]
+        parts: list[tuple[np.ndarray, ...]] = []
+        for si, (seg, (ords, bound), docnum_of) in enumerate(zip(store.segments, found, maps)):
+            if not ords.size:
+                continue
+            # A bound of 1 asks for presence only: a search in place that stops at the first occurrence.
+            present = seg.count_each(ords, needle, bounds=np.ones(ords.size, dtype=np.uint8)) > 0
+            ords, bound = ords[present], bound[present]
+            docnums = docnum_of[ords]
+            live = docnums >= 0
+            parts.append((docnums[live], bound[live].astype(np.int64), np.full(int(live.sum()), si), ords[live]))
+        if not parts:
+            self.tf[text] = (np.zeros(0, np.int64), np.zeros(0, np.int32))
+            return self.tf[text]
+        docs, bound, segs, ords = (np.concatenate(col) for col in zip(*parts))
+        order = np.argsort(docs, kind="stable")
+        found_lazy = self.lazy[text] = LazyTf(docs[order], bound[order], segs[order], ords[order], store.segments,
+                                              needle)
+        return found_lazy
 
     def eval(self, node: Node) -> np.ndarray:
         if isinstance(node, Phrase):
@@ -221,12 +331,101 @@ def facet_mask(col: FacetColumn, size: int, values: list[Any]) -> np.ndarray:
     return mask
 
 
+def _hashable(value: Any) -> Hashable:
+    """A filter value as a dict key (a year range arrives as a list or a tuple)."""
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
+class _TreePaths:
+    """A tree facet's paths, numbered once per snapshot: per depth, every document's
+    path prefix as one integer (0: the prefix has an unknown level), so counting a
+    depth is one ``np.bincount`` instead of sorting the matches' rows of codes."""
+
+    def __init__(self, col: FacetColumn, size: int):
+        #: Per depth: (prefix id per docnum, the paths in id order - 1; lexicographic by code).
+        self.depths: list[tuple[np.ndarray, list[tuple[str, ...]]]] = []
+        known = np.ones(size, dtype=bool)
+        for depth in range(1, len(col.levels) + 1):
+            known = known & (col.levels[depth - 1][1] > 0)
+            rows = np.stack([codes for _names, codes in col.levels[:depth]], axis=1)[known]
+            ids = np.zeros(size, dtype=np.int64)
+            paths: list[tuple[str, ...]] = []
+            if rows.size:
+                uniq, inverse = np.unique(rows, axis=0, return_inverse=True)
+                ids[known] = inverse.reshape(-1) + 1
+                paths = [tuple(col.levels[i][0][c] for i, c in enumerate(row)) for row in uniq.tolist()]
+            self.depths.append((ids, paths))
+
+    def count(self, docs: np.ndarray) -> list[tuple[tuple[str, ...], int]]:
+        out: list[tuple[tuple[str, ...], int]] = []
+        for ids, paths in self.depths:
+            if not paths:
+                continue
+            counts = np.bincount(ids[docs], minlength=len(paths) + 1)[1:]
+            out.extend((paths[k], n) for k, n in zip(np.flatnonzero(counts).tolist(), counts[counts > 0].tolist()))
+        return out
+
+
+#: Filter masks kept per snapshot (each is one byte per document: 64 × 120,000 documents = 7.7 MB).
+MASK_CACHE_SIZE = 64
+
+
+class _ColumnCache:
+    """What filters and facet counts derive from one snapshot's columns and would
+    otherwise rebuild on every request: each filter's mask (a facet and its values:
+    a scan of every document) and the tree facets' numbered paths."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.masks: OrderedDict[tuple[str, tuple[Hashable, ...]], np.ndarray] = OrderedDict()
+        self.trees: dict[str, _TreePaths] = {}
+        self.docnum_maps: list[np.ndarray] | None = None
+
+    def mask(self, cols: Columns, name: str, values: list[Any]) -> np.ndarray:
+        key = (name, tuple(_hashable(v) for v in values))
+        with self.lock:
+            found = self.masks.get(key)
+            if found is not None:
+                self.masks.move_to_end(key)
+                return found
+        found = facet_mask(cols.facets[name], cols.size, values)
+        found.flags.writeable = False  # shared by every request of the snapshot
+        with self.lock:
+            self.masks[key] = found
+            while len(self.masks) > MASK_CACHE_SIZE:
+                self.masks.popitem(last=False)
+        return found
+
+    def tree(self, cols: Columns, name: str) -> _TreePaths:
+        with self.lock:
+            found = self.trees.get(name)
+        if found is None:
+            found = _TreePaths(cols.facets[name], cols.size)
+            with self.lock:
+                self.trees[name] = found
+        return found
+
+
+_CACHES: "weakref.WeakKeyDictionary[Any, _ColumnCache]" = weakref.WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
+
+
+def column_cache(cols: Columns) -> _ColumnCache:
+    """The :class:`_ColumnCache` of ``cols`` (one per snapshot; it goes with the snapshot)."""
+    with _CACHES_LOCK:
+        found = _CACHES.get(cols)
+        if found is None:
+            found = _CACHES[cols] = _ColumnCache()
+        return found
+
+
 class Filters:
-    """The plan's filters as boolean masks over docnums (one per facet)."""
+    """The plan's filters as boolean masks over docnums (one per facet), each built
+    once per snapshot (:class:`_ColumnCache`)."""
 
     def __init__(self, cols: Columns, filters: dict[str, list[Any]]):
-        self.masks = {name: facet_mask(cols.facets[name], cols.size, values)
-                      for name, values in filters.items() if values}
+        cache = column_cache(cols)
+        self.masks = {name: cache.mask(cols, name, values) for name, values in filters.items() if values}
 
     def active(self) -> bool:
         return bool(self.masks)
@@ -269,8 +468,9 @@ def collapse(cols: Columns, docs: np.ndarray) -> np.ndarray:
     return np.sort(np.concatenate([docs[~clustered], keep]))
 
 
-def count_facet(col: FacetColumn, docs: np.ndarray) -> list[tuple[Any, int]]:
-    """``(value, count)`` over ``docs``; a tree facet's values are tuples of levels."""
+def count_facet(col: FacetColumn, docs: np.ndarray, tree: _TreePaths | None = None) -> list[tuple[Any, int]]:
+    """``(value, count)`` over ``docs``; a tree facet's values are tuples of levels
+    (every prefix of every document's path whose levels are all known)."""
     kind = col.facet.kind
     if kind == "range":
         assert col.values is not None
@@ -278,39 +478,41 @@ def count_facet(col: FacetColumn, docs: np.ndarray) -> list[tuple[Any, int]]:
         return [(y, int(counts[y])) for y in np.flatnonzero(counts).tolist() if y > 0]
     if kind == "multi":
         assert col.matrix is not None
-        counts = col.matrix[docs].sum(axis=0) if docs.size else np.zeros(len(col.names), dtype=np.int64)
-        return [(name, int(n)) for name, n in zip(col.names, counts) if n]
+        counts = (np.count_nonzero(col.matrix[docs], axis=0) if docs.size
+                  else np.zeros(len(col.names), dtype=np.int64))
+        return [(col.names[k], int(counts[k])) for k in np.flatnonzero(counts).tolist()]
     if kind == "single":
         names, codes = col.levels[0]
         counts = np.bincount(codes[docs], minlength=len(names))
-        return [(names[k], int(n)) for k, n in enumerate(counts) if k and n]
-    # tree: every prefix of every document's path
-    out: list[tuple[Any, int]] = []
-    stack = np.stack([codes[docs] for _names, codes in col.levels], axis=1) if docs.size else None
-    if stack is None:
-        return out
-    for depth in range(1, len(col.levels) + 1):
-        prefix = stack[:, :depth]
-        prefix = prefix[prefix[:, depth - 1] > 0]
-        if not prefix.size:
-            continue
-        uniq, counts = np.unique(prefix, axis=0, return_counts=True)
-        for row, n in zip(uniq.tolist(), counts.tolist()):
-            if all(row):
-                out.append((tuple(col.levels[i][0][c] for i, c in enumerate(row)), int(n)))
-    return out
+        return [(names[k], int(counts[k])) for k in np.flatnonzero(counts).tolist() if k]
+    if not docs.size:
+        return []
+    return (tree or _TreePaths(col, col.levels[0][1].size)).count(docs)
 
 
-def facet_counts(cols: Columns, matched: np.ndarray, filters: Filters, collapsed: bool) -> dict[str, list]:
+def facet_counts(cols: Columns, matched: np.ndarray, filters: Filters, collapsed: bool,
+                 results: np.ndarray | None = None) -> dict[str, list]:
     """Counts per facet value over the matched documents and every *other* facet's
     filter (so choosing one value still shows the counts of its siblings), copies
-    folded the same way as the results."""
+    folded the same way as the results.
+
+    ``results`` (the matches through every filter, copies folded: what the search
+    lists) is the set of every facet that has no filter of its own; passing it saves
+    folding the same documents again per facet."""
+    cache = column_cache(cols)
+    if results is None:
+        results = filters.apply(matched) if filters.active() else matched
+        if collapsed:
+            results = collapse(cols, results)
     out = {}
     for facet in FACETS:
-        docs = filters.apply(matched, skip=facet.name) if filters.active() else matched
-        if collapsed:
-            docs = collapse(cols, docs)
-        out[facet.name] = count_facet(cols.facets[facet.name], docs)
+        docs = results
+        if facet.name in filters.masks:
+            docs = filters.apply(matched, skip=facet.name)
+            if collapsed:
+                docs = collapse(cols, docs)
+        col = cols.facets[facet.name]
+        out[facet.name] = count_facet(col, docs, cache.tree(cols, facet.name) if facet.kind == "tree" else None)
     return out
 
 
@@ -329,7 +531,7 @@ def execute(snap: Snapshot, plan: Plan, title_boost: float) -> Matches:
     # when the copy that represents its group elsewhere does not pass.
     filtered = filters.apply(matched) if filters.active() else matched
     final = collapse(cols, filtered) if plan.collapse else filtered
-    facets = facet_counts(cols, matched, filters, plan.collapse) if plan.facets else {}
+    facets = facet_counts(cols, matched, filters, plan.collapse, results=final) if plan.facets else {}
     total = int(final.size)
     missing = np.isin(final, partial, assume_unique=True) if partial.size else None
     start, stop = plan.offset, plan.offset + plan.limit
@@ -343,16 +545,18 @@ def execute(snap: Snapshot, plan: Plan, title_boost: float) -> Matches:
             phrases, plains = positive_texts(plan.tree)
             query = ranking.Query(phrases=phrases, chunks={t: ev.chunk_slots(t) for t in dict.fromkeys(plains)})
             ranked, scores, parts = ranking.rank(snap, ev.find_tf, query, final, title_boost, explain=plan.explain,
-                                                 partial=missing)
+                                                 partial=missing, limit=stop, lazy_tf=ev.lazy_tf)
             page = [(int(d), float(s)) for d, s in zip(ranked[start:stop], scores[start:stop])]
             if parts is not None:
                 explained = [{p: float(v[i]) for p, v in parts.items()} for i in range(start, min(stop, total))]
     hits = []
+    groups = copy_groups(cols)
+    # The page's copies are looked up among the filtered matches that have copies at all.
+    grouped = filtered[groups[filtered] >= 0] if plan.collapse and page else filtered[:0]
     for i, (docnum, score) in enumerate(page):
         dups: list[int] = []
-        groups = copy_groups(cols)
         if plan.collapse and groups[docnum] >= 0:
-            same = filtered[groups[filtered] == groups[docnum]]
+            same = grouped[groups[grouped] == groups[docnum]]
             dups = [int(d) for d in same if d != docnum]
         hits.append(RankedHit(id=snap.docs[docnum].id, score=score,
                               duplicate_ids=[snap.docs[d].id for d in dups],

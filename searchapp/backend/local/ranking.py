@@ -30,7 +30,7 @@ import re
 import threading
 import weakref
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Protocol, Sequence
 
 import numpy as np
 
@@ -126,14 +126,25 @@ class _Extras:
             pos += len(t) + 1
         self.starts[len(titles)] = pos
         self.joined = "\n".join(titles) + "\n"
+        self.titles = titles
         self.title_lengths = np.array([len(t) for t in titles], dtype=np.float64)
         self.size = len(titles)
         #: docnum → its heading lines (see :func:`heading_text`), filled as documents are ranked.
         self.headings: dict[int, bytes] = {}
         self.heading_bytes = 0
 
-    def title_tf(self, term: str) -> np.ndarray:
-        """Occurrences of ``term`` in every document's title (array by docnum)."""
+    def title_tf(self, term: str, docs: np.ndarray | None = None) -> np.ndarray:
+        """Occurrences of ``term`` in every document's title (array by docnum), or in the
+        titles of ``docs`` (aligned with them): counted title by title when they are few
+        (:data:`TITLE_SCAN_SHARE`), else by one scan of all the titles."""
+        if docs is not None:
+            if not term or "\n" in term:
+                return np.zeros(docs.size, dtype=np.float64)
+            if docs.size * TITLE_SCAN_SHARE < self.size:
+                titles = self.titles
+                return np.fromiter((titles[d].count(term) for d in docs.tolist()), dtype=np.float64,
+                                   count=docs.size)
+            return self.title_tf(term)[docs]
         counts = np.zeros(self.size, dtype=np.float64)
         if not term or "\n" in term:
             return counts
@@ -143,6 +154,11 @@ class _Extras:
             counts += np.bincount(owners, minlength=self.size)[:self.size]
         return counts
 
+
+#: Titles are counted one by one for a set of documents smaller than this share of the
+#: index (1/8): below it, a Python loop over their titles costs less than one regular
+#: expression scan of every title (measured at 15,000 documents; the scan grows with the index).
+TITLE_SCAN_SHARE = 8
 
 _EXTRAS: "weakref.WeakKeyDictionary[Snapshot, _Extras]" = weakref.WeakKeyDictionary()
 _EXTRAS_LOCK = threading.Lock()
@@ -231,12 +247,64 @@ class Query:
     chunks: dict[str, Sequence[Slot]] = field(default_factory=dict)
 
 
-class Scorer:
-    """The features of one query over the sorted docnums ``docs``."""
+#: The upper bound of a count the store saturated (see :class:`_Bounded`).
+UNBOUNDED = 1e12
 
-    def __init__(self, snap: Snapshot, find_tf: FindTf, docs: np.ndarray, title_boost: float):
+
+class _Bounded:
+    """A term whose body frequency is known only as bounds in some documents (see
+    :class:`LazyTf`): ``low`` (1 where it occurs: presence is exact) and ``high`` (its
+    bigrams' smallest count), both exact where counted; aligned with the scorer's docs."""
+
+    def __init__(self, lazy: "LazyTf", docs: np.ndarray):
+        pos = np.searchsorted(lazy.docs, docs)
+        pos[pos >= lazy.docs.size] = 0
+        present = lazy.docs[pos] == docs if lazy.docs.size else np.zeros(docs.size, dtype=bool)
+        self.lazy = lazy
+        self.at = np.where(present, pos, -1)          # position in lazy.docs, -1: absent
+        self.low = present.astype(np.float64)
+        bound = lazy.bound[pos].astype(np.float64) if lazy.docs.size else np.zeros(docs.size)
+        # A bound of 255 (the store's largest count) means "at least": any count. Not
+        # infinity, which BM25's saturation turns into NaN; no document is that long.
+        self.high = np.where(present, np.where(bound >= 255, UNBOUNDED, bound), 0.0)
+        self.known = ~present
+
+    def count(self, rows: np.ndarray) -> None:
+        """Count the term exactly in the documents at ``rows``."""
+        rows = rows[~self.known[rows]]
+        if rows.size:
+            exact = self.lazy.counts(self.at[rows]).astype(np.float64)
+            self.low[rows] = exact
+            self.high[rows] = exact
+            self.known[rows] = True
+
+
+class LazyTf(Protocol):
+    """What :meth:`engine.Evaluator.lazy_tf` gives for a term only the ranking needs."""
+
+    docs: np.ndarray
+    bound: np.ndarray
+
+    def counts(self, at: np.ndarray) -> np.ndarray: ...
+
+
+#: Ranking's view of the exact channel: exact (docnums, counts), or a :class:`LazyTf`.
+LazyFindTf = Callable[[str], "tuple[np.ndarray, np.ndarray] | LazyTf"]
+
+
+class Scorer:
+    """The features of one query over the sorted docnums ``docs``.
+
+    With ``lazy_tf``, a term only the ranking asks for may come with bounded body
+    frequencies (:class:`_Bounded`); :attr:`mode` then says which bound the features use
+    ("low" or "high"): every feature grows with a body frequency or reads only whether it
+    is zero, so the two give a lower and an upper bound of each document's score."""
+
+    def __init__(self, snap: Snapshot, find_tf: FindTf, docs: np.ndarray, title_boost: float,
+                 lazy_tf: LazyFindTf | None = None):
         self.snap = snap
         self.find_tf = find_tf
+        self.lazy_tf = lazy_tf
         self.docs = docs
         self.n_docs = max(1, len(snap.docs))
         self.ex = extras(snap)
@@ -249,20 +317,52 @@ class Scorer:
         }
         self._tf: dict[str, tuple[float, np.ndarray, np.ndarray]] = {}
         self.heading_tf: dict[str, np.ndarray] = {}
+        self.bounded: dict[str, _Bounded] = {}
+        self.mode = "low"
 
     def stats(self, term: str) -> tuple[float, np.ndarray, np.ndarray]:
         """(idf, body tf, title tf) of ``term`` aligned with ``docs``."""
         found = self._tf.get(term)
         if found is None:
-            term_docs, term_tf = self.find_tf(term)
-            pos = np.searchsorted(term_docs, self.docs)
-            pos[pos >= term_docs.size] = 0
-            present = term_docs[pos] == self.docs if term_docs.size else np.zeros(self.docs.size, dtype=bool)
-            body = np.where(present, term_tf[pos] if term_docs.size else 0, 0).astype(np.float64)
-            title = self.ex.title_tf(term)[self.docs]
-            found = (idf(int(term_docs.size), self.n_docs), body, title)
-            self._tf[term] = found
+            got = self.lazy_tf(term) if self.lazy_tf is not None else self.find_tf(term)
+            if not isinstance(got, tuple):
+                bounded = self.bounded[term] = _Bounded(got, self.docs)
+                found = (idf(int(got.docs.size), self.n_docs), bounded.low, self.ex.title_tf(term, self.docs))
+                self._tf[term] = found
+            else:
+                term_docs, term_tf = got
+                pos = np.searchsorted(term_docs, self.docs)
+                pos[pos >= term_docs.size] = 0
+                present = term_docs[pos] == self.docs if term_docs.size else np.zeros(self.docs.size, dtype=bool)
+                body = np.where(present, term_tf[pos] if term_docs.size else 0, 0).astype(np.float64)
+                title = self.ex.title_tf(term, self.docs)
+                found = (idf(int(term_docs.size), self.n_docs), body, title)
+                self._tf[term] = found
+        if self.mode == "high" and term in self.bounded:
+            return found[0], self.bounded[term].high, found[2]
         return found
+
+    def count(self, rows: np.ndarray) -> None:
+        """Count every bounded term exactly in the documents at ``rows``."""
+        for bounded in self.bounded.values():
+            bounded.count(rows)
+
+    def exact(self) -> bool:
+        return all(b.known.all() for b in self.bounded.values())
+
+    def subset(self, rows: np.ndarray) -> "Scorer":
+        """The scorer of the documents at ``rows`` (counted ones: their features are exact),
+        sharing every term looked up so far."""
+        sub = Scorer.__new__(Scorer)
+        # No lazy lookups in a subset: a term it would look up anew is counted exactly.
+        sub.snap, sub.find_tf, sub.lazy_tf = self.snap, self.find_tf, None
+        sub.docs, sub.n_docs, sub.ex, sub.boost = self.docs[rows], self.n_docs, self.ex, self.boost
+        sub.norm = {f: (v[rows] if isinstance(v, np.ndarray) else v) for f, v in self.norm.items()}
+        sub._tf = {t: (i, body[rows], title[rows]) for t, (i, body, title) in self._tf.items()}
+        sub.heading_tf = {t: v[rows] for t, v in self.heading_tf.items()}
+        sub.bounded = {}
+        sub.mode = "low"
+        return sub
 
     def present(self, term: str) -> np.ndarray:
         _, body, title = self.stats(term)
@@ -404,42 +504,47 @@ def _proximity(sc: Scorer, text: str, slots: Sequence[Slot], rows: np.ndarray) -
     return out
 
 
-def features(snap: Snapshot, find_tf: FindTf, query: Query, docs: np.ndarray,
-             title_boost: float, partial: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """Every score part (see :data:`PARTS`) for the sorted docnums ``docs`` (``partial``:
-    which of them the recall fallback found, see :func:`rank`)."""
-    sc = Scorer(snap, find_tf, docs, title_boost)
+def _terms(query: Query) -> list[str]:
     terms = list(query.phrases)
     for text, slots in query.chunks.items():
         if len(slots) >= 2:
             terms.append(text)
         for s in slots:
             terms.extend(s.alternatives())
-    terms = list(dict.fromkeys(terms))
+    return list(dict.fromkeys(terms))
 
-    def text_parts() -> dict[str, np.ndarray]:
-        out = _zeros(docs.size)
-        for p in query.phrases:
-            _, split = sc.field_scores(p)
-            for f in FIELDS:
-                out[f] += split[f]
-        for text, slots in query.chunks.items():
-            for s in slots:
-                for k, v in _slot_score(sc, s)[1].items():
-                    out[k] += v
-            if len(slots) >= 2:
-                out["phrase"] += PHRASE_WEIGHT * sc.field_scores(text)[0]
-        return out
 
-    parts = text_parts()
-    first = sum(parts.values())
-    rows = np.argsort(-first, kind="stable")[:RERANK]
+def _text_parts(sc: Scorer, query: Query) -> dict[str, np.ndarray]:
+    """The parts that read term frequencies: fields, parts, synonyms, phrase."""
+    out = _zeros(sc.docs.size)
+    for p in query.phrases:
+        _, split = sc.field_scores(p)
+        for f in FIELDS:
+            out[f] += split[f]
+    for text, slots in query.chunks.items():
+        for s in slots:
+            for k, v in _slot_score(sc, s)[1].items():
+                out[k] += v
+        if len(slots) >= 2:
+            out["phrase"] += PHRASE_WEIGHT * sc.field_scores(text)[0]
+    return out
+
+
+def _rerank(sc: Scorer, query: Query, terms: list[str], rows: np.ndarray) -> np.ndarray:
+    """Headings of the best documents (at ``rows``) read; their proximity returned."""
+    out = np.zeros(sc.docs.size)
     if rows.size and terms:
         sc.read_headings(terms, rows)
-        parts = text_parts()
         for text, slots in query.chunks.items():
-            parts["proximity"] += _proximity(sc, text, slots, rows)
+            out += _proximity(sc, text, slots, rows)
+    return out
 
+
+def _other_parts(sc: Scorer, query: Query, partial: np.ndarray | None) -> dict[str, np.ndarray]:
+    """title_match, coverage, missing and length: the parts that read only titles,
+    headings and whether a term occurs."""
+    docs = sc.docs
+    parts = {p: np.zeros(docs.size, dtype=np.float64) for p in ("title_match", "coverage", "missing", "length")}
     idfs: list[float] = []
     covered = np.zeros(docs.size)
     for p in query.phrases:
@@ -469,21 +574,152 @@ def features(snap: Snapshot, find_tf: FindTf, query: Query, docs: np.ndarray,
                     parts["missing"] -= MISSING_WEIGHT * _slot_idf(sc, unit) * (absent & partial)
     if idfs:
         parts["coverage"] += COVERAGE_WEIGHT * float(np.mean(idfs)) * covered / len(idfs)
-    lengths = snap.lengths[docs]
+    lengths = sc.snap.lengths[docs]
     parts["length"] += LENGTH_WEIGHT * np.minimum(0.0, np.log(np.maximum(lengths, 1.0) / SHORT_CHARS))
     return parts
 
 
+def features(snap: Snapshot, find_tf: FindTf, query: Query, docs: np.ndarray,
+             title_boost: float, partial: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Every score part (see :data:`PARTS`) for the sorted docnums ``docs`` (``partial``:
+    which of them the recall fallback found, see :func:`rank`)."""
+    sc = Scorer(snap, find_tf, docs, title_boost)
+    terms = _terms(query)
+    parts = _text_parts(sc, query)
+    first = sum(parts.values())
+    rows = np.argsort(-first, kind="stable")[:RERANK]
+    proximity = _rerank(sc, query, terms, rows)
+    if rows.size and terms:
+        parts = _text_parts(sc, query)
+        parts["proximity"] += proximity
+    parts.update(_other_parts(sc, query, partial))
+    return parts
+
+
+def features_of(sc: Scorer, query: Query, partial: np.ndarray | None) -> dict[str, np.ndarray]:
+    """:func:`features` with a scorer already made (every term exact)."""
+    terms = _terms(query)
+    parts = _text_parts(sc, query)
+    first = sum(parts.values())
+    rows = np.argsort(-first, kind="stable")[:RERANK]
+    proximity = _rerank(sc, query, terms, rows)
+    if rows.size and terms:
+        parts = _text_parts(sc, query)
+        parts["proximity"] += proximity
+    parts.update(_other_parts(sc, query, partial))
+    return parts
+
+
+def _total(parts: Mapping[str, np.ndarray]) -> np.ndarray:
+    scores = np.zeros(next(iter(parts.values())).size)
+    for p in PARTS:
+        scores = scores + parts[p]
+    return scores
+
+
+#: Documents counted exactly per round of :func:`_best`, at first (doubling each round).
+COUNT_BATCH = 64
+
+
+def _best(sc: Scorer, k: int, score: Callable[[Scorer], np.ndarray],
+          order: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of the ``k`` best documents by ``score`` (exact), best first, counting the
+    bounded terms only in the documents that can still be among them (MaxScore): the
+    documents whose upper bound is highest are counted first, until the ``k``-th best exact
+    score is above every bound not counted yet. ``order(rows, scores)`` sorts counted rows.
+    Returns the rows and their exact scores."""
+    sc.mode = "high"
+    high = score(sc)
+    sc.mode = "low"
+    by_bound = np.argsort(-high, kind="stable")
+    done = 0
+    batch = max(COUNT_BATCH, 2 * k)
+    counted = np.zeros(0, dtype=np.int64)
+    exact = np.zeros(0)
+    while True:
+        take = by_bound[done:done + batch]
+        done += take.size
+        batch *= 2
+        sc.count(take)
+        counted = np.concatenate([counted, take])
+        exact = np.concatenate([exact, score(sc.subset(take))])
+        if done >= by_bound.size:
+            break
+        if counted.size >= k:
+            kth = np.partition(exact, counted.size - k)[counted.size - k]
+            if high[by_bound[done]] < kth:  # nothing left can reach (or tie) the k-th best
+                break
+    ranked = order(counted, exact)[:k]
+    return counted[ranked], exact[ranked]
+
+
+def _rank_bounded(sc: Scorer, query: Query, limit: int, partial: np.ndarray | None, explain: bool
+                  ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray] | None]:
+    """:func:`rank`'s best ``limit`` documents when some terms are bounded: the same
+    documents, order and scores as scoring everything, with exact counts for few."""
+    docs = sc.docs
+    terms = _terms(query)
+    # 1. The RERANK best by the text parts alone (ties: docnum order, as a stable sort).
+    rows, _ = _best(sc, RERANK, lambda s: _total_text(s, query),
+                    lambda r, e: np.lexsort((r, -e)))
+    rows = np.sort(rows)
+    # 2. Headings and proximity of those; then the page by the full score.
+    proximity = _rerank(sc, query, terms, rows)
+    other = _other_parts(sc, query, partial)
+    ties = sc.snap.columns.id_rank[docs]
+
+    def full(s: Scorer) -> np.ndarray:
+        return _total(_full_parts(s, query, proximity, other, docs))
+
+    top, scores = _best(sc, limit, full, lambda r, e: np.lexsort((ties[r], -e)))
+    parts = None
+    if explain:
+        sub = sc.subset(top)
+        parts = _full_parts(sub, query, proximity, other, docs)
+    return docs[top], scores, parts
+
+
+def _total_text(sc: Scorer, query: Query) -> np.ndarray:
+    parts = _text_parts(sc, query)
+    return sum(parts.values())
+
+
+def _full_parts(sc: Scorer, query: Query, proximity: np.ndarray, other: Mapping[str, np.ndarray],
+                docs: np.ndarray) -> dict[str, np.ndarray]:
+    """Every part for the scorer's documents (a subset of ``docs``: ``proximity`` and
+    ``other`` are aligned with ``docs`` and taken at the subset's rows)."""
+    rows = np.searchsorted(docs, sc.docs)
+    parts = _text_parts(sc, query)
+    parts["proximity"] += proximity[rows]
+    for p, v in other.items():
+        parts[p] = v[rows]
+    return parts
+
+
 def rank(snap: Snapshot, find_tf: FindTf, query: Query, docs: np.ndarray, title_boost: float,
-         explain: bool = False, partial: np.ndarray | None = None,
+         explain: bool = False, partial: np.ndarray | None = None, limit: int | None = None,
+         lazy_tf: LazyFindTf | None = None,
          ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray] | None]:
     """The sorted docnums ``docs`` ordered by score (best first), their scores, and
     (with ``explain``) every score part in the same order; the parts add up to the score.
     ``partial`` marks (aligned with ``docs``) the recall fallback's documents, which hold
-    only most of the query's words: they follow the full matches."""
+    only most of the query's words: they follow the full matches.
+
+    With ``limit``, only the best ``limit`` documents are returned; then ``lazy_tf`` may
+    give a term only the ranking needs as its documents with bounded counts, which are
+    counted exactly only where the bound could still reach the page (:func:`_best`): the
+    same documents, order and scores, for a fraction of the counting."""
     if docs.size == 0 or (not query.phrases and not query.chunks):
         return docs, np.zeros(docs.size), ({p: np.zeros(docs.size) for p in PARTS} if explain else None)
-    parts = features(snap, find_tf, query, docs, title_boost, partial)
+    if limit is not None and lazy_tf is not None and (partial is None or not PARTIAL_BELOW):
+        sc = Scorer(snap, find_tf, docs, title_boost, lazy_tf=lazy_tf)
+        for t in _terms(query):
+            sc.stats(t)
+        if not sc.exact():
+            return _rank_bounded(sc, query, limit, partial, explain)
+        parts = features_of(sc, query, partial)
+    else:
+        parts = features(snap, find_tf, query, docs, title_boost, partial)
     scores = np.zeros(docs.size)
     for p in PARTS:
         scores = scores + parts[p]
