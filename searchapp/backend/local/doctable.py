@@ -44,6 +44,9 @@ from searchapp.normalize import normalize
 #: Bumped when the table's layout changes (an older table is then rebuilt in memory).
 TABLE_FORMAT = 1
 TABLE_PREFIX = "doctable-"
+#: Records a snapshot keeps once built (hits and their copies are shown again and again;
+#: the whole table once cost a record per document in every server process).
+RECORDS_KEPT = 4096
 
 
 def table_files(index_dir: Path, generation: int) -> tuple[Path, Path]:
@@ -176,13 +179,9 @@ class DocTable:
                          mtime=row["mtime"], indexed_at=row["indexed"])
 
     def close(self) -> None:
-        if self._mmap is not None:
-            self.rows = b""
-            try:
-                self._mmap.close()
-            except BufferError:  # a row still referenced: the mapping goes with it
-                pass
-            self._mmap = None
+        """Nothing to release early: the rows stay mapped until the table is dropped, so
+        a record asked for after its snapshot was closed (a request still holding it
+        during a swap) is still read, as before the table existed."""
 
 
 def from_reader(reader: Any) -> DocTable:
@@ -314,14 +313,23 @@ class DocRecords(Mapping[int, DocRecord]):
     """``docnum → DocRecord`` over the live documents of a table, each record built
     when asked (a search reads ten of them, not every one)."""
 
-    def __init__(self, table: DocTable):
+    def __init__(self, table: DocTable, keep: int = RECORDS_KEPT):
         self._table = table
         self._live = table.live
+        self._keep = keep
+        self._built: dict[int, DocRecord] = {}
 
     def __getitem__(self, docnum: int) -> DocRecord:
+        found = self._built.get(docnum)
+        if found is not None:
+            return found
         if not 0 <= docnum < self._table.size or self._table.keys[docnum] < 0:
             raise KeyError(docnum)
-        return self._table.record(docnum)
+        record = self._table.record(docnum)
+        if len(self._built) >= self._keep:
+            self._built.clear()  # bounded; the next requests refill it with what they show
+        self._built[int(docnum)] = record
+        return record
 
     def __contains__(self, docnum: object) -> bool:
         return isinstance(docnum, (int, np.integer)) and 0 <= docnum < self._table.size \
