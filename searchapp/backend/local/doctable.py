@@ -305,8 +305,11 @@ def remove_old(index_dir: Path, generation: int) -> None:
     """Keep the tables of this generation and the one before (a server may be opening it)."""
     keep = {f"{TABLE_PREFIX}{generation}", f"{TABLE_PREFIX}{generation - 1}"}
     for path in index_dir.glob(f"{TABLE_PREFIX}*"):
-        if path.name.split(".", 1)[0] not in keep:
-            path.unlink(missing_ok=True)
+        if path.name.split(".", 1)[0] not in keep or path.name.endswith(".tmp"):
+            try:
+                path.unlink(missing_ok=True)
+            except PermissionError:  # still mapped by a server (Windows): the next commit retries
+                pass
 
 
 class DocRecords(Mapping[int, DocRecord]):

@@ -39,8 +39,6 @@ class FacetColumn:
         self.matrix: np.ndarray | None = None
         self.names: list[str] = []
         self.values: np.ndarray | None = None
-        if not docs and not size:
-            return
         if facet.kind == "range":
             self.values = np.zeros(size, dtype=np.int32)
             for d, rec in docs.items():
@@ -68,7 +66,8 @@ class FacetColumn:
 
     @classmethod
     def from_parts(cls, facet: Facet, parts: dict[str, Any]) -> FacetColumn:
-        col = cls(facet, 0, {})
+        col = cls.__new__(cls)
+        col.facet = facet
         col.names = list(parts["names"])
         col.levels = [(list(names), codes) for names, codes in parts["levels"]]
         col.matrix, col.values = parts["matrix"], parts["values"]
