@@ -284,19 +284,25 @@ _ADJACENT_MARKS = re.compile(r"</mark>(\s*)<mark>")
 _FORMATTING_TAGS = "p|br|strong|b|em|i|u|span|div|font|h[1-6]|li|ul|ol|table|tbody|thead|tr|td|th|center|small|sup|sub"
 _ESCAPED_TAG = re.compile(r"&lt;/?(?:" + _FORMATTING_TAGS + r")(?:\s[^&]{0,80})?/?&gt;", re.I)
 _MARKDOWN = re.compile(r"(?:(?<=^)|(?<=\s)|(?<=>))#{1,6}\s+|\*\*|__(?=\S)|(?<=\S)__")
+_SPACE_RUN = re.compile(r"[ \t]{2,}")
 
 
 def tidy_snippet(html: str) -> str:
     """Adjacent highlights as one mark; stray tags and Markdown signs in the text dropped."""
-    html = _ESCAPED_TAG.sub(" ", html)
-    html = _MARKDOWN.sub("", html)
-    html = re.sub(r"[ \t]{2,}", " ", html)
+    # Each pass only where its pattern can match (most snippets need none of them): the
+    # query layer escapes the text, so a tag reads "&lt;…", and "&" appears only in escapes.
+    if "&" in html:
+        html = _ESCAPED_TAG.sub(" ", html)
+    if "#" in html or "**" in html or "__" in html:
+        html = _MARKDOWN.sub("", html)
+    if "  " in html or "\t" in html:
+        html = _SPACE_RUN.sub(" ", html)
     return merge_marks(html).strip()
 
 
 def merge_marks(html: str) -> str:
     """``<mark>教师</mark><mark>交流</mark>`` → ``<mark>教师交流</mark>`` (no gap between them)."""
-    return _ADJACENT_MARKS.sub(r"\1", html)
+    return _ADJACENT_MARKS.sub(r"\1", html) if "</mark>" in html else html
 
 
 def copies(ids: list[str], lookup: Any) -> list[dict[str, str]]:

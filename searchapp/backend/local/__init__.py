@@ -126,22 +126,24 @@ class LocalBackend:
     def copies(self, doc_id: str) -> list[str]:
         snap = self.snapshot()
         docnum = snap.by_id.get(doc_id)
-        return [] if docnum is None else [snap.docs[d].id for d in snap.copies(docnum)]
+        return [] if docnum is None else [snap.table.ids[d] for d in snap.copies(docnum)]
 
     def titles_containing(self, needle: str, limit: int) -> list[tuple[str, str]]:
         snap = self.snapshot()
+        table = snap.table
         starts: list[tuple[str, str]] = []
         contains: list[tuple[str, str]] = []
-        for docnum, rec in sorted(snap.docs.items()):
-            if not rec.title:
+        for docnum in snap.all_docs.tolist():
+            title = table.titles[docnum]
+            if not title:
                 continue
             pos = snap.norm_titles[docnum].find(needle)
             if pos == 0:
-                starts.append((rec.title, rec.id))
+                starts.append((title, table.ids[docnum]))
                 if len(starts) >= limit:
                     break
             elif pos > 0 and len(contains) < limit:
-                contains.append((rec.title, rec.id))
+                contains.append((title, table.ids[docnum]))
         return (starts + contains)[:limit]
 
     def terms_starting(self, prefix: str, limit: int) -> list[str]:
@@ -159,7 +161,7 @@ class LocalBackend:
         out: dict[str, Any] = {
             "index_dir": str(self.index_dir),
             "documents": len(snap.docs),
-            "files": len({rec.source for rec in snap.docs.values()}),
+            "files": snap.files,
             "analyzer": meta.get("analyzer"),
             "created": meta.get("created"),
         }

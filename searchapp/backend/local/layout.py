@@ -4,6 +4,7 @@
       _MAIN_*.toc, *.seg …     Whoosh: stored fields, facet fields, title words
       store/                   text store segments (normalized + original text, gram postings)
       clusters-<gen>.json      near-duplicate clusters of one Whoosh generation
+      doctable-<gen>.npz|.rows the snapshot's columns and records for that generation
     INDEX.building/            a --rebuild in progress (renamed into place when done)
     INDEX.previous/            the index a --rebuild swap is replacing (for an instant)
     INDEX.lock                 the writers' flock
@@ -105,7 +106,7 @@ def write_json_atomic(path: Path, data: Any) -> None:
 
 
 def is_index_file(name: str) -> bool:
-    return (name.startswith(("_MAIN_", "MAIN_", "clusters")) or name in (INDEX_META, textstore.STORE_DIRNAME, FAILURES, RUN_TOKEN)
+    return (name.startswith(("_MAIN_", "MAIN_", "clusters", "doctable-")) or name in (INDEX_META, textstore.STORE_DIRNAME, FAILURES, RUN_TOKEN)
             or name.endswith(".tmp"))
 
 

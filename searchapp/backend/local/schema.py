@@ -15,7 +15,7 @@ from whoosh.fields import ID, STORED, Schema
 from searchapp.model import FACET_FIELDS
 
 #: Bumped when fields change; part of what an index must match to be opened.
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10  # 10: the document table beside each commit (doctable.py)
 INDEX_META = "searchapp-index.json"
 
 

@@ -1,48 +1,32 @@
 """One committed state of the local index, opened for reading.
 
-The snapshot caches what each query would otherwise re-read: the stored fields
-of every document (as :class:`~searchapp.model.DocRecord`), the facet fields as
-per-docnum NumPy columns (for filters, facet counts and duplicate folding), the
-key ↔ docnum join with the text store, and the duplicate clusters. A new one is
-opened only when ``searchapp index`` commits, so a server picks up a re-indexed
-index without a restart and a request always sees one committed state.
+The snapshot holds what each query would otherwise re-read: the facet fields as
+per-docnum NumPy columns (for filters, facet counts and duplicate folding), lengths
+and normalized titles (ranking), the key ↔ docnum join with the text store, and
+the duplicate clusters, all loaded from the commit's document table
+(:mod:`.doctable`); a document's record (:class:`~searchapp.model.DocRecord`) is
+built when a hit or page asks for it. A new snapshot is opened only when
+``searchapp index`` commits, so a server picks up a re-indexed index without a
+restart and a request always sees one committed state.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from whoosh import index as whoosh_index
 
-from searchapp.backend.local import textstore
+from searchapp.backend.local import doctable, textstore
 from searchapp.backend.local.copies import fold_groups
-from searchapp.backend.local.layout import clusters_file
+from searchapp.backend.local.doctable import record_from_stored
+from searchapp.backend.local.layout import clusters_file, read_index_meta
 from searchapp.model import FACETS, DocRecord, Facet
-from searchapp.normalize import Normalized, normalize
-
-
-def record_from_stored(fields: dict[str, Any]) -> DocRecord:
-    """A :class:`DocRecord` from Whoosh's stored fields (facet fields per the registry)."""
-    values: dict[str, Any] = {}
-    for facet in FACETS:
-        for name in facet.fields:
-            raw = fields.get(name)
-            if facet.kind == "multi":
-                values[name] = tuple(t for t in (raw or "").split(",") if t)
-            elif facet.kind == "range":
-                values[name] = raw if isinstance(raw, int) and raw else None
-            else:
-                values[name] = raw or ""
-    return DocRecord(id=fields["id"], path=fields.get("path", ""), source=fields.get("source", ""),
-                     title=fields.get("title", ""), fields=values, length=fields.get("length") or 0,
-                     encoding=fields.get("encoding"), size=fields.get("size"),
-                     meta={"evidence": (fields.get("meta") or {}).get("evidence") or {}},
-                     mtime=fields.get("mtime"), indexed_at=fields.get("indexed"))
+from searchapp.normalize import Normalized
 
 
 class FacetColumn:
@@ -76,12 +60,25 @@ class FacetColumn:
                     codes[d] = index.get(rec.fields.get(field) or "", 0)
                 self.levels.append((names, codes))
 
+    def parts(self) -> dict[str, Any]:
+        """The column as plain lists and arrays (what the document table stores)."""
+        return {"names": self.names, "levels": self.levels, "matrix": self.matrix, "values": self.values}
+
+    @classmethod
+    def from_parts(cls, facet: Facet, parts: dict[str, Any]) -> FacetColumn:
+        col = cls.__new__(cls)
+        col.facet = facet
+        col.names = list(parts["names"])
+        col.levels = [(list(names), codes) for names, codes in parts["levels"]]
+        col.matrix, col.values = parts["matrix"], parts["values"]
+        return col
+
 
 class Columns:
     """Per-docnum columns: every facet, lengths, id order and duplicate clusters."""
 
-    def __init__(self, docs: dict[int, DocRecord]):
-        self.size = (max(docs) + 1) if docs else 0
+    def __init__(self, docs: dict[int, DocRecord], size: int | None = None):
+        self.size = size if size is not None else ((max(docs) + 1) if docs else 0)
         self.live_docs = np.array(sorted(docs), dtype=np.int64)
         self.facets = {f.name: FacetColumn(f, self.size, docs) for f in FACETS}
         self.length = np.zeros(self.size, dtype=np.int64)
@@ -94,6 +91,19 @@ class Columns:
             self.id_rank[d] = rank
         self.cluster = np.full(self.size, -1, dtype=np.int64)
         self.fold_group = np.full(self.size, -1, dtype=np.int64)
+
+    @classmethod
+    def from_table(cls, table: doctable.DocTable) -> Columns:
+        """The columns as the document table stores them (no per-document work)."""
+        cols = cls({}, size=0)
+        cols.size = table.size
+        cols.live_docs = table.live
+        cols.facets = {f.name: FacetColumn.from_parts(f, table.facets[f.name]) for f in FACETS}
+        cols.length = table.length
+        cols.id_rank = table.id_rank
+        cols.cluster = np.full(cols.size, -1, dtype=np.int64)
+        cols.fold_group = np.full(cols.size, -1, dtype=np.int64)
+        return cols
 
     @property
     def year(self) -> np.ndarray:
@@ -110,53 +120,74 @@ class Columns:
 
 
 class Snapshot:
-    """One committed state of the index. Read-only; safe to share between threads."""
+    """One committed state of the index. Read-only; safe to share between threads.
+
+    Its columns come from the document table the writer stored for this Whoosh
+    generation (:mod:`.doctable`), loaded without per-document work; records are
+    built per document when asked (:attr:`docs`). Without a matching table (an index
+    whose last run died between its commit and the table write) the same table is
+    built from Whoosh's stored fields, which is slower but answers the same."""
 
     def __init__(self, index_dir: Path, generation: tuple[str, int]):
         self.index_dir = index_dir
         self.generation = generation
-        self._lock = threading.Lock()  # Whoosh readers share file positions between threads
         ix = whoosh_index.open_dir(str(index_dir))
-        searcher = ix.searcher()
+        toc = ix._read_toc()
+        whoosh_generation = toc.generation
+        header = table_header(index_dir, toc)
+        table = doctable.load(index_dir, header)
+        self.table_loaded = table is not None
+        # Opening Whoosh's reader (a few milliseconds) checks its segments even when the
+        # table makes reading them unnecessary: a damaged index must say so, not half-answer.
+        reader = ix.reader()
         try:
-            self.store = textstore.TextStore(index_dir / textstore.STORE_DIRNAME)
-            self.docs: dict[int, DocRecord] = {}
-            self.by_key: dict[int, int] = {}
-            self.by_id: dict[str, int] = {}
-            for docnum, f in searcher.reader().iter_docs():
-                rec = record_from_stored(f)
-                self.docs[docnum] = rec
-                self.by_key[f["key"]] = docnum
-                self.by_id[rec.id] = docnum
-            whoosh_generation = searcher.reader().generation()
+            if table is None:
+                table = doctable.from_reader(reader)
         finally:
-            searcher.close()
-        self.keys = {d: k for k, d in self.by_key.items()}
-        self.columns = Columns(self.docs)
+            reader.close()
+        self.table = table
+        self.store = textstore.TextStore(index_dir / textstore.STORE_DIRNAME)
+        live = table.live
+        live_keys = table.keys[live]
+        ids = table.ids
+        #: Live documents as records, each built when asked.
+        self.docs: Mapping[int, DocRecord] = doctable.DocRecords(table)
+        self.by_key: dict[int, int] = dict(zip(live_keys.tolist(), live.tolist()))
+        self.by_id: dict[str, int] = {ids[d]: d for d in live.tolist()}
+        self.columns = Columns.from_table(table)
         self.all_docs = self.columns.live_docs
         #: Ranking columns by docnum: normalized length (characters) and normalized title.
         size = self.columns.size
-        self.lengths = np.ones(size, dtype=np.float64)
-        self.norm_titles: list[str] = [""] * size
-        for d, rec in self.docs.items():
-            self.lengths[d] = max(1, rec.length)
-            self.norm_titles[d] = normalize(rec.title).text if rec.title else ""
-        live = self.lengths[self.all_docs] if self.docs else self.lengths
-        self.avg_length = float(live.mean()) if live.size else 1.0
-        self.avg_title = (sum(len(t) for t in self.norm_titles) / len(self.docs)) if self.docs else 1.0
+        self.lengths = np.maximum(table.length, 1).astype(np.float64) if size else np.ones(0)
+        self.norm_titles: list[str] = table.norm_titles
+        live_lengths = self.lengths[self.all_docs]
+        self.avg_length = float(live_lengths.mean()) if live_lengths.size else 1.0
+        self.avg_title = (sum(len(table.norm_titles[d]) for d in live.tolist()) / live.size) if live.size else 1.0
+        #: Distinct source files of the live documents (``info``, every health check).
+        self.files = len({table.sources[d] for d in live.tolist()})
         try:
             clusters = json.loads(clusters_file(index_dir, whoosh_generation).read_text(encoding="utf-8"))
         except FileNotFoundError:
             clusters = {}
         self.cluster_of: dict[int, str] = {self.by_id[i]: rep for i, rep in clusters.items() if i in self.by_id}
         self.columns.set_clusters(self.cluster_of)
-        # Per store segment: ordinal -> docnum (-1 for documents no longer live).
-        self._docnum_of = [np.array([self.by_key.get(k, -1) for k in seg.keys.tolist()], dtype=np.int64)
-                           for seg in self.store.segments]
+        # Per store segment: ordinal -> docnum (-1 for documents no longer live), by one
+        # sorted lookup of the segment's keys among the live keys.
+        order = np.argsort(live_keys, kind="stable")
+        sorted_keys, sorted_docs = live_keys[order], live[order]
+        self._docnum_of = [_lookup(sorted_keys, sorted_docs, seg.keys) for seg in self.store.segments]
         self.opened_at = time.time()
 
     def close(self) -> None:
         self.store.close()
+        self.table.close()
+
+    def key(self, docnum: int) -> int:
+        """The text store key of a live document."""
+        key = int(self.table.keys[docnum])
+        if key < 0:
+            raise KeyError(docnum)
+        return key
 
     def find_tf(self, phrase: str) -> tuple[np.ndarray, np.ndarray]:
         """Live documents whose normalized text contains ``phrase``: sorted docnums
@@ -179,15 +210,15 @@ class Snapshot:
         return docnums, tf
 
     def original_text(self, docnum: int) -> str:
-        return self.store.original_text(self.keys[docnum])
+        return self.store.original_text(self.key(docnum))
 
     def normalized_bytes(self, docnum: int) -> bytes:
         """The normalized text as stored (UTF-8), without decoding it."""
-        return self.store.normalized_bytes(self.keys[docnum])
+        return self.store.normalized_bytes(self.key(docnum))
 
     def normalized(self, docnum: int) -> Normalized:
         """Normalized text and its map back to :meth:`original_text` (for highlighting)."""
-        return self.store.normalized(self.keys[docnum])
+        return self.store.normalized(self.key(docnum))
 
     def copies(self, docnum: int) -> list[int]:
         """The documents that fold with ``docnum`` into one hit (its copies, not other versions)."""
@@ -197,4 +228,20 @@ class Snapshot:
         return [int(d) for d in np.flatnonzero(self.columns.fold_group == group) if d != docnum]
 
 
-__all__ = ["Snapshot", "Columns", "FacetColumn", "record_from_stored"]
+def table_header(index_dir: Path, toc: Any) -> dict[str, Any]:
+    """What identifies one committed state for its document table: the index build,
+    the Whoosh generation and its segments (with their deletions)."""
+    meta = read_index_meta(index_dir) or {}
+    return {"build_id": meta.get("build_id", ""), "generation": int(toc.generation),
+            "segments": [[seg.segment_id(), int(seg.deleted_count())] for seg in toc.segments]}
+
+
+def _lookup(sorted_keys: np.ndarray, sorted_docs: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Docnum of each of ``keys`` (-1 where no live document has it)."""
+    if not sorted_keys.size:
+        return np.full(keys.size, -1, dtype=np.int64)
+    pos = np.minimum(np.searchsorted(sorted_keys, keys), sorted_keys.size - 1)
+    return np.where(sorted_keys[pos] == keys, sorted_docs[pos], -1).astype(np.int64)
+
+
+__all__ = ["Snapshot", "Columns", "FacetColumn", "record_from_stored", "table_header"]

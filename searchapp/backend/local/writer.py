@@ -220,6 +220,7 @@ class LocalWriter:
             raise
         finally:
             self._writer = None
+        write_doc_table(self.index_dir)
         self._maintain_store()
         layout.remove_old_clusters(self.index_dir, self.ix.latest_generation())
 
@@ -380,6 +381,22 @@ def merge_tiered(writer: SegmentWriter, segments: list[Any]) -> list[Any]:
             reader.close()
     merged = {id(s) for s in group}
     return [s for s in live if id(s) not in merged]
+
+
+def write_doc_table(index_dir: Path) -> None:
+    """Store the committed generation's document table (:mod:`.doctable`), so a
+    snapshot opens without reading every stored field; drop older tables. After the
+    Whoosh commit: a run killed in between leaves a generation without a table,
+    which a snapshot then builds from the stored fields itself."""
+    from searchapp.backend.local import doctable
+    from searchapp.backend.local.snapshot import table_header
+
+    ix = whoosh_index.open_dir(str(index_dir))
+    toc = ix._read_toc()
+    with ix.searcher() as searcher:
+        table = doctable.from_reader(searcher.reader())
+    doctable.write(index_dir, table, table_header(index_dir, toc))
+    doctable.remove_old(index_dir, toc.generation)
 
 
 def remove_whoosh_orphans(index_dir: Path) -> None:

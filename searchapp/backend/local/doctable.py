@@ -1,0 +1,349 @@
+"""The document table: every per-document column a snapshot needs, written once per commit.
+
+Opening a snapshot used to read Whoosh's stored fields of every document (one zlib +
+pickle each, ≈ 1.1 KB, most of it the extraction evidence only the document page
+shows), normalize every title and build the facet columns in Python: seconds at
+100 MB, a minute at 1 GB, paid by the first request after every commit. The writer
+now does that work once, right after its Whoosh commit, and stores the result beside
+the index for that Whoosh generation:
+
+    doctable-<gen>.npz    NumPy arrays per docnum (keys, lengths, id order, facet codes,
+                          the multi-valued facets' matrices) and, as UTF-8 JSON arrays,
+                          ids, titles, normalized titles, sources and the facets' names
+    doctable-<gen>.rows   per document two JSON rows, read only when that document is
+                          shown: its record (path, facet values, sizes, times) and its
+                          extraction evidence; memory-mapped, so unread rows cost nothing
+
+A snapshot loads the arrays (milliseconds, no per-document Python work but the id
+dictionaries) and decodes a row when a hit or the document page asks for it.
+
+The table is derived data: Whoosh stays the record. It is used only when its header
+names the same index build, Whoosh generation and segments as the table of contents
+being opened; otherwise (a run killed between its Whoosh commit and the table write,
+a table left by another build) :func:`from_reader` builds the same table from the
+stored fields in memory, the slow way, and the index stays usable.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import mmap
+import os
+import zipfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from searchapp.model import FACETS, DocRecord
+from searchapp.normalize import normalize
+
+#: Bumped when the table's layout changes (an older table is then rebuilt in memory).
+TABLE_FORMAT = 1
+TABLE_PREFIX = "doctable-"
+#: Records a snapshot keeps once built (hits and their copies are shown again and again;
+#: the whole table once cost a record per document in every server process).
+RECORDS_KEPT = 4096
+
+
+def table_files(index_dir: Path, generation: int) -> tuple[Path, Path]:
+    """The table's two files for one Whoosh generation (arrays, rows)."""
+    stem = index_dir / f"{TABLE_PREFIX}{generation}"
+    return stem.with_suffix(".npz"), stem.with_suffix(".rows")
+
+
+def record_from_stored(fields: dict[str, Any]) -> DocRecord:
+    """A :class:`DocRecord` from Whoosh's stored fields (facet fields per the registry)."""
+    values: dict[str, Any] = {}
+    for facet in FACETS:
+        for name in facet.fields:
+            raw = fields.get(name)
+            if facet.kind == "multi":
+                values[name] = tuple(t for t in (raw or "").split(",") if t)
+            elif facet.kind == "range":
+                values[name] = raw if isinstance(raw, int) and raw else None
+            else:
+                values[name] = raw or ""
+    return DocRecord(id=fields["id"], path=fields.get("path", ""), source=fields.get("source", ""),
+                     title=fields.get("title", ""), fields=values, length=fields.get("length") or 0,
+                     encoding=fields.get("encoding"), size=fields.get("size"),
+                     meta={"evidence": (fields.get("meta") or {}).get("evidence") or {}},
+                     mtime=fields.get("mtime"), indexed_at=fields.get("indexed"))
+
+
+class LazyMeta(dict):
+    """A record's ``meta`` whose evidence row is decoded on first read: a search hit
+    never reads it, the document page does. A ``dict`` so callers (and ``repr``,
+    comparisons, pickling through ``items``) see an ordinary mapping."""
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: Any = b""):
+        if isinstance(raw, (bytes, bytearray)):
+            super().__init__()
+            self._raw: bytes | None = bytes(raw)
+        else:  # built from items, as dataclasses.asdict and copy do
+            super().__init__(raw)
+            self._raw = None
+
+    def _load(self) -> None:
+        if self._raw is not None:
+            raw, self._raw = self._raw, None
+            dict.update(self, evidence=json.loads(str(raw, "utf-8")) if raw else {})
+
+    def __getitem__(self, key: Any) -> Any:
+        self._load()
+        return dict.__getitem__(self, key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self._load()
+        return dict.get(self, key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self._load()
+        return dict.__contains__(self, key)
+
+    def __iter__(self) -> Iterator[Any]:
+        self._load()
+        return dict.__iter__(self)
+
+    def __len__(self) -> int:
+        self._load()
+        return dict.__len__(self)
+
+    def __eq__(self, other: object) -> bool:
+        self._load()
+        return dict.__eq__(self, other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        self._load()
+        return dict.__repr__(self)
+
+    def keys(self):  # type: ignore[override]
+        self._load()
+        return dict.keys(self)
+
+    def values(self):  # type: ignore[override]
+        self._load()
+        return dict.values(self)
+
+    def items(self):  # type: ignore[override]
+        self._load()
+        return dict.items(self)
+
+    def copy(self) -> dict[str, Any]:
+        self._load()
+        return dict(dict.items(self))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (dict, (self.copy(),))
+
+
+@dataclass
+class DocTable:
+    """Per-docnum columns of one Whoosh generation (docnums of deleted documents are
+    holes: key -1, empty strings)."""
+
+    size: int
+    live: np.ndarray                       # docnums of live documents, ascending (int64)
+    keys: np.ndarray                       # text store key per docnum (-1: deleted)
+    length: np.ndarray                     # characters of normalized text
+    id_rank: np.ndarray                    # rank of the document's id among live ids
+    ids: list[str]
+    titles: list[str]
+    norm_titles: list[str]
+    sources: list[str]
+    facets: dict[str, dict[str, Any]]      # facet name → its column's parts (see FacetColumn)
+    rows: Any                              # bytes-like: the JSON rows
+    rec_off: np.ndarray                    # record row d is rows[rec_off[d]:ev_off[d]]
+    ev_off: np.ndarray                     # evidence row d is rows[ev_off[d]:rec_off[d + 1]]
+    _mmap: mmap.mmap | None = None
+
+    def record(self, docnum: int) -> DocRecord:
+        """The document's record; its evidence is decoded only if read (:class:`LazyMeta`)."""
+        start, mid, end = int(self.rec_off[docnum]), int(self.ev_off[docnum]), int(self.rec_off[docnum + 1])
+        row = json.loads(str(self.rows[start:mid], "utf-8"))
+        fields = row["fields"]
+        for facet in FACETS:
+            if facet.kind == "multi":
+                for name in facet.fields:
+                    fields[name] = tuple(fields.get(name) or ())
+        return DocRecord(id=self.ids[docnum], path=row["path"], source=self.sources[docnum],
+                         title=self.titles[docnum], fields=fields, length=int(self.length[docnum]),
+                         encoding=row["encoding"], size=row["size"], meta=LazyMeta(bytes(self.rows[mid:end])),
+                         mtime=row["mtime"], indexed_at=row["indexed"])
+
+    def close(self) -> None:
+        """Nothing to release early: the rows stay mapped until the table is dropped, so
+        a record asked for after its snapshot was closed (a request still holding it
+        during a swap) is still read, as before the table existed."""
+
+
+def from_reader(reader: Any) -> DocTable:
+    """The table of a Whoosh reader's documents, from their stored fields (the slow
+    path: one unpickle per document; the writer runs it once per commit)."""
+    from searchapp.backend.local.snapshot import Columns
+
+    size = reader.doc_count_all()
+    docs: dict[int, DocRecord] = {}
+    keys = np.full(size, -1, dtype=np.int64)
+    for docnum, f in reader.iter_docs():
+        docs[docnum] = record_from_stored(f)
+        keys[docnum] = f["key"]
+    size = max(size, (max(docs) + 1) if docs else 0)
+    if keys.size < size:
+        keys = np.concatenate([keys, np.full(size - keys.size, -1, dtype=np.int64)])
+    cols = Columns(docs, size=size)
+    ids, titles, norm_titles, sources = [""] * size, [""] * size, [""] * size, [""] * size
+    parts: list[bytes] = []
+    rec_off = np.zeros(size + 1, dtype=np.int64)
+    ev_off = np.zeros(size, dtype=np.int64)
+    pos = 0
+    for d in range(size):
+        rec_off[d] = pos
+        rec = docs.get(d)
+        if rec is not None:
+            ids[d], titles[d], sources[d] = rec.id, rec.title, rec.source
+            norm_titles[d] = normalize(rec.title).text if rec.title else ""
+            row = json.dumps({"path": rec.path, "fields": rec.fields, "encoding": rec.encoding, "size": rec.size,
+                              "mtime": rec.mtime, "indexed": rec.indexed_at}, ensure_ascii=False).encode("utf-8")
+            evidence = json.dumps(rec.meta.get("evidence") or {}, ensure_ascii=False).encode("utf-8")
+        else:
+            row, evidence = b"{}", b""
+        parts.append(row)
+        ev_off[d] = pos + len(row)
+        parts.append(evidence)
+        pos += len(row) + len(evidence)
+    rec_off[size] = pos
+    return DocTable(size=size, live=cols.live_docs, keys=keys, length=cols.length, id_rank=cols.id_rank,
+                    ids=ids, titles=titles, norm_titles=norm_titles, sources=sources,
+                    facets={name: col.parts() for name, col in cols.facets.items()},
+                    rows=b"".join(parts), rec_off=rec_off, ev_off=ev_off)
+
+
+def _strings(values: list[str]) -> np.ndarray:
+    return np.frombuffer(json.dumps(values, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
+
+
+def _unstrings(array: np.ndarray) -> Any:
+    return json.loads(array.tobytes().decode("utf-8"))
+
+
+def write(index_dir: Path, table: DocTable, header: dict[str, Any]) -> None:
+    """Write ``table`` for the generation in ``header`` (rows first, then the arrays,
+    each under a temporary name and renamed: the arrays file is the table's commit)."""
+    arrays_path, rows_path = table_files(index_dir, int(header["generation"]))
+    tmp_rows = rows_path.with_name(rows_path.name + f".{os.getpid()}.tmp")
+    tmp_rows.write_bytes(table.rows)
+    os.replace(tmp_rows, rows_path)
+    arrays: dict[str, np.ndarray] = {
+        "live": table.live, "keys": table.keys, "length": table.length, "id_rank": table.id_rank,
+        "rec_off": table.rec_off, "ev_off": table.ev_off, "ids": _strings(table.ids),
+        "titles": _strings(table.titles), "norm_titles": _strings(table.norm_titles),
+        "sources": _strings(table.sources)}
+    names: dict[str, Any] = {}
+    for facet, parts in table.facets.items():
+        names[facet] = {"names": parts["names"], "level_names": [n for n, _ in parts["levels"]]}
+        for k, (_names, codes) in enumerate(parts["levels"]):
+            arrays[f"{facet}.codes{k}"] = codes
+        if parts["matrix"] is not None:
+            arrays[f"{facet}.matrix"] = parts["matrix"]
+        if parts["values"] is not None:
+            arrays[f"{facet}.values"] = parts["values"]
+    full = {**header, "format": TABLE_FORMAT, "size": table.size, "rows_bytes": len(table.rows), "facets": names}
+    arrays["header"] = _strings(full)  # type: ignore[arg-type]
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    tmp = arrays_path.with_name(arrays_path.name + f".{os.getpid()}.tmp")
+    tmp.write_bytes(buf.getvalue())
+    os.replace(tmp, arrays_path)
+
+
+def load(index_dir: Path, header: dict[str, Any]) -> DocTable | None:
+    """The table written for exactly the state ``header`` describes (build id, Whoosh
+    generation, segment ids), or None when there is none or it belongs to another state."""
+    arrays_path, rows_path = table_files(index_dir, int(header["generation"]))
+    try:
+        with np.load(arrays_path, allow_pickle=False) as z:
+            stored = _unstrings(z["header"])
+            if stored.get("format") != TABLE_FORMAT or any(stored.get(k) != v for k, v in header.items()):
+                return None
+            size = int(stored["size"])
+            facets: dict[str, dict[str, Any]] = {}
+            for facet in FACETS:
+                names = stored["facets"][facet.name]
+                levels = [(level_names, z[f"{facet.name}.codes{k}"])
+                          for k, level_names in enumerate(names["level_names"])]
+                facets[facet.name] = {
+                    "names": names["names"], "levels": levels,
+                    "matrix": z[f"{facet.name}.matrix"] if f"{facet.name}.matrix" in z.files else None,
+                    "values": z[f"{facet.name}.values"] if f"{facet.name}.values" in z.files else None}
+            table = DocTable(size=size, live=z["live"], keys=z["keys"], length=z["length"], id_rank=z["id_rank"],
+                             ids=_unstrings(z["ids"]), titles=_unstrings(z["titles"]),
+                             norm_titles=_unstrings(z["norm_titles"]), sources=_unstrings(z["sources"]),
+                             facets=facets, rows=b"", rec_off=z["rec_off"], ev_off=z["ev_off"])
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):  # missing or damaged: rebuilt
+        return None
+    if int(stored["rows_bytes"]):
+        try:
+            with open(rows_path, "rb") as fh:
+                if os.fstat(fh.fileno()).st_size != int(stored["rows_bytes"]):
+                    return None
+                table._mmap = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        except OSError:
+            return None
+        table.rows = table._mmap
+    return table
+
+
+def remove_old(index_dir: Path, generation: int) -> None:
+    """Keep the tables of this generation and the one before (a server may be opening it)."""
+    keep = {f"{TABLE_PREFIX}{generation}", f"{TABLE_PREFIX}{generation - 1}"}
+    for path in index_dir.glob(f"{TABLE_PREFIX}*"):
+        if path.name.split(".", 1)[0] not in keep or path.name.endswith(".tmp"):
+            try:
+                path.unlink(missing_ok=True)
+            except PermissionError:  # still mapped by a server (Windows): the next commit retries
+                pass
+
+
+class DocRecords(Mapping[int, DocRecord]):
+    """``docnum → DocRecord`` over the live documents of a table, each record built
+    when asked (a search reads ten of them, not every one)."""
+
+    def __init__(self, table: DocTable, keep: int = RECORDS_KEPT):
+        self._table = table
+        self._live = table.live
+        self._keep = keep
+        self._built: dict[int, DocRecord] = {}
+
+    def __getitem__(self, docnum: int) -> DocRecord:
+        found = self._built.get(docnum)
+        if found is not None:
+            return found
+        if not 0 <= docnum < self._table.size or self._table.keys[docnum] < 0:
+            raise KeyError(docnum)
+        record = self._table.record(docnum)
+        if len(self._built) >= self._keep:
+            self._built.clear()  # bounded; the next requests refill it with what they show
+        self._built[int(docnum)] = record
+        return record
+
+    def __contains__(self, docnum: object) -> bool:
+        return isinstance(docnum, (int, np.integer)) and 0 <= docnum < self._table.size \
+            and bool(self._table.keys[docnum] >= 0)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._live.tolist())
+
+    def __len__(self) -> int:
+        return int(self._live.size)
+
+
+__all__ = ["DocTable", "DocRecords", "LazyMeta", "from_reader", "load", "write", "remove_old", "record_from_stored",
+           "table_files", "TABLE_PREFIX", "TABLE_FORMAT"]
