@@ -66,19 +66,6 @@ class LazyTf:
         return out
 
 
-def _docnum_maps(snap: Snapshot) -> list[np.ndarray]:
-    """Per store segment: ordinal → docnum (-1: not live), made once per snapshot."""
-    cache = column_cache(snap.columns)
-    with cache.lock:
-        found = cache.docnum_maps
-    if found is None:
-        found = [np.array([snap.by_key.get(k, -1) for k in seg.keys.tolist()], dtype=np.int64)
-                 for seg in snap.store.segments]
-        with cache.lock:
-            cache.docnum_maps = found
-    return found
-
-
 class Evaluator:
     """Turns the parsed tree into sorted docnum arrays with the exact channel, each
     term looked up once per query (matching and ranking both ask)."""
@@ -138,7 +125,7 @@ class Evaluator:
         grams = textstore_grams(text)
         found = [seg.candidates(grams) for seg in store.segments]
         needle = text.encode("utf-8")
-        maps = _docnum_maps(self.snap)
+        maps = self.snap.docnum_of  # per store segment: ordinal → docnum (-1: not live)
         if sum(int(ords.size) for ords, _ in found) < LAZY_CANDIDATES:
             # Few candidates: count them all now (as Snapshot.find_tf would, from the same
             # candidates rather than looking them up a second time).
@@ -379,7 +366,6 @@ class _ColumnCache:
         self.lock = threading.Lock()
         self.masks: OrderedDict[tuple[str, tuple[Hashable, ...]], np.ndarray] = OrderedDict()
         self.trees: dict[str, _TreePaths] = {}
-        self.docnum_maps: list[np.ndarray] | None = None
 
     def mask(self, cols: Columns, name: str, values: list[Any]) -> np.ndarray:
         key = (name, tuple(_hashable(v) for v in values))

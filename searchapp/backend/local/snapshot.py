@@ -175,7 +175,7 @@ class Snapshot:
         # sorted lookup of the segment's keys among the live keys.
         order = np.argsort(live_keys, kind="stable")
         sorted_keys, sorted_docs = live_keys[order], live[order]
-        self._docnum_of = [_lookup(sorted_keys, sorted_docs, seg.keys) for seg in self.store.segments]
+        self.docnum_of = [_lookup(sorted_keys, sorted_docs, seg.keys) for seg in self.store.segments]
         self.opened_at = time.time()
 
     def close(self) -> None:
@@ -193,7 +193,7 @@ class Snapshot:
         """Live documents whose normalized text contains ``phrase``: sorted docnums
         and the phrase's occurrences in each (its term frequency, for ranking)."""
         docs_parts, tf_parts = [], []
-        for docnums, (ords, counts) in zip(self._docnum_of, self.store.find_ordinals(phrase)):
+        for docnums, (ords, counts) in zip(self.docnum_of, self.store.find_ordinals(phrase)):
             hits = docnums[ords]
             live = hits >= 0
             docs_parts.append(hits[live])
