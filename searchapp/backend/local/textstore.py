@@ -44,19 +44,31 @@ from searchapp.backend.local.textdiff import decode_original, encode_original
 
 STORE_DIRNAME = "store"
 MANIFEST = "store.json"
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 _NEWLINE = 10
 _MAGIC = b"SAPPSEG2"
+
+
+#: Gram codes: a unigram is its code point; a bigram of two BMP characters is
+#: ``BIGRAM_BASE + (a << 16 | b)``, which fits 32 bits (almost every gram of a
+#: Chinese text), and any other bigram ``WIDE_BASE + ((a + 1) << 21 | b)``. A segment
+#: keeps the first kind in a uint32 table and the rare rest in a uint64 one.
+BIGRAM_BASE = 0x110000
+WIDE_BASE = 1 << 32
+_NARROW_LEFT = (WIDE_BASE - BIGRAM_BASE) >> 16   # a bigram's first character below this fits 32 bits
 
 
 def gram_code(gram: str) -> int:
     """Integer code of a 1- or 2-character gram; bigram codes sort after unigrams."""
     if len(gram) == 1:
         return ord(gram)
-    return ((ord(gram[0]) + 1) << 21) | ord(gram[1])
+    a, b = ord(gram[0]), ord(gram[1])
+    if a < _NARROW_LEFT and b <= 0xFFFF:
+        return BIGRAM_BASE + (a << 16 | b)
+    return WIDE_BASE + ((a + 1) << 21 | b)
 
 
-#: Occurrence counts are stored in one byte; BM25 saturates long before 255.
+#: Occurrence counts are kept up to this; BM25 saturates long before.
 MAX_COUNT = 255
 
 
@@ -69,7 +81,9 @@ def doc_gram_codes(text: str) -> tuple[np.ndarray, np.ndarray]:
     uni = chars[chars != _NEWLINE]
     left, right = chars[:-1], chars[1:]
     keep = (left != _NEWLINE) & (right != _NEWLINE)
-    bi = ((left[keep] + 1) << 21) | right[keep]
+    left, right = left[keep], right[keep]
+    narrow = (left < _NARROW_LEFT) & (right <= 0xFFFF)
+    bi = np.where(narrow, BIGRAM_BASE + ((left << 16) | right), WIDE_BASE + (((left + 1) << 21) | right))
     codes, counts = np.unique(np.concatenate([uni, bi]), return_counts=True)
     return codes, np.minimum(counts, MAX_COUNT).astype(np.uint8)
 
@@ -79,6 +93,144 @@ def query_grams(phrase: str) -> list[str]:
     if len(phrase) == 1:
         return [phrase]
     return sorted(set(map(operator.add, phrase, phrase[1:])))
+
+
+# --- Posting lists -------------------------------------------------------------------
+#
+# A segment's grams are one table (codes, and per gram its df, kind and offset) over
+# one byte blob. Each gram's bytes are its ordinals, then (unless every count is 1)
+# its counts. The ordinals take whichever of three forms is smallest:
+#
+# * RAW: the ordinals as little-endian integers (the segment's ordinal width);
+# * GAPS: the first ordinal raw, then the gaps to the next ones, one byte each (a
+#   gram whose documents are never 256 apart);
+# * BITMAP: one bit per document of the segment (a gram in more than about one
+#   document in 16: the common characters and bigrams hold most postings).
+#
+# Counts are 4 bits each (1–15, two per byte); a 0 nibble means "larger", and the
+# larger counts follow in order, one byte each. Decoding is a few NumPy calls per
+# gram; the table is memory-mapped like the rest.
+
+_RAW, _GAPS, _BITMAP = 0, 1, 2
+_KIND_MASK = 3
+_HAS_COUNTS = 4
+#: Postings encoded per pass when writing: bounds the temporary arrays of a big segment.
+_ENCODE_CHUNK = 1 << 20
+
+
+def _ord_dtype(n_docs: int) -> np.dtype:
+    return np.dtype("<u2") if n_docs <= 0xFFFF else np.dtype("<u4")
+
+
+def _encode_postings(ords: np.ndarray, counts: np.ndarray, df: np.ndarray, n_docs: int
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bytes of whole grams' postings (``ords``/``counts`` concatenated gram after gram,
+    ``df`` postings each): (blob, per-gram kind, per-gram offset in the blob).
+    Vectorized: no Python loop per gram."""
+    osize = _ord_dtype(n_docs).itemsize
+    g = df.size
+    first = np.zeros(g, dtype=np.int64)
+    np.cumsum(df[:-1], out=first[1:])
+    gid = np.repeat(np.arange(g, dtype=np.int64), df)
+    rank = np.arange(ords.size, dtype=np.int64) - first[gid]
+    ords = ords.astype(np.int64)
+    gaps = np.diff(ords, prepend=0)
+    gaps[first] = 0
+    maxgap = np.maximum.reduceat(gaps, first) if g else gaps[:0]
+    df64 = df.astype(np.int64)
+    raw = df64 * osize
+    gap_size = np.where(maxgap < 256, osize + df64 - 1, np.iinfo(np.int64).max)
+    bitmap = np.full(g, (n_docs + 7) // 8, dtype=np.int64)
+    sizes = np.stack([raw, gap_size, bitmap])
+    kind = np.argmin(sizes, axis=0).astype(np.uint8)       # ties: the cheapest to decode first
+    psize = sizes[kind, np.arange(g)]
+    has_counts = (np.maximum.reduceat(counts, first) > 1) if g else np.zeros(0, bool)
+    big = counts > 15
+    cum_big = np.cumsum(big, dtype=np.int64)
+    big_before = cum_big[first] - big[first] if g else cum_big[:0]
+    n_big = np.add.reduceat(big.astype(np.int64), first) if g else cum_big[:0]
+    csize = np.where(has_counts, (df64 + 1) // 2 + n_big, 0)
+    offsets = np.zeros(g + 1, dtype=np.int64)
+    np.cumsum(psize + csize, out=offsets[1:])
+    blob = np.zeros(int(offsets[-1]), dtype=np.uint8)
+    at = offsets[gid]
+    pk = kind[gid]
+    # RAW, and the first ordinal of GAPS: little-endian bytes
+    m = (pk == _RAW) | ((pk == _GAPS) & (rank == 0))
+    dest = at[m] + np.where(pk[m] == _RAW, rank[m] * osize, 0)
+    for k in range(osize):
+        blob[dest + k] = (ords[m] >> (8 * k)) & 0xFF
+    m = (pk == _GAPS) & (rank > 0)
+    blob[at[m] + osize + rank[m] - 1] = gaps[m]
+    m = pk == _BITMAP
+    pos = at[m] + (ords[m] >> 3)
+    if pos.size:
+        run = np.flatnonzero(np.diff(pos, prepend=-1))    # positions ascend: one run per byte
+        blob[pos[run]] = np.add.reduceat(np.left_shift(1, ords[m] & 7), run)
+    m = has_counts[gid]
+    cat = (at + psize[gid])[m]
+    r, c = rank[m], counts[m]
+    nib = np.where(c <= 15, c, 0).astype(np.uint8)
+    even = (r & 1) == 0
+    blob[cat[even] + (r[even] >> 1)] = nib[even]
+    blob[cat[~even] + (r[~even] >> 1)] |= nib[~even] << 4
+    e = big[m]
+    if e.any():
+        gm = gid[m][e]
+        blob[cat[e] + (df64[gm] + 1) // 2 + cum_big[m][e] - 1 - big_before[gm]] = c[e]
+    kind |= np.where(has_counts, _HAS_COUNTS, 0).astype(np.uint8)
+    return blob, kind, offsets[:-1]
+
+
+def _encode_all(ords: np.ndarray, counts: np.ndarray, df: np.ndarray, n_docs: int
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_encode_postings` over chunks of about :data:`_ENCODE_CHUNK` postings, so
+    its temporary arrays stay small however big the segment."""
+    blobs, kinds, offsets = [], [], []
+    base = 0
+    g0 = p0 = 0
+    ends = np.cumsum(df, dtype=np.int64)
+    while g0 < df.size:
+        g1 = max(g0 + 1, int(np.searchsorted(ends, p0 + _ENCODE_CHUNK, side="right")))
+        p1 = int(ends[g1 - 1])
+        blob, kind, at = _encode_postings(ords[p0:p1], counts[p0:p1], df[g0:g1], n_docs)
+        blobs.append(blob)
+        kinds.append(kind)
+        offsets.append(at + base)
+        base += blob.size
+        g0, p0 = g1, p1
+    if not blobs:
+        return np.zeros(0, np.uint8), np.zeros(0, np.uint8), np.zeros(0, np.int64)
+    return np.concatenate(blobs), np.concatenate(kinds), np.concatenate(offsets)
+
+
+def _decode_ordinals(blob: np.ndarray, kind: int, at: int, df: int, n_docs: int,
+                     odt: np.dtype) -> tuple[np.ndarray, int]:
+    """The ordinals of one gram (ascending), and where its counts start in ``blob``."""
+    if kind == _RAW:
+        end = at + df * odt.itemsize
+        return blob[at:end].view(odt), end
+    if kind == _GAPS:
+        w = odt.itemsize
+        out = blob[at + w - 1:at + w - 1 + df].astype(np.int64)
+        out[0] = blob[at:at + w].view(odt)[0]
+        return np.cumsum(out, out=out), at + w + df - 1
+    nbytes = (n_docs + 7) // 8
+    return np.flatnonzero(np.unpackbits(blob[at:at + nbytes], count=n_docs, bitorder="little")), at + nbytes
+
+
+def _decode_counts(blob: np.ndarray, at: int, df: int) -> np.ndarray:
+    """One gram's counts (see the nibble layout above)."""
+    nbytes = (df + 1) // 2
+    packed = blob[at:at + nbytes]
+    counts = np.empty(2 * nbytes, dtype=np.uint8)
+    np.bitwise_and(packed, 15, out=counts[0::2])
+    np.right_shift(packed, 4, out=counts[1::2])
+    counts = counts[:df]
+    big = counts == 0
+    if big.any():
+        counts[big] = blob[at + nbytes:at + nbytes + int(big.sum())]
+    return counts
 
 
 def _fsync_write(path: Path, data: bytes) -> None:
@@ -138,8 +290,8 @@ def write_segment(store_dir: Path, docs: Sequence[StoredDoc], vocabulary: dict[s
 
     Returns the segment's name. Called from worker processes: it touches only new
     files with a fresh name, so it can run while searches read other segments.
-    Posting lists hold the document's *ordinal* in the segment (uint16 when it
-    fits) and, in a parallel array, how often the gram occurs there (uint8).
+    Posting lists hold the document's *ordinal* in the segment and how often the
+    gram occurs there (see "Posting lists" above for the encoding).
     """
     name = uuid.uuid4().hex[:16]
     norm_parts: list[bytes] = []
@@ -147,7 +299,7 @@ def write_segment(store_dir: Path, docs: Sequence[StoredDoc], vocabulary: dict[s
     code_parts: list[np.ndarray] = []
     ord_parts: list[np.ndarray] = []
     count_parts: list[np.ndarray] = []
-    ord_type = np.uint16 if len(docs) <= 0xFFFF else np.uint32
+    ord_type = _ord_dtype(len(docs)).type
     bp_norm: list[int] = []
     bp_shift: list[int] = []
     bp_starts = [0]
@@ -168,11 +320,19 @@ def write_segment(store_dir: Path, docs: Sequence[StoredDoc], vocabulary: dict[s
         count_parts.append(counts)
         ord_parts.append(np.full(codes.size, ordinal, dtype=ord_type))
     all_codes = np.concatenate(code_parts) if code_parts else np.zeros(0, np.uint64)
-    all_ords = np.concatenate(ord_parts) if ord_parts else np.zeros(0, ord_type)
-    all_counts = np.concatenate(count_parts) if count_parts else np.zeros(0, np.uint8)
+    del code_parts
     order = np.argsort(all_codes, kind="stable")  # stable: ordinals stay ascending per gram
     sorted_codes = all_codes[order]
+    del all_codes
+    all_ords = np.concatenate(ord_parts)[order] if ord_parts else np.zeros(0, ord_type)
+    all_counts = np.concatenate(count_parts)[order] if count_parts else np.zeros(0, np.uint8)
+    del ord_parts, count_parts, order
     codes, first = np.unique(sorted_codes, return_index=True)
+    del sorted_codes
+    df = np.diff(np.append(first, all_ords.size)).astype(ord_type)  # df <= len(docs)
+    blob, kinds, offsets = _encode_all(all_ords, all_counts, df, len(docs))
+    del all_ords, all_counts
+    narrow = int(np.searchsorted(codes, WIDE_BASE))
     arrays = {
         "keys": np.array([d.key for d in docs], dtype=np.uint64),
         "bp_starts": np.array(bp_starts, dtype=np.uint64),
@@ -180,10 +340,12 @@ def write_segment(store_dir: Path, docs: Sequence[StoredDoc], vocabulary: dict[s
         "bp_shift": np.array(bp_shift, dtype=np.int32),
         "norm_starts": np.array(norm_starts, dtype=np.uint64),
         "orig_starts": np.array(orig_starts, dtype=np.uint64),
-        "codes": codes.astype(np.uint64),
-        "post_starts": np.append(first, sorted_codes.size).astype(np.uint32 if sorted_codes.size < 2**32 else np.uint64),
-        "postings": all_ords[order],
-        "counts": all_counts[order],
+        "codes32": codes[:narrow].astype(np.uint32),
+        "codes64": codes[narrow:].astype(np.uint64),
+        "gram_df": df,
+        "gram_kind": kinds,
+        "gram_at": offsets.astype(np.uint32 if blob.size < 2**32 else np.uint64),
+        "postings": blob,
         **_pack_vocabulary(vocabulary or {}),
     }
     # Not ``parents=True``: a worker of a dead run must not re-create an index folder
@@ -226,10 +388,16 @@ class Segment:
         self.keys: np.ndarray = arrays["keys"]
         self.norm_starts: np.ndarray = arrays["norm_starts"]
         self.orig_starts: np.ndarray = arrays["orig_starts"]
-        self.codes: np.ndarray = arrays["codes"]
-        self.post_starts: np.ndarray = arrays["post_starts"]
-        self.postings: np.ndarray = arrays["postings"]
-        self.counts: np.ndarray = arrays["counts"]
+        self.codes32: np.ndarray = arrays["codes32"]
+        self.codes64: np.ndarray = arrays["codes64"]
+        self.gram_df: np.ndarray = arrays["gram_df"]
+        self.gram_kind: np.ndarray = arrays["gram_kind"]
+        self.gram_at: np.ndarray = arrays["gram_at"]
+        self.blob: np.ndarray = arrays["postings"]
+        self._odt = _ord_dtype(int(arrays["keys"].size))
+        ones = np.ones(int(arrays["keys"].size), dtype=np.uint8)
+        ones.setflags(write=False)
+        self._ones = ones   # the counts of a gram that occurs once in each of its documents
         self.bp_starts: np.ndarray = arrays["bp_starts"]
         self.bp_norm: np.ndarray = arrays["bp_norm"]
         self.bp_shift: np.ndarray = arrays["bp_shift"]
@@ -257,18 +425,30 @@ class Segment:
         """:meth:`postings_for` of every gram, with one binary search for all of them
         (a query asks every segment for each of its grams: the per-call overhead of
         NumPy, not the search, was the cost)."""
-        # np.uint64, not Python ints: mixing int and uint64 makes NumPy compare as
-        # float64, converting the whole array on every lookup.
-        wanted = np.array([gram_code(g) for g in grams], dtype=np.uint64)
-        found = np.searchsorted(self.codes, wanted).tolist()
-        n = self.codes.size
-        out = []
-        for code, i in zip(wanted.tolist(), found):
-            if i == n or int(self.codes[i]) != code:
-                out.append((self.postings[:0], self.counts[:0]))
+        codes = [gram_code(g) for g in grams]
+        index = [-1] * len(codes)
+        narrow = [i for i, c in enumerate(codes) if c < WIDE_BASE]
+        wide = [i for i, c in enumerate(codes) if c >= WIDE_BASE]
+        # Typed arrays, not Python ints: mixing int and uint64 makes NumPy compare as
+        # float64, converting the whole table on every lookup.
+        for table, which, dtype, base in ((self.codes32, narrow, np.uint32, 0),
+                                          (self.codes64, wide, np.uint64, self.codes32.size)):
+            if not which:
                 continue
-            a, b = int(self.post_starts[i]), int(self.post_starts[i + 1])
-            out.append((self.postings[a:b], self.counts[a:b]))
+            found = np.searchsorted(table, np.array([codes[i] for i in which], dtype=dtype)).tolist()
+            for i, at in zip(which, found):
+                if at < table.size and int(table[at]) == codes[i]:
+                    index[i] = base + at
+        out = []
+        n = len(self)
+        for gi in index:
+            if gi < 0:
+                out.append((self._ones[:0], self._ones[:0]))
+                continue
+            kind, df, at = int(self.gram_kind[gi]), int(self.gram_df[gi]), int(self.gram_at[gi])
+            ords, cat = _decode_ordinals(self.blob, kind & _KIND_MASK, at, df, n, self._odt)
+            counts = _decode_counts(self.blob, cat, df) if kind & _HAS_COUNTS else self._ones[:df]
+            out.append((ords, counts))
         return out
 
     def candidates(self, grams: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -276,7 +456,7 @@ class Segment:
         count among the grams (exact for a one-gram query, an upper bound otherwise)."""
         lists = sorted(self._postings(grams), key=lambda pc: pc[0].size)
         if not lists or lists[0][0].size == 0:
-            return self.postings[:0], self.counts[:0]
+            return self._ones[:0], self._ones[:0]
         found, counts = lists[0]
         for ords, cnt in lists[1:]:
             # Binary search of the (shrinking, smallest) running result in each longer
