@@ -115,7 +115,7 @@ _RAW, _GAPS, _BITMAP = 0, 1, 2
 _KIND_MASK = 3
 _HAS_COUNTS = 4
 #: Postings encoded per pass when writing: bounds the temporary arrays of a big segment.
-_ENCODE_CHUNK = 1 << 20
+_ENCODE_CHUNK = 1 << 18
 
 
 def _ord_dtype(n_docs: int) -> np.dtype:
@@ -284,6 +284,54 @@ def _pack_vocabulary(vocabulary: dict[str, int]) -> dict[str, np.ndarray]:
             "vocab_df": np.array([vocabulary[w] for w in words], dtype=np.uint32)}
 
 
+#: Postings sorted into gram order per pass when writing a segment: the temporary
+#: arrays of a pass (about 30 bytes a posting) stay this small however big the segment.
+_BUILD_CHUNK = 1_000_000
+
+
+def _build_postings(code_parts: list[np.ndarray], count_parts: list[np.ndarray], n_docs: int
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The gram table and posting blob of a segment from each document's sorted gram
+    codes and counts: (codes, df, blob, kinds, offsets).
+
+    The code space is cut into ranges of about :data:`_BUILD_CHUNK` postings (by a
+    sample of the codes), and each range is gathered, sorted and encoded on its own,
+    so a merge of many documents needs memory for its per-document grams plus one
+    range, not several copies of every posting."""
+    odt = _ord_dtype(n_docs)
+    total = sum(c.size for c in code_parts)
+    ranges = max(1, -(-total // _BUILD_CHUNK))
+    bounds = np.zeros(0, np.uint64)
+    if ranges > 1:
+        sample = np.sort(np.concatenate([c[::16] for c in code_parts]))
+        bounds = np.unique(sample[(np.arange(1, ranges) * sample.size) // ranges])
+    cuts = [np.concatenate([[0], np.searchsorted(c, bounds), [c.size]]).tolist() for c in code_parts]
+    ordinals = np.arange(n_docs, dtype=odt)
+    out: list[list[np.ndarray]] = [[], [], [], [], []]
+    base = 0
+    for r in range(bounds.size + 1):
+        spans = [(cut[r], cut[r + 1]) for cut in cuts]
+        lengths = np.array([b - a for a, b in spans], dtype=np.int64)
+        if not lengths.sum():
+            continue
+        codes = np.concatenate([c[a:b] for c, (a, b) in zip(code_parts, spans)])
+        order = np.argsort(codes, kind="stable")  # stable: ordinals stay ascending per gram
+        codes = codes[order]
+        ords = np.repeat(ordinals, lengths)[order]
+        counts = np.concatenate([c[a:b] for c, (a, b) in zip(count_parts, spans)])[order]
+        del order
+        codes, first = np.unique(codes, return_index=True)
+        df = np.diff(np.append(first, ords.size)).astype(odt)  # df <= n_docs
+        blob, kinds, offsets = _encode_all(ords, counts, df, n_docs)
+        for bucket, part in zip(out, (codes, df, blob, kinds, offsets + base)):
+            bucket.append(part)
+        base += blob.size
+    if not out[0]:
+        return (np.zeros(0, np.uint64), np.zeros(0, odt), np.zeros(0, np.uint8), np.zeros(0, np.uint8),
+                np.zeros(0, np.int64))
+    return tuple(np.concatenate(bucket) for bucket in out)  # type: ignore[return-value]
+
+
 def write_segment(store_dir: Path, docs: Sequence[StoredDoc], vocabulary: dict[str, int] | None = None) -> str:
     """Write one segment for ``docs``, with the ``vocabulary`` of their words
     (word → number of documents; for as-you-type term suggestions).
@@ -297,9 +345,7 @@ def write_segment(store_dir: Path, docs: Sequence[StoredDoc], vocabulary: dict[s
     norm_parts: list[bytes] = []
     orig_parts: list[bytes] = []
     code_parts: list[np.ndarray] = []
-    ord_parts: list[np.ndarray] = []
     count_parts: list[np.ndarray] = []
-    ord_type = _ord_dtype(len(docs)).type
     bp_norm: list[int] = []
     bp_shift: list[int] = []
     bp_starts = [0]
@@ -318,20 +364,8 @@ def write_segment(store_dir: Path, docs: Sequence[StoredDoc], vocabulary: dict[s
         codes, counts = doc_gram_codes(norm)
         code_parts.append(codes)
         count_parts.append(counts)
-        ord_parts.append(np.full(codes.size, ordinal, dtype=ord_type))
-    all_codes = np.concatenate(code_parts) if code_parts else np.zeros(0, np.uint64)
-    del code_parts
-    order = np.argsort(all_codes, kind="stable")  # stable: ordinals stay ascending per gram
-    sorted_codes = all_codes[order]
-    del all_codes
-    all_ords = np.concatenate(ord_parts)[order] if ord_parts else np.zeros(0, ord_type)
-    all_counts = np.concatenate(count_parts)[order] if count_parts else np.zeros(0, np.uint8)
-    del ord_parts, count_parts, order
-    codes, first = np.unique(sorted_codes, return_index=True)
-    del sorted_codes
-    df = np.diff(np.append(first, all_ords.size)).astype(ord_type)  # df <= len(docs)
-    blob, kinds, offsets = _encode_all(all_ords, all_counts, df, len(docs))
-    del all_ords, all_counts
+    codes, df, blob, kinds, offsets = _build_postings(code_parts, count_parts, len(docs))
+    del code_parts, count_parts
     narrow = int(np.searchsorted(codes, WIDE_BASE))
     arrays = {
         "keys": np.array([d.key for d in docs], dtype=np.uint64),
