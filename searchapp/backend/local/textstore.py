@@ -34,6 +34,7 @@ import operator
 import os
 import struct
 import uuid
+import zlib
 from pathlib import Path
 from typing import Iterable, NamedTuple, Sequence
 
@@ -277,11 +278,22 @@ class StoredDoc(NamedTuple):
     shift: list[int] = []
 
 
-def _pack_vocabulary(vocabulary: dict[str, int]) -> dict[str, np.ndarray]:
+def _pack_vocabulary(vocabulary: dict[str, int]) -> np.ndarray:
+    """Words and document counts, zlib-compressed: read whole, once, only for
+    as-you-type suggestions, so they need not be mapped as they are."""
     words = sorted(vocabulary)
     blob = "\n".join(words).encode("utf-8")
-    return {"vocab_words": np.frombuffer(blob, dtype=np.uint8),
-            "vocab_df": np.array([vocabulary[w] for w in words], dtype=np.uint32)}
+    dfs = np.array([vocabulary[w] for w in words], dtype="<u4").tobytes()
+    return np.frombuffer(zlib.compress(struct.pack("<I", len(words)) + dfs + blob, 6), dtype=np.uint8)
+
+
+def _unpack_vocabulary(packed: np.ndarray) -> dict[str, int]:
+    raw = zlib.decompress(packed.tobytes())
+    (n,) = struct.unpack_from("<I", raw)
+    if not n:
+        return {}
+    dfs = np.frombuffer(raw, dtype="<u4", count=n, offset=4).tolist()
+    return dict(zip(raw[4 + 4 * n:].decode("utf-8").split("\n"), dfs))
 
 
 #: Postings sorted into gram order per pass when writing a segment: the temporary
@@ -332,6 +344,17 @@ def _build_postings(code_parts: list[np.ndarray], count_parts: list[np.ndarray],
     return tuple(np.concatenate(bucket) for bucket in out)  # type: ignore[return-value]
 
 
+class _Row(NamedTuple):
+    """One document as a segment file holds it."""
+
+    key: int
+    norm: str            # to find its grams
+    norm_bytes: bytes    # UTF-8, as stored
+    orig: bytes          # encode_original's bytes
+    norm_at: Sequence[int]
+    shift: Sequence[int]
+
+
 def write_segment(store_dir: Path, docs: Sequence[StoredDoc], vocabulary: dict[str, int] | None = None) -> str:
     """Write one segment for ``docs``, with the ``vocabulary`` of their words
     (word → number of documents; for as-you-type term suggestions).
@@ -341,22 +364,51 @@ def write_segment(store_dir: Path, docs: Sequence[StoredDoc], vocabulary: dict[s
     Posting lists hold the document's *ordinal* in the segment and how often the
     gram occurs there (see "Posting lists" above for the encoding).
     """
+    rows = (_Row(key, norm, norm.encode("utf-8"), encode_original(orig, norm, norm_at, shift), norm_at, shift)
+            for key, norm, orig, norm_at, shift in docs)
+    return _write_segment(store_dir, rows, len(docs), vocabulary)
+
+
+def merge_segments(store_dir: Path, sources: Sequence[tuple[str, Sequence[int]]],
+                   vocabulary: dict[str, int] | None = None) -> str:
+    """Write one segment holding the documents at ``ordinals`` of each ``(segment
+    name, ordinals)`` (same keys), and return its name.
+
+    The stored bytes are copied as they are and only each document's grams are
+    recomputed, one document at a time: a merge holds the new segment's postings,
+    never every document's text as Python strings."""
+    opened = [(Segment(store_dir, name), ordinals) for name, ordinals in sources]
+
+    def rows() -> Iterable[_Row]:
+        for seg, ordinals in opened:
+            keys = seg.keys
+            for o in ordinals:
+                nb = seg.normalized_bytes(o)
+                a, b = int(seg.bp_starts[o]), int(seg.bp_starts[o + 1])
+                yield _Row(int(keys[o]), nb.decode("utf-8"), nb,
+                           bytes(seg.orig[int(seg.orig_starts[o]):int(seg.orig_starts[o + 1])]),
+                           seg.bp_norm[a:b].tolist(), seg.bp_shift[a:b].tolist())
+
+    return _write_segment(store_dir, rows(), sum(len(o) for _, o in sources), vocabulary)
+
+
+def _write_segment(store_dir: Path, rows: Iterable[_Row], n_docs: int, vocabulary: dict[str, int] | None) -> str:
     name = uuid.uuid4().hex[:16]
     norm_parts: list[bytes] = []
     orig_parts: list[bytes] = []
     code_parts: list[np.ndarray] = []
     count_parts: list[np.ndarray] = []
+    keys: list[int] = []
     bp_norm: list[int] = []
     bp_shift: list[int] = []
     bp_starts = [0]
     norm_starts = [0]
     orig_starts = [0]
-    for ordinal, (_key, norm, orig, norm_at, shift) in enumerate(docs):
+    for key, norm, nb, ob, norm_at, shift in rows:
+        keys.append(key)
         bp_norm.extend(norm_at)
         bp_shift.extend(shift)
         bp_starts.append(len(bp_norm))
-        nb = norm.encode("utf-8")
-        ob = encode_original(orig, norm, norm_at, shift)
         norm_parts.append(nb)
         orig_parts.append(ob)
         norm_starts.append(norm_starts[-1] + len(nb))
@@ -364,11 +416,12 @@ def write_segment(store_dir: Path, docs: Sequence[StoredDoc], vocabulary: dict[s
         codes, counts = doc_gram_codes(norm)
         code_parts.append(codes)
         count_parts.append(counts)
-    codes, df, blob, kinds, offsets = _build_postings(code_parts, count_parts, len(docs))
+    assert len(keys) == n_docs
+    codes, df, blob, kinds, offsets = _build_postings(code_parts, count_parts, n_docs)
     del code_parts, count_parts
     narrow = int(np.searchsorted(codes, WIDE_BASE))
     arrays = {
-        "keys": np.array([d.key for d in docs], dtype=np.uint64),
+        "keys": np.array(keys, dtype=np.uint64),
         "bp_starts": np.array(bp_starts, dtype=np.uint64),
         "bp_norm": np.array(bp_norm, dtype=np.int32),  # offsets inside one document
         "bp_shift": np.array(bp_shift, dtype=np.int32),
@@ -380,7 +433,7 @@ def write_segment(store_dir: Path, docs: Sequence[StoredDoc], vocabulary: dict[s
         "gram_kind": kinds,
         "gram_at": offsets.astype(np.uint32 if blob.size < 2**32 else np.uint64),
         "postings": blob,
-        **_pack_vocabulary(vocabulary or {}),
+        "vocabulary": _pack_vocabulary(vocabulary or {}),
     }
     # Not ``parents=True``: a worker of a dead run must not re-create an index folder
     # the next run has removed.
@@ -435,8 +488,7 @@ class Segment:
         self.bp_starts: np.ndarray = arrays["bp_starts"]
         self.bp_norm: np.ndarray = arrays["bp_norm"]
         self.bp_shift: np.ndarray = arrays["bp_shift"]
-        self._vocab_words: np.ndarray = arrays["vocab_words"]
-        self._vocab_df: np.ndarray = arrays["vocab_df"]
+        self._vocabulary_packed: np.ndarray = arrays["vocabulary"]
         # A truncated or swapped text file would answer wrongly, silently: refuse it.
         if len(self.norm) != int(self.norm_starts[-1]) or len(self.orig) != int(self.orig_starts[-1]):
             self.close()
@@ -530,10 +582,7 @@ class Segment:
 
     def vocabulary(self) -> dict[str, int]:
         """Word → number of documents of this segment that contain it."""
-        if not self._vocab_df.size:
-            return {}
-        words = self._vocab_words.tobytes().decode("utf-8").split("\n")
-        return dict(zip(words, self._vocab_df.tolist()))
+        return _unpack_vocabulary(self._vocabulary_packed)
 
     def normalized_bytes(self, ordinal: int) -> bytes:
         return self.norm[int(self.norm_starts[ordinal]):int(self.norm_starts[ordinal + 1])]
