@@ -130,3 +130,18 @@ def test_posting_lists_of_a_segment_beyond_65535_documents_use_wider_ordinals():
         else:
             assert set(counts[start:start + df[g]].tolist()) == {1}
         start += int(df[g])
+
+
+def test_merged_segments_answer_as_their_sources_did(store, tmp_path):
+    folder = store.store_dir
+    merged = textstore.merge_segments(folder, [(store.segment_names[0], [1, 0]), (store.segment_names[1], [1])],
+                                      {"教师": 1})
+    textstore.write_manifest(folder, [merged], store.next_key)
+    after = TextStore(folder)
+    assert after.segments[0].keys.tolist() == [2, 1, 6]
+    for key in (1, 2, 6):
+        assert after.original_text(key) == store.original_text(key)
+        assert after.normalized(key).breakpoints == store.normalized(key).breakpoints
+    for phrase in ("教师交流", "交流", "教", "全角字母"):
+        assert after.find(phrase) == store.find(phrase) - {5}
+    assert after.vocabulary() == (["教师"], [1])

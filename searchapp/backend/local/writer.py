@@ -352,7 +352,7 @@ def _merge_group(infos: list[_SegmentInfo]) -> list[_SegmentInfo]:
             break
         group.append(info)
         total += info.live_bytes
-    return group
+    return group if len(group) >= 2 else []
 
 
 def _rewrite(store_dir: Path, infos: list[_SegmentInfo]) -> str:
