@@ -234,7 +234,7 @@ def _decode_counts(blob: np.ndarray, at: int, df: int) -> np.ndarray:
     return counts
 
 
-def _fsync_write(path: Path, data: bytes) -> None:
+def _fsync_write(path: Path, data: bytes | bytearray) -> None:
     with open(path, "wb") as fh:
         fh.write(data)
         fh.flush()
@@ -315,7 +315,7 @@ def _build_postings(code_parts: list[np.ndarray], count_parts: list[np.ndarray],
     ranges = max(1, -(-total // _BUILD_CHUNK))
     bounds = np.zeros(0, np.uint64)
     if ranges > 1:
-        sample = np.sort(np.concatenate([c[::16] for c in code_parts]))
+        sample = np.sort(np.concatenate([c[::16].astype(np.uint64) for c in code_parts]))
         bounds = np.unique(sample[(np.arange(1, ranges) * sample.size) // ranges])
     cuts = [np.concatenate([[0], np.searchsorted(c, bounds), [c.size]]).tolist() for c in code_parts]
     ordinals = np.arange(n_docs, dtype=odt)
@@ -326,7 +326,7 @@ def _build_postings(code_parts: list[np.ndarray], count_parts: list[np.ndarray],
         lengths = np.array([b - a for a, b in spans], dtype=np.int64)
         if not lengths.sum():
             continue
-        codes = np.concatenate([c[a:b] for c, (a, b) in zip(code_parts, spans)])
+        codes = np.concatenate([c[a:b] for c, (a, b) in zip(code_parts, spans)]).astype(np.uint64, copy=False)
         order = np.argsort(codes, kind="stable")  # stable: ordinals stay ascending per gram
         codes = codes[order]
         ords = np.repeat(ordinals, lengths)[order]
@@ -394,8 +394,10 @@ def merge_segments(store_dir: Path, sources: Sequence[tuple[str, Sequence[int]]]
 
 def _write_segment(store_dir: Path, rows: Iterable[_Row], n_docs: int, vocabulary: dict[str, int] | None) -> str:
     name = uuid.uuid4().hex[:16]
-    norm_parts: list[bytes] = []
-    orig_parts: list[bytes] = []
+    # One growing buffer per file, not a list of parts joined at the end: the text is
+    # held once, not twice.
+    norm_buf = bytearray()
+    orig_buf = bytearray()
     code_parts: list[np.ndarray] = []
     count_parts: list[np.ndarray] = []
     keys: list[int] = []
@@ -409,11 +411,13 @@ def _write_segment(store_dir: Path, rows: Iterable[_Row], n_docs: int, vocabular
         bp_norm.extend(norm_at)
         bp_shift.extend(shift)
         bp_starts.append(len(bp_norm))
-        norm_parts.append(nb)
-        orig_parts.append(ob)
-        norm_starts.append(norm_starts[-1] + len(nb))
-        orig_starts.append(orig_starts[-1] + len(ob))
+        norm_buf += nb
+        orig_buf += ob
+        norm_starts.append(len(norm_buf))
+        orig_starts.append(len(orig_buf))
         codes, counts = doc_gram_codes(norm)
+        if codes.size and codes[-1] < WIDE_BASE:
+            codes = codes.astype(np.uint32)   # held until the end: half the memory
         code_parts.append(codes)
         count_parts.append(counts)
     assert len(keys) == n_docs
@@ -439,8 +443,8 @@ def _write_segment(store_dir: Path, rows: Iterable[_Row], n_docs: int, vocabular
     # the next run has removed.
     store_dir.mkdir(exist_ok=True)
     try:
-        _fsync_write(store_dir / f"{name}.norm", b"".join(norm_parts))
-        _fsync_write(store_dir / f"{name}.orig", b"".join(orig_parts))
+        _fsync_write(store_dir / f"{name}.norm", norm_buf)
+        _fsync_write(store_dir / f"{name}.orig", orig_buf)
         _fsync_write(store_dir / f"{name}.idx", _pack_arrays(arrays))
     except BaseException:
         remove_segment(store_dir, name)  # a full disk must not stay full with half a segment
