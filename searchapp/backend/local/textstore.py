@@ -327,11 +327,22 @@ def _build_postings(code_parts: list[np.ndarray], count_parts: list[np.ndarray],
         if not lengths.sum():
             continue
         codes = np.concatenate([c[a:b] for c, (a, b) in zip(code_parts, spans)]).astype(np.uint64, copy=False)
-        order = np.argsort(codes, kind="stable")  # stable: ordinals stay ascending per gram
-        codes = codes[order]
-        ords = np.repeat(ordinals, lengths)[order]
-        counts = np.concatenate([c[a:b] for c, (a, b) in zip(count_parts, spans)])[order]
-        del order
+        ords = np.repeat(ordinals, lengths)
+        counts = np.concatenate([c[a:b] for c, (a, b) in zip(count_parts, spans)])
+        if odt.itemsize == 2 and codes.size and int(codes.max()) < WIDE_BASE:
+            # (code, ordinal, count) packed in one integer: one in-place sort of unique
+            # keys, several times faster than a stable argsort and three gathers.
+            key = (codes << np.uint64(24)) | (ords.astype(np.uint64) << np.uint64(8)) | counts
+            del codes, ords, counts
+            key.sort()
+            codes = key >> np.uint64(24)
+            ords = ((key >> np.uint64(8)) & np.uint64(0xFFFF)).astype(odt)
+            counts = (key & np.uint64(0xFF)).astype(np.uint8)
+            del key
+        else:
+            order = np.argsort(codes, kind="stable")  # stable: ordinals stay ascending per gram
+            codes, ords, counts = codes[order], ords[order], counts[order]
+            del order
         codes, first = np.unique(codes, return_index=True)
         df = np.diff(np.append(first, ords.size)).astype(odt)  # df <= n_docs
         blob, kinds, offsets = _encode_all(ords, counts, df, n_docs)
