@@ -126,7 +126,8 @@ def test_posting_lists_of_a_segment_beyond_65535_documents_use_wider_ordinals():
         got, cat = textstore._decode_ordinals(blob, int(kind[g]) & 3, int(at[g]), int(df[g]), n_docs, odt)
         assert got.tolist() == ords[start:start + df[g]].tolist()
         if kind[g] & 4:
-            assert textstore._decode_counts(blob, cat, int(df[g])).tolist() == counts[start:start + df[g]].tolist()
+            decoded = textstore._decode_counts(blob, cat, int(df[g]), bool(kind[g] & 8))
+            assert decoded.tolist() == counts[start:start + df[g]].tolist()
         else:
             assert set(counts[start:start + df[g]].tolist()) == {1}
         start += int(df[g])

@@ -115,6 +115,7 @@ def query_grams(phrase: str) -> list[str]:
 _RAW, _GAPS, _BITMAP = 0, 1, 2
 _KIND_MASK = 3
 _HAS_COUNTS = 4
+_HAS_ESCAPES = 8   # some count is over 15
 #: Postings encoded per pass when writing: bounds the temporary arrays of a big segment.
 _ENCODE_CHUNK = 1 << 18
 
@@ -180,6 +181,7 @@ def _encode_postings(ords: np.ndarray, counts: np.ndarray, df: np.ndarray, n_doc
         gm = gid[m][e]
         blob[cat[e] + (df64[gm] + 1) // 2 + cum_big[m][e] - 1 - big_before[gm]] = c[e]
     kind |= np.where(has_counts, _HAS_COUNTS, 0).astype(np.uint8)
+    kind |= np.where(has_counts & (n_big > 0), _HAS_ESCAPES, 0).astype(np.uint8)  # decoding skips the check
     return blob, kind, offsets[:-1]
 
 
@@ -220,16 +222,16 @@ def _decode_ordinals(blob: np.ndarray, kind: int, at: int, df: int, n_docs: int,
     return np.flatnonzero(np.unpackbits(blob[at:at + nbytes], count=n_docs, bitorder="little")), at + nbytes
 
 
-def _decode_counts(blob: np.ndarray, at: int, df: int) -> np.ndarray:
+#: A byte of two nibbles → its two counts: one gather decodes a gram's counts.
+_NIBBLES = np.stack([np.arange(256) & 15, np.arange(256) >> 4], axis=1).astype(np.uint8)
+
+
+def _decode_counts(blob: np.ndarray, at: int, df: int, escapes: bool) -> np.ndarray:
     """One gram's counts (see the nibble layout above)."""
     nbytes = (df + 1) // 2
-    packed = blob[at:at + nbytes]
-    counts = np.empty(2 * nbytes, dtype=np.uint8)
-    np.bitwise_and(packed, 15, out=counts[0::2])
-    np.right_shift(packed, 4, out=counts[1::2])
-    counts = counts[:df]
-    big = counts == 0
-    if big.any():
+    counts = _NIBBLES[blob[at:at + nbytes]].reshape(-1)[:df]
+    if escapes:
+        big = counts == 0
         counts[big] = blob[at + nbytes:at + nbytes + int(big.sum())]
     return counts
 
@@ -527,6 +529,31 @@ class Segment:
         (a query asks every segment for each of its grams: the per-call overhead of
         NumPy, not the search, was the cost)."""
         codes = [gram_code(g) for g in grams]
+        if not codes:
+            return []
+        if max(codes) < WIDE_BASE:
+            # Every gram of the query is narrow: one search, in the 32-bit table.
+            found = np.searchsorted(self.codes32, np.array(codes, dtype=np.uint32)).tolist()
+            size = self.codes32.size
+            index = [at if at < size and self.codes32.item(at) == code else -1 for code, at in zip(codes, found)]
+        else:
+            index = self._find_wide(codes)
+        out = []
+        n = len(self)
+        blob, kinds, dfs, ats = self.blob, self.gram_kind, self.gram_df, self.gram_at
+        for gi in index:
+            if gi < 0:
+                out.append((self._ones[:0], self._ones[:0]))
+                continue
+            kind, df = kinds.item(gi), dfs.item(gi)
+            ords, cat = _decode_ordinals(blob, kind & _KIND_MASK, ats.item(gi), df, n, self._odt)
+            counts = _decode_counts(blob, cat, df, bool(kind & _HAS_ESCAPES)) if kind & _HAS_COUNTS \
+                else self._ones[:df]
+            out.append((ords, counts))
+        return out
+
+    def _find_wide(self, codes: list[int]) -> list[int]:
+        """Gram numbers of ``codes`` (-1 where absent) when some are in the 64-bit table."""
         index = [-1] * len(codes)
         narrow = [i for i, c in enumerate(codes) if c < WIDE_BASE]
         wide = [i for i, c in enumerate(codes) if c >= WIDE_BASE]
@@ -538,19 +565,9 @@ class Segment:
                 continue
             found = np.searchsorted(table, np.array([codes[i] for i in which], dtype=dtype)).tolist()
             for i, at in zip(which, found):
-                if at < table.size and int(table[at]) == codes[i]:
+                if at < table.size and table.item(at) == codes[i]:
                     index[i] = base + at
-        out = []
-        n = len(self)
-        for gi in index:
-            if gi < 0:
-                out.append((self._ones[:0], self._ones[:0]))
-                continue
-            kind, df, at = int(self.gram_kind[gi]), int(self.gram_df[gi]), int(self.gram_at[gi])
-            ords, cat = _decode_ordinals(self.blob, kind & _KIND_MASK, at, df, n, self._odt)
-            counts = _decode_counts(self.blob, cat, df) if kind & _HAS_COUNTS else self._ones[:df]
-            out.append((ords, counts))
-        return out
+        return index
 
     def candidates(self, grams: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Ordinals of documents holding every gram (sorted), with the smallest
