@@ -146,3 +146,33 @@ def test_merged_segments_answer_as_their_sources_did(store, tmp_path):
     for phrase in ("教师交流", "交流", "教", "全角字母"):
         assert after.find(phrase) == store.find(phrase) - {5}
     assert after.vocabulary() == (["教师"], [1])
+
+
+def test_longer_phrases_are_found_with_exact_counts_whatever_their_grams_encoding(tmp_path):
+    # Candidates intersect lists of every encoding (bitmaps probed bit by bit); the
+    # verified result must be the brute-force substring count, document by document.
+    rng = np.random.default_rng(11)
+    alphabet = list("教师交流的是") + [chr(0x4E00 + i) for i in range(40)] + ["\n"]
+    weights = np.array([30.0] * 6 + [1.0] * 40 + [2.0])
+    texts = ["".join(rng.choice(alphabet, size=int(rng.integers(1, 300)), p=weights / weights.sum()))
+             for _ in range(400)]
+    folder = tmp_path / textstore.STORE_DIRNAME
+    folder.mkdir()
+    name = write_segment(folder, [StoredDoc(i + 1, t, t) for i, t in enumerate(texts)])
+    textstore.write_manifest(folder, [name], 500)
+    opened = TextStore(folder)
+    phrases = {"教师交流", "的是的", "师交"}
+    for _ in range(150):
+        text = texts[int(rng.integers(len(texts)))]
+        size = int(rng.integers(2, 6))
+        start = int(rng.integers(max(1, len(text) - size)))
+        if "\n" not in text[start:start + size]:
+            phrases.add(text[start:start + size])
+    for phrase in phrases:
+        (ords, counts), = opened.find_ordinals(phrase)
+        truth = {i: t.count(phrase) for i, t in enumerate(texts) if phrase in t}
+        if len(phrase) > 2:
+            assert dict(zip(ords.tolist(), counts.tolist())) == truth, phrase
+        else:   # a one- or two-character phrase counts as its gram: overlapping occurrences
+            grams = {i: sum(texts[i].startswith(phrase, k) for k in range(len(texts[i]))) for i in truth}
+            assert dict(zip(ords.tolist(), counts.tolist())) == {i: min(c, 255) for i, c in grams.items()}

@@ -222,6 +222,8 @@ def _decode_ordinals(blob: np.ndarray, kind: int, at: int, df: int, n_docs: int,
     return np.flatnonzero(np.unpackbits(blob[at:at + nbytes], count=n_docs, bitorder="little")), at + nbytes
 
 
+#: Set bits of each byte value (ranks in a bitmap).
+_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
 #: A byte of two nibbles → its two counts: one gather decodes a gram's counts.
 _NIBBLES = np.stack([np.arange(256) & 15, np.arange(256) >> 4], axis=1).astype(np.uint8)
 
@@ -528,6 +530,10 @@ class Segment:
         """:meth:`postings_for` of every gram, with one binary search for all of them
         (a query asks every segment for each of its grams: the per-call overhead of
         NumPy, not the search, was the cost)."""
+        return [self._decode(gi) for gi in self._lookup(grams)]
+
+    def _lookup(self, grams: list[str]) -> list[int]:
+        """Gram numbers of ``grams`` in this segment (-1 where absent)."""
         codes = [gram_code(g) for g in grams]
         if not codes:
             return []
@@ -535,22 +541,35 @@ class Segment:
             # Every gram of the query is narrow: one search, in the 32-bit table.
             found = np.searchsorted(self.codes32, np.array(codes, dtype=np.uint32)).tolist()
             size = self.codes32.size
-            index = [at if at < size and self.codes32.item(at) == code else -1 for code, at in zip(codes, found)]
-        else:
-            index = self._find_wide(codes)
-        out = []
-        n = len(self)
-        blob, kinds, dfs, ats = self.blob, self.gram_kind, self.gram_df, self.gram_at
-        for gi in index:
-            if gi < 0:
-                out.append((self._ones[:0], self._ones[:0]))
-                continue
-            kind, df = kinds.item(gi), dfs.item(gi)
-            ords, cat = _decode_ordinals(blob, kind & _KIND_MASK, ats.item(gi), df, n, self._odt)
-            counts = _decode_counts(blob, cat, df, bool(kind & _HAS_ESCAPES)) if kind & _HAS_COUNTS \
-                else self._ones[:df]
-            out.append((ords, counts))
-        return out
+            return [at if at < size and self.codes32.item(at) == code else -1 for code, at in zip(codes, found)]
+        return self._find_wide(codes)
+
+    def _decode(self, gi: int) -> tuple[np.ndarray, np.ndarray]:
+        """Ordinals and counts of gram number ``gi`` (none for -1)."""
+        if gi < 0:
+            return self._ones[:0], self._ones[:0]
+        kind, df = self.gram_kind.item(gi), self.gram_df.item(gi)
+        ords, cat = _decode_ordinals(self.blob, kind & _KIND_MASK, self.gram_at.item(gi), df, len(self), self._odt)
+        counts = _decode_counts(self.blob, cat, df, bool(kind & _HAS_ESCAPES)) if kind & _HAS_COUNTS \
+            else self._ones[:df]
+        return ords, counts
+
+    def _probe_bitmap(self, gi: int, found: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which of ``found`` (int64 ordinals) a bitmap gram holds, and their counts,
+        without decoding the whole list: a bit test each, and each one's rank among the
+        set bits (for its count) from a running popcount of the bitmap's bytes."""
+        kind, df, at = self.gram_kind.item(gi), self.gram_df.item(gi), self.gram_at.item(gi)
+        nbytes = (len(self) + 7) // 8
+        bitmap = self.blob[at:at + nbytes]
+        byte, bit = found >> 3, found & 7
+        held = bitmap[byte]
+        hit = ((held >> bit) & 1).astype(bool)
+        if not kind & _HAS_COUNTS:
+            return hit, self._ones[:int(hit.sum())]
+        byte, bit, held = byte[hit], bit[hit], held[hit]
+        before = np.cumsum(_POPCOUNT[bitmap], dtype=np.int64)[byte] - _POPCOUNT[held]
+        rank = before + _POPCOUNT[held & ((1 << bit) - 1).astype(np.uint8)]
+        return hit, _NIBBLES[self.blob[at + nbytes + (rank >> 1)], rank & 1]
 
     def _find_wide(self, codes: list[int]) -> list[int]:
         """Gram numbers of ``codes`` (-1 where absent) when some are in the 64-bit table."""
@@ -572,16 +591,24 @@ class Segment:
     def candidates(self, grams: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Ordinals of documents holding every gram (sorted), with the smallest
         count among the grams (exact for a one-gram query, an upper bound otherwise)."""
-        lists = sorted(self._postings(grams), key=lambda pc: pc[0].size)
-        if not lists or lists[0][0].size == 0:
+        index = self._lookup(grams)
+        if not index or min(index) < 0:
             return self._ones[:0], self._ones[:0]
-        found, counts = lists[0]
-        for ords, cnt in lists[1:]:
-            # Binary search of the (shrinking, smallest) running result in each longer
-            # list: O(m log n) where intersect1d sorts both lists together every time.
-            at = np.minimum(np.searchsorted(ords, found), ords.size - 1)
-            hit = ords[at] == found
-            found, counts = found[hit], np.minimum(counts[hit], cnt[at[hit]])
+        index.sort(key=self.gram_df.item)
+        found, counts = self._decode(index[0])
+        found = found.astype(np.int64)
+        for gi in index[1:]:
+            kind = self.gram_kind.item(gi)
+            if kind & _KIND_MASK == _BITMAP and not kind & _HAS_ESCAPES:
+                hit, cnt = self._probe_bitmap(gi, found)
+                found, counts = found[hit], np.minimum(counts[hit], cnt)
+            else:
+                # Binary search of the (shrinking, smallest) running result in each longer
+                # list: O(m log n) where intersect1d sorts both lists together every time.
+                ords, cnt = self._decode(gi)
+                at = np.minimum(np.searchsorted(ords, found), ords.size - 1)
+                hit = ords[at] == found
+                found, counts = found[hit], np.minimum(counts[hit], cnt[at[hit]])
             if found.size == 0:
                 break
         return found, counts
