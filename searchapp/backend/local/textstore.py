@@ -596,11 +596,10 @@ class Segment:
             return self._ones[:0], self._ones[:0]
         index.sort(key=self.gram_df.item)
         found, counts = self._decode(index[0])
-        found = found.astype(np.int64)
         for gi in index[1:]:
             kind = self.gram_kind.item(gi)
             if kind & _KIND_MASK == _BITMAP and not kind & _HAS_ESCAPES:
-                hit, cnt = self._probe_bitmap(gi, found)
+                hit, cnt = self._probe_bitmap(gi, found.astype(np.int64, copy=False))
                 found, counts = found[hit], np.minimum(counts[hit], cnt)
             else:
                 # Binary search of the (shrinking, smallest) running result in each longer
