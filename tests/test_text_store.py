@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 import pytest
 
 from searchapp.backend.local import textstore
@@ -71,3 +73,106 @@ def test_a_truncated_segment_is_refused(tmp_path):
     norm_file.write_bytes(norm_file.read_bytes()[:-3])
     with pytest.raises(ValueError, match="damaged"):
         TextStore(folder)
+
+
+def _brute_postings(texts: list[str]) -> dict[str, dict[int, int]]:
+    """Every gram a query could ask for → {ordinal: occurrences}, counted the slow way."""
+    out: dict[str, dict[int, int]] = {}
+    for ordinal, text in enumerate(texts):
+        grams = [c for c in text if c != "\n"] + [a + b for a, b in zip(text, text[1:]) if "\n" not in a + b]
+        for gram in grams:
+            per_doc = out.setdefault(gram, {})
+            per_doc[ordinal] = per_doc.get(ordinal, 0) + 1
+    return out
+
+
+def test_every_posting_list_decodes_to_the_documents_and_counts_of_the_text(tmp_path):
+    # Dense grams (bitmaps), clustered ones (one-byte gaps), scattered ones (raw
+    # ordinals), counts of 1, 2–15 and above (the escape), a non-BMP character (the
+    # uint64 gram table), line breaks: every encoding of the segment is exercised.
+    rng = np.random.default_rng(7)
+    alphabet = list("教师交流的是在一") + [chr(0x4E00 + i) for i in range(300)] + ["\U00020000", "\n", "a"]
+    weights = np.array([40.0] * 8 + [1.0] * 300 + [0.5, 3.0, 2.0])
+    texts = []
+    for ordinal in range(700):
+        size = int(rng.integers(1, 400))
+        text = "".join(rng.choice(alphabet, size=size, p=weights / weights.sum()))
+        if ordinal % 97 == 0:
+            text += "乙" * 300          # a count above 255 is kept as 255
+        texts.append(text)
+    folder = tmp_path / textstore.STORE_DIRNAME
+    folder.mkdir()
+    name = write_segment(folder, [StoredDoc(i + 1, t, t) for i, t in enumerate(texts)])
+    seg = textstore.Segment(folder, name)
+    kinds = set((seg.gram_kind & 3).tolist())
+    assert kinds == {0, 1, 2} and seg.codes64.size > 0
+    truth = _brute_postings(texts)
+    for gram, per_doc in truth.items():
+        ords, counts = seg.postings_for(gram)
+        assert ords.tolist() == sorted(per_doc), gram
+        assert counts.tolist() == [min(per_doc[o], textstore.MAX_COUNT) for o in sorted(per_doc)], gram
+    assert seg.postings_for("\U00020001")[0].size == 0
+
+
+def test_posting_lists_of_a_segment_beyond_65535_documents_use_wider_ordinals():
+    n_docs = 70_000
+    ords = np.array([5, 69_999, 0, 1, 2, 300, 40_000] + list(range(0, n_docs, 2)), dtype=np.uint32)
+    df = np.array([2, 5, n_docs // 2], dtype=np.uint32)
+    counts = np.array([1, 2, 3, 1, 200, 16, 1] + [1] * (n_docs // 2), dtype=np.uint8)
+    blob, kind, at = textstore._encode_postings(ords, counts, df, n_docs)
+    odt = textstore._ord_dtype(n_docs)
+    start = 0
+    for g in range(3):
+        got, cat = textstore._decode_ordinals(blob, int(kind[g]) & 3, int(at[g]), int(df[g]), n_docs, odt)
+        assert got.tolist() == ords[start:start + df[g]].tolist()
+        if kind[g] & 4:
+            decoded = textstore._decode_counts(blob, cat, int(df[g]), bool(kind[g] & 8))
+            assert decoded.tolist() == counts[start:start + df[g]].tolist()
+        else:
+            assert set(counts[start:start + df[g]].tolist()) == {1}
+        start += int(df[g])
+
+
+def test_merged_segments_answer_as_their_sources_did(store, tmp_path):
+    folder = store.store_dir
+    merged = textstore.merge_segments(folder, [(store.segment_names[0], [1, 0]), (store.segment_names[1], [1])],
+                                      {"教师": 1})
+    textstore.write_manifest(folder, [merged], store.next_key)
+    after = TextStore(folder)
+    assert after.segments[0].keys.tolist() == [2, 1, 6]
+    for key in (1, 2, 6):
+        assert after.original_text(key) == store.original_text(key)
+        assert after.normalized(key).breakpoints == store.normalized(key).breakpoints
+    for phrase in ("教师交流", "交流", "教", "全角字母"):
+        assert after.find(phrase) == store.find(phrase) - {5}
+    assert after.vocabulary() == (["教师"], [1])
+
+
+def test_longer_phrases_are_found_with_exact_counts_whatever_their_grams_encoding(tmp_path):
+    # Candidates intersect lists of every encoding (bitmaps probed bit by bit); the
+    # verified result must be the brute-force substring count, document by document.
+    rng = np.random.default_rng(11)
+    alphabet = list("教师交流的是") + [chr(0x4E00 + i) for i in range(40)] + ["\n"]
+    weights = np.array([30.0] * 6 + [1.0] * 40 + [2.0])
+    texts = ["".join(rng.choice(alphabet, size=int(rng.integers(1, 300)), p=weights / weights.sum()))
+             for _ in range(400)]
+    folder = tmp_path / textstore.STORE_DIRNAME
+    folder.mkdir()
+    name = write_segment(folder, [StoredDoc(i + 1, t, t) for i, t in enumerate(texts)])
+    textstore.write_manifest(folder, [name], 500)
+    opened = TextStore(folder)
+    phrases = {"教师交流", "的是的", "师交"}
+    for _ in range(150):
+        text = texts[int(rng.integers(len(texts)))]
+        size = int(rng.integers(2, 6))
+        start = int(rng.integers(max(1, len(text) - size)))
+        if "\n" not in text[start:start + size]:
+            phrases.add(text[start:start + size])
+    for phrase in phrases:
+        (ords, counts), = opened.find_ordinals(phrase)
+        truth = {i: t.count(phrase) for i, t in enumerate(texts) if phrase in t}
+        if len(phrase) > 2:
+            assert dict(zip(ords.tolist(), counts.tolist())) == truth, phrase
+        else:   # a one- or two-character phrase counts as its gram: overlapping occurrences
+            grams = {i: sum(texts[i].startswith(phrase, k) for k in range(len(texts[i]))) for i in truth}
+            assert dict(zip(ords.tolist(), counts.tolist())) == {i: min(c, 255) for i, c in grams.items()}

@@ -33,7 +33,9 @@ from searchapp.sidecar import SidecarError, read_manifest, sidecar_path
 #: without asking the main process.
 KEY_STRIDE = 1024
 MIN_BATCH_BYTES = 1 * 1024 * 1024
-MAX_BATCH_BYTES = 16 * 1024 * 1024
+#: Also what a worker holds at once (its batch, and that batch's postings): capped so
+#: indexing memory does not grow with the corpus.
+MAX_BATCH_BYTES = 8 * 1024 * 1024
 
 
 @dataclass

@@ -6,7 +6,7 @@ Crash safety (an interrupted run leaves the previous index usable):
 2. the store manifest is replaced atomically, naming old *and* new segments;
 3. Whoosh commits (its own atomic table-of-contents switch);
 4. store segments are maintained: dead ones dropped, mostly dead ones rewritten,
-   and above :data:`MAX_STORE_SEGMENTS` the small ones merged (new segment first,
+   and small ones merged by size tiers, within a fixed size (new segment first,
    then the manifest switch, then deletion of the old files). Whoosh segments are
    merged in step 3 itself (:func:`merge_tiered`), so neither count grows with the
    number of runs.
@@ -44,11 +44,21 @@ from searchapp.model import FACETS
 MAX_SEGMENTS = 10
 #: At most this many documents are merged into one Whoosh segment at a time.
 MERGE_MAX_DOCS = 20_000
-#: Above this many text store segments, a commit merges the small ones.
+#: Above this many text store segments, a commit merges the small ones (as long as
+#: they fit in :data:`MERGE_MAX_BYTES`).
 MAX_STORE_SEGMENTS = 10
-#: At most this many bytes of text are merged into one store segment at a time (also
-#: the memory a merge needs): bigger segments, as a large --rebuild writes, stay.
-MERGE_MAX_BYTES = 64 * 1024 * 1024
+#: At most this many bytes of text (normalized + stored original) go into one merged
+#: store segment: a merge's memory is proportional to it (about 8 bytes a byte of
+#: text: the new segment's postings), so it stays the same however big the corpus.
+#: Segments this big are final; a corpus of N bytes ends in about N / this many.
+MERGE_MAX_BYTES = 32 * 1024 * 1024
+#: Store segments are grouped in size tiers of this factor (the smallest tier: up to
+#: :data:`MERGE_TIER_FLOOR` bytes); a tier holding this many is merged (smallest first,
+#: within MERGE_MAX_BYTES). Each document is thus rewritten a few times at most, and
+#: a rebuild's many batch segments end as few large ones: a segment's gram table is a
+#: fixed cost per segment, so small segments cost more index per byte of text.
+MERGE_FACTOR = 4
+MERGE_TIER_FLOOR = 256 * 1024
 #: A store segment whose live share falls below this is rewritten with its live documents.
 COMPACT_BELOW = 0.5
 
@@ -262,9 +272,11 @@ class LocalWriter:
 
         * a segment with no live document is dropped;
         * a segment less than half live is rewritten with its live documents;
-        * above :data:`MAX_STORE_SEGMENTS`, the smallest segments are merged into one
-          (at most :data:`MERGE_MAX_BYTES` of text per merge), so one-file runs do
-          not add a segment each forever: the count depends on the corpus size,
+        * small segments are merged by size tiers (see :data:`MERGE_FACTOR`), and
+          above :data:`MAX_STORE_SEGMENTS` the smallest ones, never more than
+          :data:`MERGE_MAX_BYTES` of text into one (a merge's memory is bounded), so
+          one-file runs do not add a segment each forever and a rebuild's batch
+          segments end as a few large ones: the count depends on the corpus size,
           not on the number of runs.
 
         Keys stay the same (Whoosh is unaffected). New segments are written first,
@@ -276,21 +288,20 @@ class LocalWriter:
             live = {f["key"] for f in s.all_stored_fields()}
         manifest = textstore.read_manifest(self.store_dir)
         infos = [_segment_info(self.store_dir, name, live) for name in manifest["segments"]]
-        kept = [i for i in infos if i.alive]
-        group = _merge_group(kept)
-        keep: list[str] = []
-        if len(group) >= 2:
-            keep_names = {i.name for i in group}
-            kept = [i for i in kept if i.name not in keep_names]
-        else:
-            group = []
-        for info in kept:
-            if len(info.alive) >= COMPACT_BELOW * info.keys:
-                keep.append(info.name)
-            else:
-                keep.append(_rewrite(self.store_dir, [info]))
-        if group:
-            keep.append(_rewrite(self.store_dir, group))
+        kept: list[_SegmentInfo] = []
+        for info in infos:
+            if not info.alive:
+                continue
+            if len(info.alive) < COMPACT_BELOW * info.keys:
+                name = _rewrite(self.store_dir, [info])
+                info = _SegmentInfo(name, len(info.alive), list(range(len(info.alive))), info.live_bytes)
+            kept.append(info)
+        while len(group := _merge_group(kept)) >= 2:
+            name = _rewrite(self.store_dir, group)
+            merged = _SegmentInfo(name, sum(len(i.alive) for i in group), [], sum(i.live_bytes for i in group))
+            merged.alive = list(range(merged.keys))
+            kept = [i for i in kept if i not in group] + [merged]
+        keep = [i.name for i in kept]
         if keep != manifest["segments"]:
             textstore.write_manifest(self.store_dir, keep, manifest["next_key"])
         textstore.remove_orphans(self.store_dir, keep)
@@ -315,38 +326,45 @@ def _segment_info(store_dir: Path, name: str, live: set[int]) -> _SegmentInfo:
         seg.close()
 
 
+def _tier(info: _SegmentInfo) -> int:
+    """Size tier: 0 up to MERGE_TIER_FLOOR bytes, then one per MERGE_FACTOR times more."""
+    tier, size = 0, MERGE_TIER_FLOOR
+    while info.live_bytes > size:
+        tier, size = tier + 1, size * MERGE_FACTOR
+    return tier
+
+
 def _merge_group(infos: list[_SegmentInfo]) -> list[_SegmentInfo]:
-    """The smallest segments to merge when there are more than MAX_STORE_SEGMENTS:
-    enough to come back to half that, within MERGE_MAX_BYTES."""
-    if len(infos) <= MAX_STORE_SEGMENTS:
+    """The segments to merge next, smallest first, at most MERGE_MAX_BYTES together:
+    those of the lowest tier holding MERGE_FACTOR segments (and any smaller), or,
+    above MAX_STORE_SEGMENTS, the smallest ones. Fewer than two: nothing to merge."""
+    counts = Counter(_tier(i) for i in infos)
+    full = [t for t, n in counts.items() if n >= MERGE_FACTOR]
+    if not full and len(infos) <= MAX_STORE_SEGMENTS:
         return []
-    want = len(infos) - MAX_STORE_SEGMENTS // 2 + 1
+    upto = min(full) if full else None
     group: list[_SegmentInfo] = []
     total = 0
     for info in sorted(infos, key=lambda i: i.live_bytes):
-        if len(group) >= want or (len(group) >= 2 and total + info.live_bytes > MERGE_MAX_BYTES):
+        over_count = len(infos) - max(0, len(group) - 1) > MAX_STORE_SEGMENTS
+        if upto is not None and _tier(info) > upto and not over_count:
+            break
+        if total + info.live_bytes > MERGE_MAX_BYTES:
             break
         group.append(info)
         total += info.live_bytes
-    return group
+    return group if len(group) >= 2 else []
 
 
 def _rewrite(store_dir: Path, infos: list[_SegmentInfo]) -> str:
     """One new segment holding the live documents of ``infos`` (same keys)."""
-    docs: list[textstore.StoredDoc] = []
     vocabulary: Counter[str] = Counter()
     for info in infos:
         seg = textstore.Segment(store_dir, info.name)
-        try:
-            keys = seg.keys.tolist()
-            for i in info.alive:
-                norm = seg.normalized(i)
-                docs.append(textstore.StoredDoc(keys[i], norm.text, seg.original_text(i), *norm.breakpoints))
-            # Counts stay those of the old segments: close enough for suggestions.
-            vocabulary.update(seg.vocabulary())
-        finally:
-            seg.close()
-    return textstore.write_segment(store_dir, docs, vocabulary)
+        # Counts stay those of the old segments: close enough for suggestions.
+        vocabulary.update(seg.vocabulary())
+        seg.close()
+    return textstore.merge_segments(store_dir, [(i.name, i.alive) for i in infos], vocabulary)
 
 
 def merge_tiered(writer: SegmentWriter, segments: list[Any]) -> list[Any]:
