@@ -55,6 +55,8 @@ from bisect import bisect_left
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 
+import numpy as np
+
 #: Shingle length in characters. Han 4-grams are specific enough to tell reports apart
 #: yet short enough that a changed character spoils few of them.
 SHINGLE = 4
@@ -287,6 +289,7 @@ _BAND_BINS = 2
 #: A band value shared by more documents than this is boilerplate, not a copy signal.
 _MAX_BUCKET = 500
 
+_NOT_HAN = re.compile(r"[^\u4e00-\u9fff]+")
 _DOUBLED_HAN = re.compile(r"([\u4e00-\u9fff])\1")
 _MASKS = re.compile(r"[×✕＊*]+|(?<![a-z])x{1,3}(?![a-z])")
 
@@ -295,7 +298,7 @@ def robust_content(text: str) -> str:
     """:func:`content_chars` with masks (×, *, xx) dropped and, when most Han
     characters come in doubled pairs ("教教育育"), the pairs collapsed."""
     content = content_chars(_MASKS.sub("", text.lower()))
-    han = sum(1 for c in content if "\u4e00" <= c <= "\u9fff")
+    han = len(_NOT_HAN.sub("", content))
     doubled = len(_DOUBLED_HAN.findall(content))
     if han and doubled * 2 >= 0.6 * han:
         content = _DOUBLED_HAN.sub(r"\1", content)
@@ -314,14 +317,17 @@ def sketch(normalized_text: str) -> tuple[int, ...]:
         shingles = {content[i : i + SHINGLE] for i in range(max(0, len(content) - SHINGLE + 1))}
     if not shingles:
         return (0,)
-    mins: list[int | None] = [None] * SKETCH_BINS
-    for feature in shingles:
-        h = int.from_bytes(_stable_hash(feature), "big")
-        index = h % SKETCH_BINS
-        rank = h >> 8
-        current = mins[index]
-        if current is None or rank < current:
-            mins[index] = rank
+    # One blake2b digest per shingle (the same 64-bit hashes as :func:`_stable_hash`),
+    # then the per-bin minima with NumPy instead of a Python loop per shingle.
+    blake2b = hashlib.blake2b
+    digests = b"".join([blake2b(f.encode("utf-8"), digest_size=_HASH_BYTES).digest() for f in shingles])
+    hashes = np.frombuffer(digests, dtype=">u8").astype(np.uint64)
+    bins = (hashes % SKETCH_BINS).astype(np.intp)
+    ranks = hashes >> np.uint64(8)
+    minima = np.full(SKETCH_BINS, np.iinfo(np.uint64).max, dtype=np.uint64)
+    np.minimum.at(minima, bins, ranks)
+    filled = np.bincount(bins, minlength=SKETCH_BINS) > 0
+    mins: list[int | None] = [m if f else None for m, f in zip(minima.tolist(), filled.tolist())]
     values: list[int] = []
     for index in range(SKETCH_BINS):
         for step in range(SKETCH_BINS):
