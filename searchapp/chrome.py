@@ -167,6 +167,7 @@ _SITE_NAME_RE = re.compile(r"(?:网|網|站|文库|文庫|频道|頻道)$|^.{0,1
 _CHAPTER_RE = re.compile(r"第[一二三四五六七八九十百\d]+[章节節条條编編部]")
 _CLAUSE_RE = re.compile(r"[,，。;；!?！？]")
 _HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+_NOT_HAN_RE = re.compile(r"[^\u4e00-\u9fff]+")
 _LINK_SEP_RE = re.compile(r"\s*(?:[|｜_•·■◆►>＞»›]|&gt;)\s*|\s{2,}|\u3000+")
 # "索引号: … 组配分类: …": two or more labelled fields on one line.
 _FIELD_RE = re.compile(r"[\u4e00-\u9fff]{2,6}\s*[:：]")
@@ -235,7 +236,7 @@ def is_prose(c: str) -> bool:
     rules below ask it of the same lines several times.)"""
     if len(c) < 16:
         return False
-    han = len(_HAN_RE.findall(c))
+    han = len(_NOT_HAN_RE.sub("", c))  # Han characters, without a list of them
     if han >= PROSE_CHARS:
         return True
     return han >= 16 and (_SENTENCE_END_RE.search(c) is not None or len(_CLAUSE_RE.findall(c)) >= 2)

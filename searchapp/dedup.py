@@ -292,12 +292,16 @@ _MAX_BUCKET = 500
 _NOT_HAN = re.compile(r"[^\u4e00-\u9fff]+")
 _DOUBLED_HAN = re.compile(r"([\u4e00-\u9fff])\1")
 _MASKS = re.compile(r"[×✕＊*]+|(?<![a-z])x{1,3}(?![a-z])")
+_MASK_CHARS = re.compile(r"[×✕＊*]")
 
 
 def robust_content(text: str) -> str:
     """:func:`content_chars` with masks (×, *, xx) dropped and, when most Han
     characters come in doubled pairs ("教教育育"), the pairs collapsed."""
-    content = content_chars(_MASKS.sub("", text.lower()))
+    lowered = text.lower()
+    if "x" in lowered or _MASK_CHARS.search(lowered):  # the cheap test first: most texts have no mask
+        lowered = _MASKS.sub("", lowered)
+    content = content_chars(lowered)
     han = len(_NOT_HAN.sub("", content))
     doubled = len(_DOUBLED_HAN.findall(content))
     if han and doubled * 2 >= 0.6 * han:

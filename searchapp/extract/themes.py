@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right, insort
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -254,19 +255,31 @@ class _WordBounds:
     def __init__(self, text: str):
         self.text = text
         self._runs: dict[int, tuple[int, list[tuple[int, int]]]] = {}  # run start -> (run end, words)
+        # The runs' starts, sorted: a match finds its run by bisection instead of a
+        # scan over every run segmented so far (quadratic on long reports). Runs
+        # never overlap (maximal block runs, or one non-block character), so at most
+        # one holds a position.
+        self._starts: list[int] = []
+        self._segmenter = None
 
     def _words_at(self, pos: int) -> list[tuple[int, int]]:
-        for run_start, (run_end, words) in self._runs.items():
-            if run_start <= pos < run_end:
+        k = bisect_right(self._starts, pos) - 1
+        if k >= 0:
+            run_end, words = self._runs[self._starts[k]]
+            if pos < run_end:
                 return words
-        from searchapp.analysis import Segmenter
+        if self._segmenter is None:
+            from searchapp.analysis import Segmenter
 
+            self._segmenter = Segmenter()
         lo = pos
         while lo > 0 and _JIEBA_BLOCK.match(self.text, lo - 1, lo):
             lo -= 1
         run = _JIEBA_BLOCK.match(self.text, lo)
         hi = run.end() if run else pos + 1
-        words = [(lo + a, lo + b) for _, a, b in Segmenter().tokens(self.text[lo:hi])]
+        words = [(lo + a, lo + b) for _, a, b in self._segmenter.tokens(self.text[lo:hi])]
+        if lo not in self._runs:
+            insort(self._starts, lo)
         self._runs[lo] = (hi, words)
         return words
 
