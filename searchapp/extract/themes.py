@@ -176,7 +176,9 @@ def taxonomy_markdown(taxonomy: Mapping[str, Mapping[str, float]] | None = None,
 
 # A pinyin gloss after a character: 学(xué), 汇报(bào). Lowercase letters with at
 # least one tone mark or ü, so an ordinary "(abc)" or "(2019)" is kept.
-_GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])[(（][a-zü\u00e0-\u01dc\u0300-\u036f]{1,7}[)）]")
+# (The bracket comes first and the look-behind after it, so that the engine can skip
+# ahead to brackets instead of trying the look-behind at every character.)
+_GLOSS = re.compile(r"[(（](?<=[\u4e00-\u9fff][(（])[a-zü\u00e0-\u01dc\u0300-\u036f]{1,7}[)）]")
 _TONE = re.compile(r"[\u00e0-\u01dc\u0300-\u036fü]")
 # A site name: a few characters ending in 网/网站/文库 not followed by more Chinese.
 _SITE_NAME = re.compile(r"[\u4e00-\u9fff]{2,8}(?:网站|网|文库|范文站)(?![\u4e00-\u9fff+])")
@@ -216,8 +218,16 @@ def matching_text(text: str) -> str:
     removed, site names and list lines blanked (honour rolls and site furniture name
     topics the report is not about)."""
     text = _GLOSS.sub(_strip_gloss, text)
-    text = _SITE_NAME.sub(_strip_site_name, text)
-    return "\n".join("" if _is_list_line(line) else line for line in text.split("\n"))
+    return "\n".join("" if _is_list_line(line) else line for line in map(_without_site_names, text.split("\n")))
+
+
+def _without_site_names(line: str) -> str:
+    """Site names blanked in one line. A site name never spans lines, so line by line
+    is the same as over the whole text, and only lines with one of the endings need
+    the (backtracking) pattern at all."""
+    if "网" in line or "文库" in line or "范文站" in line:
+        return _SITE_NAME.sub(_strip_site_name, line)
+    return line
 
 
 # --- matching ---------------------------------------------------------------------------
