@@ -380,8 +380,7 @@ def structural_chrome(
             mark(i, "counter")
         elif len(_FIELD_RE.findall(c)) >= 2 and not _SENTENCE_END_RE.search(c) and _VOCAB_RE.search(c):
             mark(i, "vocabulary")
-        elif _link_list(lines[i], c):
-            mark(i, "link-list")
+        # (A link list was marked above already: asking again here was always false.)
         elif _vocabulary_line(lines[i], c):
             mark(i, "vocabulary")
 
