@@ -354,27 +354,73 @@ def sketch_similarity(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[float, fl
     the larger) of two sketches."""
     if len(a) < 2 or len(b) < 2:
         return 0.0, 0.0
-    agree = sum(x == y for x, y in zip(a[1:], b[1:])) / SKETCH_BINS
+    return _similarity(sum(x == y for x, y in zip(a[1:], b[1:])), a[0], b[0])
+
+
+def _similarity(agreeing: int, na: int, nb: int) -> tuple[float, float]:
+    """:func:`sketch_similarity` from the number of agreeing bins and the feature counts."""
+    agree = agreeing / SKETCH_BINS
     chance = 1 / (1 << _SKETCH_BITS)
     jaccard = max(0.0, (agree - chance) / (1 - chance))
-    na, nb = a[0], b[0]
     shared = jaccard * (na + nb) / (1 + jaccard)
     return jaccard, min(1.0, shared / min(na, nb))
 
 
-def cluster_sketches(sketches: Mapping[str, tuple[int, ...]], *, min_containment: float = MIN_CONTAINMENT,
-                     min_jaccard: float = MIN_SKETCH_JACCARD) -> dict[str, str]:
-    """Like :func:`cluster` for sketches: each id mapped to the smallest id of its
-    group of copies (connected components of pairs that pass both thresholds).
-    Candidate pairs come from LSH bands of two bins; a band value shared by more
-    than a few hundred documents (boilerplate shingles) proposes no pairs."""
-    ids = sorted(sketches)
-    sets = _UnionFind(len(ids))
+def _sketch_candidates(full: list[tuple[int, ...]]) -> Iterator[tuple[int, int, int]]:
+    """``(a, b, agreeing bins)`` for every pair ``a < b`` of positions in ``full`` whose
+    sketches share some band (two bins) held by at most :data:`_MAX_BUCKET` sketches;
+    each pair once, in no particular order (the groups do not depend on it).
+
+    With NumPy: bands bucketed by sorting, agreeing bins counted for all pairs at
+    once. The run's main process does this alone after the workers, over every
+    document; a Python loop per band, document and pair took seconds. Sketches of
+    unexpected shapes take the plain loop (:func:`_sketch_candidates_loop`)."""
+    width = max((len(sk) for sk in full), default=0)
+    if width != SKETCH_BINS + 1 or any(len(sk) not in (1, width) for sk in full):
+        yield from _sketch_candidates_loop(full)
+        return
+    rows = np.array([sk if len(sk) == width else (0,) * width for sk in full], dtype=np.int64)
+    valid = np.array([len(sk) > 1 for sk in full], dtype=bool)
+    top = int(rows[:, 1:].max(initial=0))
+    if int(rows[:, 1:].min(initial=0)) < 0 or top >= 1 << 30:
+        yield from _sketch_candidates_loop(full)
+        return
+    positions = np.flatnonzero(valid)
+    n = len(full)
+    found: list[np.ndarray] = []
+    triangles: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for start in range(1, SKETCH_BINS + 1, _BAND_BINS):
+        key = np.zeros(len(positions), dtype=np.int64)
+        for column in range(start, start + _BAND_BINS):
+            key = key * (top + 1) + rows[positions, column]
+        order = np.lexsort((positions, key))
+        keys, members = key[order], positions[order]
+        cuts = np.flatnonzero(np.diff(keys)) + 1
+        firsts = np.concatenate(([0], cuts))
+        sizes = np.diff(np.concatenate((firsts, [len(keys)])))
+        pairs_of_two = firsts[sizes == 2]  # most shared bands: all their pairs at once
+        found.append(members[pairs_of_two] * n + members[pairs_of_two + 1])
+        larger = (sizes > 2) & (sizes <= _MAX_BUCKET)
+        for first, size in zip(firsts[larger].tolist(), sizes[larger].tolist()):
+            group = members[first : first + size]
+            if size not in triangles:
+                triangles[size] = np.triu_indices(size, 1)
+            i, j = triangles[size]
+            found.append(group[i] * n + group[j])
+    pairs = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+    for chunk in range(0, len(pairs), 65536):
+        part = pairs[chunk : chunk + 65536]
+        left, right = part // n, part % n
+        agreeing = np.count_nonzero(rows[left, 1:] == rows[right, 1:], axis=1)
+        yield from zip(left.tolist(), right.tolist(), agreeing.tolist())
+
+
+def _sketch_candidates_loop(full: list[tuple[int, ...]]) -> Iterator[tuple[int, int, int]]:
+    """:func:`_sketch_candidates` with plain Python (any sketch shapes)."""
     seen: set[tuple[int, int]] = set()
     for start in range(1, SKETCH_BINS + 1, _BAND_BINS):
         buckets: dict[tuple[int, ...], list[int]] = {}
-        for pos, doc_id in enumerate(ids):
-            sk = sketches[doc_id]
+        for pos, sk in enumerate(full):
             if len(sk) > 1:
                 buckets.setdefault(sk[start : start + _BAND_BINS], []).append(pos)
         for members in buckets.values():
@@ -385,9 +431,22 @@ def cluster_sketches(sketches: Mapping[str, tuple[int, ...]], *, min_containment
                     if (a, b) in seen:
                         continue
                     seen.add((a, b))
-                    jac, cont = sketch_similarity(sketches[ids[a]], sketches[ids[b]])
-                    if jac >= min_jaccard and cont >= min_containment:
-                        sets.union(a, b)
+                    yield a, b, sum(x == y for x, y in zip(full[a][1:], full[b][1:]))
+
+
+def cluster_sketches(sketches: Mapping[str, tuple[int, ...]], *, min_containment: float = MIN_CONTAINMENT,
+                     min_jaccard: float = MIN_SKETCH_JACCARD) -> dict[str, str]:
+    """Like :func:`cluster` for sketches: each id mapped to the smallest id of its
+    group of copies (connected components of pairs that pass both thresholds).
+    Candidate pairs come from LSH bands of two bins; a band value shared by more
+    than a few hundred documents (boilerplate shingles) proposes no pairs."""
+    ids = sorted(sketches)
+    sets = _UnionFind(len(ids))
+    full = [tuple(sketches[doc_id]) for doc_id in ids]
+    for a, b, agreeing in _sketch_candidates(full):
+        jac, cont = _similarity(agreeing, full[a][0], full[b][0])
+        if jac >= min_jaccard and cont >= min_containment:
+            sets.union(a, b)
     rep: dict[int, str] = {}
     for pos, doc_id in enumerate(ids):
         root = sets.find(pos)
