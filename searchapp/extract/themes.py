@@ -240,6 +240,26 @@ def _freeze(taxonomy: Mapping[str, Mapping[str, float]]) -> _Key:
     return tuple(sorted((theme, tuple(sorted(kws.items()))) for theme, kws in taxonomy.items()))
 
 
+#: The last taxonomy frozen: (the object, a copy of its contents, its key).
+_LAST_FROZEN: tuple[Mapping[str, Mapping[str, float]], dict[str, dict[str, float]], _Key] | None = None
+
+
+def _frozen(taxonomy: Mapping[str, Mapping[str, float]]) -> _Key:
+    """:func:`_freeze`, remembered for the taxonomy of the previous call.
+
+    Every document is scored with the same taxonomy, and freezing it (sorting
+    every keyword) cost as much as the scoring of a short page. Comparing it with a
+    copy of what was frozen last time is a C-level dict comparison, and a taxonomy
+    changed in place no longer compares equal, so the key is never stale."""
+    global _LAST_FROZEN
+    last = _LAST_FROZEN
+    if last is not None and last[0] is taxonomy and last[1] == taxonomy:
+        return last[2]
+    key = _freeze(taxonomy)
+    _LAST_FROZEN = (taxonomy, {theme: dict(keywords) for theme, keywords in taxonomy.items()}, key)
+    return key
+
+
 @lru_cache(maxsize=16)
 def _automaton(key: _Key) -> ahocorasick.Automaton:
     """One automaton for all keywords; each keyword maps to (keyword, ((theme, weight), ...))."""
@@ -381,7 +401,7 @@ def score_themes(
     if not text:
         return []
     builtin = taxonomy is None or taxonomy is DEFAULT_TAXONOMY
-    automaton = _automaton(_freeze(DEFAULT_TAXONOMY if taxonomy is None else taxonomy))
+    automaton = _automaton(_frozen(DEFAULT_TAXONOMY if taxonomy is None else taxonomy))
     body = matching_text(text)
     head = matching_text(title) if title else ""
     # Non-whitespace characters: str.split() splits on exactly what str.isspace() calls
