@@ -69,7 +69,7 @@ class Segmenter:
 
     def words(self, normalized_text: str) -> list[str]:
         """The indexable words, in order (punctuation and whitespace dropped)."""
-        return [w for w in self._seg.cut(normalized_text) if _WORDLIKE.search(w)]
+        return list(filter(_WORDLIKE.search, self._seg.cut(normalized_text)))  # no Python loop per token
 
     def sub_words(self, word: str) -> list[str]:
         """jieba's search-mode sub-words of ``word`` (校园安全 → 校园, 安全), without

@@ -33,6 +33,7 @@ from typing import Sequence
 
 from searchapp.chrome import named_in_blurb, publication_stamps, strip_inline, structural_chrome
 from searchapp.extract.title import heading_index, is_title_line
+from searchapp.normalize import CodepointTable
 
 __all__ = [
     "DEFAULT_BOILERPLATE_PATTERNS",
@@ -141,6 +142,7 @@ _PROBE_LINES: tuple[str, ...] = (
 
 _BULLET_CHARS = " \t\u3000-*•·●○◆◇■□▪►▶»>"
 _FOLD = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+_FOLD_TEXT = CodepointTable(_FOLD)
 _SENTENCE_END = re.compile(r"[。!?;…]")
 _FILE_EXT_RE = re.compile(r"\.(?:docx?|pdf|pptx?|xlsx?|wps|txt)$", re.I)
 _COMPILATION_PREFIX_RE = re.compile(
@@ -250,7 +252,7 @@ def _compact_folded(folded: str) -> str:
 def _compact_lines(lines: list[str], text: str) -> list[str]:
     """Compact every line; folding the whole text once is far cheaper than
     per line, which is what keeps a 20,000-character page at about a millisecond."""
-    folded = text.translate(_FOLD).split("\n")
+    folded = _FOLD_TEXT(text).split("\n")
     return [_compact_folded(f) if len(f) <= 2 * MAX_LONG_CHROME_CHARS else f for f in folded[: len(lines)]]
 
 

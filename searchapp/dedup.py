@@ -55,6 +55,10 @@ from bisect import bisect_left
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 
+import numpy as np
+
+from searchapp.normalize import CodepointTable
+
 #: Shingle length in characters. Han 4-grams are specific enough to tell reports apart
 #: yet short enough that a changed character spoils few of them.
 SHINGLE = 4
@@ -75,6 +79,11 @@ _LOW_BITS = 8 * _HASH_BYTES - 6
 _NOT_CONTENT = re.compile(r"[^0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]+")
 _FULL_WIDTH_ALNUM = re.compile(r"[０-９Ａ-Ｚａ-ｚ]+")
 _FULL_WIDTH_OFFSET = 0xFEE0
+#: Full-width digits and letters to ASCII (the same as substituting each match of
+#: ``_FULL_WIDTH_ALNUM``, through a code-point table).
+_FOLD_ALNUM = CodepointTable({cp: cp - _FULL_WIDTH_OFFSET
+                              for start, end in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
+                              for cp in range(start, end + 1)})
 
 #: Characters that can be anchors: BMP Han blocks and [0-9a-z] (text is lower-cased
 #: first). Supplementary-plane Han characters are kept as content but never anchor:
@@ -107,7 +116,7 @@ def _anchored_shingles() -> re.Pattern[str]:
 def content_chars(text: str) -> str:
     """The characters fingerprints are made of: Han, ASCII letters (lower-cased) and
     digits, full-width forms folded, everything else dropped."""
-    text = _FULL_WIDTH_ALNUM.sub(lambda m: "".join(chr(ord(c) - _FULL_WIDTH_OFFSET) for c in m.group()), text)
+    text = _FOLD_ALNUM(text)
     return _NOT_CONTENT.sub("", text).lower()
 
 
@@ -287,15 +296,20 @@ _BAND_BINS = 2
 #: A band value shared by more documents than this is boilerplate, not a copy signal.
 _MAX_BUCKET = 500
 
+_NOT_HAN = re.compile(r"[^\u4e00-\u9fff]+")
 _DOUBLED_HAN = re.compile(r"([\u4e00-\u9fff])\1")
 _MASKS = re.compile(r"[×✕＊*]+|(?<![a-z])x{1,3}(?![a-z])")
+_MASK_CHARS = re.compile(r"[×✕＊*]")
 
 
 def robust_content(text: str) -> str:
     """:func:`content_chars` with masks (×, *, xx) dropped and, when most Han
     characters come in doubled pairs ("教教育育"), the pairs collapsed."""
-    content = content_chars(_MASKS.sub("", text.lower()))
-    han = sum(1 for c in content if "\u4e00" <= c <= "\u9fff")
+    lowered = text.lower()
+    if "x" in lowered or _MASK_CHARS.search(lowered):  # the cheap test first: most texts have no mask
+        lowered = _MASKS.sub("", lowered)
+    content = content_chars(lowered)
+    han = len(_NOT_HAN.sub("", content))
     doubled = len(_DOUBLED_HAN.findall(content))
     if han and doubled * 2 >= 0.6 * han:
         content = _DOUBLED_HAN.sub(r"\1", content)
@@ -314,14 +328,17 @@ def sketch(normalized_text: str) -> tuple[int, ...]:
         shingles = {content[i : i + SHINGLE] for i in range(max(0, len(content) - SHINGLE + 1))}
     if not shingles:
         return (0,)
-    mins: list[int | None] = [None] * SKETCH_BINS
-    for feature in shingles:
-        h = int.from_bytes(_stable_hash(feature), "big")
-        index = h % SKETCH_BINS
-        rank = h >> 8
-        current = mins[index]
-        if current is None or rank < current:
-            mins[index] = rank
+    # One blake2b digest per shingle (the same 64-bit hashes as :func:`_stable_hash`),
+    # then the per-bin minima with NumPy instead of a Python loop per shingle.
+    blake2b = hashlib.blake2b
+    digests = b"".join([blake2b(f.encode("utf-8"), digest_size=_HASH_BYTES).digest() for f in shingles])
+    hashes = np.frombuffer(digests, dtype=">u8").astype(np.uint64)
+    bins = (hashes % SKETCH_BINS).astype(np.intp)
+    ranks = hashes >> np.uint64(8)
+    minima = np.full(SKETCH_BINS, np.iinfo(np.uint64).max, dtype=np.uint64)
+    np.minimum.at(minima, bins, ranks)
+    filled = np.bincount(bins, minlength=SKETCH_BINS) > 0
+    mins: list[int | None] = [m if f else None for m, f in zip(minima.tolist(), filled.tolist())]
     values: list[int] = []
     for index in range(SKETCH_BINS):
         for step in range(SKETCH_BINS):
@@ -337,27 +354,73 @@ def sketch_similarity(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[float, fl
     the larger) of two sketches."""
     if len(a) < 2 or len(b) < 2:
         return 0.0, 0.0
-    agree = sum(x == y for x, y in zip(a[1:], b[1:])) / SKETCH_BINS
+    return _similarity(sum(x == y for x, y in zip(a[1:], b[1:])), a[0], b[0])
+
+
+def _similarity(agreeing: int, na: int, nb: int) -> tuple[float, float]:
+    """:func:`sketch_similarity` from the number of agreeing bins and the feature counts."""
+    agree = agreeing / SKETCH_BINS
     chance = 1 / (1 << _SKETCH_BITS)
     jaccard = max(0.0, (agree - chance) / (1 - chance))
-    na, nb = a[0], b[0]
     shared = jaccard * (na + nb) / (1 + jaccard)
     return jaccard, min(1.0, shared / min(na, nb))
 
 
-def cluster_sketches(sketches: Mapping[str, tuple[int, ...]], *, min_containment: float = MIN_CONTAINMENT,
-                     min_jaccard: float = MIN_SKETCH_JACCARD) -> dict[str, str]:
-    """Like :func:`cluster` for sketches: each id mapped to the smallest id of its
-    group of copies (connected components of pairs that pass both thresholds).
-    Candidate pairs come from LSH bands of two bins; a band value shared by more
-    than a few hundred documents (boilerplate shingles) proposes no pairs."""
-    ids = sorted(sketches)
-    sets = _UnionFind(len(ids))
+def _sketch_candidates(full: list[tuple[int, ...]]) -> Iterator[tuple[int, int, int]]:
+    """``(a, b, agreeing bins)`` for every pair ``a < b`` of positions in ``full`` whose
+    sketches share some band (two bins) held by at most :data:`_MAX_BUCKET` sketches;
+    each pair once, in no particular order (the groups do not depend on it).
+
+    With NumPy: bands bucketed by sorting, agreeing bins counted for all pairs at
+    once. The run's main process does this alone after the workers, over every
+    document; a Python loop per band, document and pair took seconds. Sketches of
+    unexpected shapes take the plain loop (:func:`_sketch_candidates_loop`)."""
+    width = max((len(sk) for sk in full), default=0)
+    if width != SKETCH_BINS + 1 or any(len(sk) not in (1, width) for sk in full):
+        yield from _sketch_candidates_loop(full)
+        return
+    rows = np.array([sk if len(sk) == width else (0,) * width for sk in full], dtype=np.int64)
+    valid = np.array([len(sk) > 1 for sk in full], dtype=bool)
+    top = int(rows[:, 1:].max(initial=0))
+    if int(rows[:, 1:].min(initial=0)) < 0 or top >= 1 << 30:
+        yield from _sketch_candidates_loop(full)
+        return
+    positions = np.flatnonzero(valid)
+    n = len(full)
+    found: list[np.ndarray] = []
+    triangles: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for start in range(1, SKETCH_BINS + 1, _BAND_BINS):
+        key = np.zeros(len(positions), dtype=np.int64)
+        for column in range(start, start + _BAND_BINS):
+            key = key * (top + 1) + rows[positions, column]
+        order = np.lexsort((positions, key))
+        keys, members = key[order], positions[order]
+        cuts = np.flatnonzero(np.diff(keys)) + 1
+        firsts = np.concatenate(([0], cuts))
+        sizes = np.diff(np.concatenate((firsts, [len(keys)])))
+        pairs_of_two = firsts[sizes == 2]  # most shared bands: all their pairs at once
+        found.append(members[pairs_of_two] * n + members[pairs_of_two + 1])
+        larger = (sizes > 2) & (sizes <= _MAX_BUCKET)
+        for first, size in zip(firsts[larger].tolist(), sizes[larger].tolist()):
+            group = members[first : first + size]
+            if size not in triangles:
+                triangles[size] = np.triu_indices(size, 1)
+            i, j = triangles[size]
+            found.append(group[i] * n + group[j])
+    pairs = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+    for chunk in range(0, len(pairs), 65536):
+        part = pairs[chunk : chunk + 65536]
+        left, right = part // n, part % n
+        agreeing = np.count_nonzero(rows[left, 1:] == rows[right, 1:], axis=1)
+        yield from zip(left.tolist(), right.tolist(), agreeing.tolist())
+
+
+def _sketch_candidates_loop(full: list[tuple[int, ...]]) -> Iterator[tuple[int, int, int]]:
+    """:func:`_sketch_candidates` with plain Python (any sketch shapes)."""
     seen: set[tuple[int, int]] = set()
     for start in range(1, SKETCH_BINS + 1, _BAND_BINS):
         buckets: dict[tuple[int, ...], list[int]] = {}
-        for pos, doc_id in enumerate(ids):
-            sk = sketches[doc_id]
+        for pos, sk in enumerate(full):
             if len(sk) > 1:
                 buckets.setdefault(sk[start : start + _BAND_BINS], []).append(pos)
         for members in buckets.values():
@@ -368,9 +431,22 @@ def cluster_sketches(sketches: Mapping[str, tuple[int, ...]], *, min_containment
                     if (a, b) in seen:
                         continue
                     seen.add((a, b))
-                    jac, cont = sketch_similarity(sketches[ids[a]], sketches[ids[b]])
-                    if jac >= min_jaccard and cont >= min_containment:
-                        sets.union(a, b)
+                    yield a, b, sum(x == y for x, y in zip(full[a][1:], full[b][1:]))
+
+
+def cluster_sketches(sketches: Mapping[str, tuple[int, ...]], *, min_containment: float = MIN_CONTAINMENT,
+                     min_jaccard: float = MIN_SKETCH_JACCARD) -> dict[str, str]:
+    """Like :func:`cluster` for sketches: each id mapped to the smallest id of its
+    group of copies (connected components of pairs that pass both thresholds).
+    Candidate pairs come from LSH bands of two bins; a band value shared by more
+    than a few hundred documents (boilerplate shingles) proposes no pairs."""
+    ids = sorted(sketches)
+    sets = _UnionFind(len(ids))
+    full = [tuple(sketches[doc_id]) for doc_id in ids]
+    for a, b, agreeing in _sketch_candidates(full):
+        jac, cont = _similarity(agreeing, full[a][0], full[b][0])
+        if jac >= min_jaccard and cont >= min_containment:
+            sets.union(a, b)
     rep: dict[int, str] = {}
     for pos, doc_id in enumerate(ids):
         root = sets.find(pos)

@@ -198,7 +198,7 @@ def prepare_file(path: Path, display_path: str, settings: Settings,
         normalized = normalize(part)
         norm = normalized.text
         fields = _extract(title, norm, settings, stamps)
-        fields["origin"] = origin if origin is not None else path.resolve().parent.name
+        fields["origin"] = origin if origin is not None else Path(source).parent.name
         if overrides:
             if "title" in overrides and len(parts) == 1:
                 title = overrides["title"]

@@ -214,3 +214,42 @@ def test_doubled_characters_and_masked_names_do_not_hide_a_copy():
 def test_unrelated_reports_are_far_apart_in_sketches():
     jaccard, containment = sketch_similarity(sketch(EDUCATION_REPORT), sketch(ENVIRONMENT_REPORT))
     assert jaccard < 0.1 and containment < 0.2
+
+
+def _sketch_family(seed: int) -> list[tuple[int, ...]]:
+    """Random sketches with perturbed copies (shared bands), a few too short to sketch."""
+    from searchapp.dedup import SKETCH_BINS
+
+    rng = random.Random(seed)
+    bases = [tuple([rng.randint(50, 5000)] + [rng.randrange(1 << 16) for _ in range(SKETCH_BINS)])
+             for _ in range(60)]
+    out: list[tuple[int, ...]] = list(bases)
+    for _ in range(240):
+        copy = list(rng.choice(bases))
+        for j in rng.sample(range(1, SKETCH_BINS + 1), rng.randint(0, SKETCH_BINS)):
+            copy[j] = rng.randrange(1 << 16)
+        out.append(tuple(copy))
+    out += [(0,), (0,)]
+    rng.shuffle(out)
+    return out
+
+
+def test_sketch_candidates_with_numpy_are_the_pairs_and_counts_of_the_plain_loop():
+    from searchapp.dedup import _sketch_candidates, _sketch_candidates_loop
+
+    for seed in range(3):
+        sketches = _sketch_family(seed)
+        fast = sorted(_sketch_candidates(sketches))
+        assert fast == sorted(_sketch_candidates_loop(sketches))
+        assert len(fast) > 100  # the copies do share bands
+        for a, b, agreeing in fast[:50]:
+            assert agreeing == sum(x == y for x, y in zip(sketches[a][1:], sketches[b][1:]))
+
+
+def test_cluster_sketches_groups_perturbed_copies_with_their_original():
+    sketches = {f"d{i:03d}": sk for i, sk in enumerate(_sketch_family(7))}
+    groups = cluster_sketches(sketches)
+    assert set(groups) == set(sketches)
+    assert all(rep <= doc_id and groups[rep] == rep for doc_id, rep in groups.items())
+    # Far fewer groups than sketches (most copies keep enough bins), more than the 60 originals.
+    assert 60 <= len(set(groups.values())) < len(sketches) - 100

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right, insort
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -175,7 +176,9 @@ def taxonomy_markdown(taxonomy: Mapping[str, Mapping[str, float]] | None = None,
 
 # A pinyin gloss after a character: 学(xué), 汇报(bào). Lowercase letters with at
 # least one tone mark or ü, so an ordinary "(abc)" or "(2019)" is kept.
-_GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])[(（][a-zü\u00e0-\u01dc\u0300-\u036f]{1,7}[)）]")
+# (The bracket comes first and the look-behind after it, so that the engine can skip
+# ahead to brackets instead of trying the look-behind at every character.)
+_GLOSS = re.compile(r"[(（](?<=[\u4e00-\u9fff][(（])[a-zü\u00e0-\u01dc\u0300-\u036f]{1,7}[)）]")
 _TONE = re.compile(r"[\u00e0-\u01dc\u0300-\u036fü]")
 # A site name: a few characters ending in 网/网站/文库 not followed by more Chinese.
 _SITE_NAME = re.compile(r"[\u4e00-\u9fff]{2,8}(?:网站|网|文库|范文站)(?![\u4e00-\u9fff+])")
@@ -215,8 +218,16 @@ def matching_text(text: str) -> str:
     removed, site names and list lines blanked (honour rolls and site furniture name
     topics the report is not about)."""
     text = _GLOSS.sub(_strip_gloss, text)
-    text = _SITE_NAME.sub(_strip_site_name, text)
-    return "\n".join("" if _is_list_line(line) else line for line in text.split("\n"))
+    return "\n".join("" if _is_list_line(line) else line for line in map(_without_site_names, text.split("\n")))
+
+
+def _without_site_names(line: str) -> str:
+    """Site names blanked in one line. A site name never spans lines, so line by line
+    is the same as over the whole text, and only lines with one of the endings need
+    the (backtracking) pattern at all."""
+    if "网" in line or "文库" in line or "范文站" in line:
+        return _SITE_NAME.sub(_strip_site_name, line)
+    return line
 
 
 # --- matching ---------------------------------------------------------------------------
@@ -227,6 +238,26 @@ _Key = tuple[tuple[str, tuple[tuple[str, float], ...]], ...]
 def _freeze(taxonomy: Mapping[str, Mapping[str, float]]) -> _Key:
     """A hashable, order-independent form of a taxonomy, to cache its automaton by content."""
     return tuple(sorted((theme, tuple(sorted(kws.items()))) for theme, kws in taxonomy.items()))
+
+
+#: The last taxonomy frozen: (the object, a copy of its contents, its key).
+_LAST_FROZEN: tuple[Mapping[str, Mapping[str, float]], dict[str, dict[str, float]], _Key] | None = None
+
+
+def _frozen(taxonomy: Mapping[str, Mapping[str, float]]) -> _Key:
+    """:func:`_freeze`, remembered for the taxonomy of the previous call.
+
+    Every document is scored with the same taxonomy, and freezing it (sorting
+    every keyword) cost as much as the scoring of a short page. Comparing it with a
+    copy of what was frozen last time is a C-level dict comparison, and a taxonomy
+    changed in place no longer compares equal, so the key is never stale."""
+    global _LAST_FROZEN
+    last = _LAST_FROZEN
+    if last is not None and last[0] is taxonomy and last[1] == taxonomy:
+        return last[2]
+    key = _freeze(taxonomy)
+    _LAST_FROZEN = (taxonomy, {theme: dict(keywords) for theme, keywords in taxonomy.items()}, key)
+    return key
 
 
 @lru_cache(maxsize=16)
@@ -254,19 +285,31 @@ class _WordBounds:
     def __init__(self, text: str):
         self.text = text
         self._runs: dict[int, tuple[int, list[tuple[int, int]]]] = {}  # run start -> (run end, words)
+        # The runs' starts, sorted: a match finds its run by bisection instead of a
+        # scan over every run segmented so far (quadratic on long reports). Runs
+        # never overlap (maximal block runs, or one non-block character), so at most
+        # one holds a position.
+        self._starts: list[int] = []
+        self._segmenter = None
 
     def _words_at(self, pos: int) -> list[tuple[int, int]]:
-        for run_start, (run_end, words) in self._runs.items():
-            if run_start <= pos < run_end:
+        k = bisect_right(self._starts, pos) - 1
+        if k >= 0:
+            run_end, words = self._runs[self._starts[k]]
+            if pos < run_end:
                 return words
-        from searchapp.analysis import Segmenter
+        if self._segmenter is None:
+            from searchapp.analysis import Segmenter
 
+            self._segmenter = Segmenter()
         lo = pos
         while lo > 0 and _JIEBA_BLOCK.match(self.text, lo - 1, lo):
             lo -= 1
         run = _JIEBA_BLOCK.match(self.text, lo)
         hi = run.end() if run else pos + 1
-        words = [(lo + a, lo + b) for _, a, b in Segmenter().tokens(self.text[lo:hi])]
+        words = [(lo + a, lo + b) for _, a, b in self._segmenter.tokens(self.text[lo:hi])]
+        if lo not in self._runs:
+            insort(self._starts, lo)
         self._runs[lo] = (hi, words)
         return words
 
@@ -358,10 +401,12 @@ def score_themes(
     if not text:
         return []
     builtin = taxonomy is None or taxonomy is DEFAULT_TAXONOMY
-    automaton = _automaton(_freeze(DEFAULT_TAXONOMY if taxonomy is None else taxonomy))
+    automaton = _automaton(_frozen(DEFAULT_TAXONOMY if taxonomy is None else taxonomy))
     body = matching_text(text)
     head = matching_text(title) if title else ""
-    length = sum(1 for ch in body if not ch.isspace())
+    # Non-whitespace characters: str.split() splits on exactly what str.isspace() calls
+    # whitespace, and counting the pieces' lengths is far cheaper than a loop per character.
+    length = sum(map(len, body.split()))
     in_field = not builtin or _is_about_education(body, length)
     per_thousand = max(length, _MIN_LENGTH) / 1000.0
     body_hits = _theme_hits(body, automaton)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import PurePath
 
 from searchapp.chrome import is_site_blurb
@@ -108,8 +109,14 @@ class _Line:
     markdown_heading: bool = False  # was "# …": a block of its own, never part of another line
 
 
+@lru_cache(maxsize=4096)
 def _clean(raw: str) -> _Line:
-    """Strip markup and file/compilation chrome from one line."""
+    """Strip markup and file/compilation chrome from one line.
+
+    Cached: title extraction, :func:`is_first_sentence` (called by year and type
+    detection) and the heading search each clean the same first lines of a
+    document, about 200 calls per document; the result is an immutable value of
+    the line alone."""
     line = _INVISIBLE_RE.sub("", raw).strip().strip("\u3000\xa0").strip()
     heading = line.startswith("#")
     m = _MARKDOWN_RE.match(line)
@@ -290,6 +297,23 @@ def _from_filename(filename: str | None) -> str:
     return _shorten(_TAG_RE.sub("", stem).strip())
 
 
+def _head_lines(text: str, count: int) -> list[str]:
+    """``text.splitlines()[:count]`` without splitting the whole text.
+
+    Only the first lines can matter for a title, and a long report has thousands:
+    split a prefix, doubling it until it holds more than ``count`` lines (then the
+    first ``count`` are complete) or is the whole text."""
+    if not text:
+        return []
+    size = 4096
+    while size < len(text):
+        lines = text[:size].splitlines()
+        if len(lines) > count:
+            return lines[:count]
+        size *= 2
+    return text.splitlines()[:count]
+
+
 def _content_lines(text: str) -> list[_Line]:
     """The first non-empty cleaned lines, without breadcrumb items.
 
@@ -299,7 +323,7 @@ def _content_lines(text: str) -> list[_Line]:
     lines: list[_Line] = []
     crumbs: set[str] = set()
     after_mark = False
-    for raw in (text or "").splitlines()[: _SCAN_LINES * 3]:
+    for raw in _head_lines(text, _SCAN_LINES * 3):
         bare = raw.strip()
         if bare and bare.endswith(_BREADCRUMB_MARKS):
             after_mark = True
@@ -442,7 +466,7 @@ def extract_title(text: str, filename: str | None = None, named: str | None = No
     content = _content_lines(text)
     if content and content[0].markdown_heading:
         return first  # the author marked the heading
-    raw_lines = (text or "").splitlines()[: _SCAN_LINES * 3]
+    raw_lines = _head_lines(text, _SCAN_LINES * 3)
     choice = _heading_choice(raw_lines)
     if choice is None:
         return first
@@ -511,7 +535,7 @@ def is_first_sentence(title: str, text: str) -> bool:
     key = (title or "").strip()
     if not key:
         return False
-    for raw in (text or "").splitlines()[: _SCAN_LINES * 3]:
+    for raw in _head_lines(text, _SCAN_LINES * 3):
         line = _clean(raw).text
         if line.startswith(key) and len(line) > len(key):
             rest = line[len(key) :]

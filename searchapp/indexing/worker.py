@@ -98,25 +98,42 @@ class BatchJob:
     def __getstate__(self) -> dict[str, Any]:
         return {"settings": self.settings, "writer": self.writer, "scratch": self.scratch}
 
-    def _note_current(self, task: Task | None) -> None:
+    def _open_note(self) -> int | None:
+        """This process's note file (named by its pid), open for the batch; None without a scratch folder."""
         if self.scratch is None:
+            return None
+        return os.open(Path(self.scratch) / str(os.getpid()), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+
+    @staticmethod
+    def _note_current(note: int | None, task: Task) -> None:
+        """Note the file about to be prepared: two system calls on the batch's open note
+        instead of creating a file per task. Emptied first, so a worker killed between
+        the calls leaves an empty note (no suspect: the run then isolates the whole
+        batch), never a mix of two paths."""
+        if note is None:
             return
-        marker = Path(self.scratch) / str(os.getpid())
-        if task is None:
-            marker.unlink(missing_ok=True)
-        else:
-            marker.write_text(task.path, encoding="utf-8", errors="surrogateescape")
+        os.ftruncate(note, 0)
+        os.pwrite(note, task.path.encode("utf-8", "surrogateescape"), 0)
+
+    def _close_note(self, note: int | None) -> None:
+        if note is None:
+            return
+        os.close(note)
+        (Path(self.scratch or "") / str(os.getpid())).unlink(missing_ok=True)
 
     def __call__(self, tasks: list[Task]) -> BatchOutcome:
         results: list[TaskResult] = []
         docs: list[PreparedDoc] = []
-        for task in tasks:
-            self._note_current(task)
-            res, prepared = self.run_task(task)
-            results.append(res)
-            docs.extend(prepared)
-        written = self.writer.write(docs) if docs else None
-        self._note_current(None)
+        note = self._open_note()
+        try:
+            for task in tasks:
+                self._note_current(note, task)
+                res, prepared = self.run_task(task)
+                results.append(res)
+                docs.extend(prepared)
+            written = self.writer.write(docs) if docs else None
+        finally:
+            self._close_note(note)
         return BatchOutcome(written, results)
 
     def run_task(self, task: Task) -> tuple[TaskResult, list[PreparedDoc]]:
@@ -160,7 +177,7 @@ class BatchJob:
         res.removed_lines = prepared.removed_lines
         res.mojibake_repairs = prepared.mojibake_repairs
         res.warnings = prepared.warnings
-        source = str(path.resolve())
+        source = prepared.source  # str(path.resolve()), resolved once by the pipeline
         out = []
         for i, doc in enumerate(prepared.documents):
             fp = sketch(doc.norm) if len(doc.norm) >= MIN_DEDUP_CHARS else None
