@@ -51,9 +51,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+from array import array
 from bisect import bisect_left
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -349,6 +351,16 @@ def sketch(normalized_text: str) -> tuple[int, ...]:
     return (len(shingles), *values)
 
 
+def compact_sketch(fp: Any) -> Any:
+    """A sketch as a 32-bit array (≈ 0.6 KB) instead of a tuple of Python ints (≈ 4.7 KB:
+    most bin values are ints of their own). An indexing run holds every document's sketch
+    until it groups copies at the end, so this is most of its main process' memory per
+    document. Anything else (no sketch, an old or foreign shape) is returned as it is."""
+    if isinstance(fp, (tuple, list)) and fp and all(isinstance(v, int) and 0 <= v < 1 << 32 for v in fp):
+        return array("I", fp)
+    return fp
+
+
 def sketch_similarity(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[float, float]:
     """(estimated Jaccard similarity, estimated containment of the smaller text in
     the larger) of two sketches."""
@@ -422,7 +434,7 @@ def _sketch_candidates_loop(full: list[tuple[int, ...]]) -> Iterator[tuple[int, 
         buckets: dict[tuple[int, ...], list[int]] = {}
         for pos, sk in enumerate(full):
             if len(sk) > 1:
-                buckets.setdefault(sk[start : start + _BAND_BINS], []).append(pos)
+                buckets.setdefault(tuple(sk[start : start + _BAND_BINS]), []).append(pos)
         for members in buckets.values():
             if len(members) < 2 or len(members) > _MAX_BUCKET:
                 continue
@@ -442,7 +454,7 @@ def cluster_sketches(sketches: Mapping[str, tuple[int, ...]], *, min_containment
     than a few hundred documents (boilerplate shingles) proposes no pairs."""
     ids = sorted(sketches)
     sets = _UnionFind(len(ids))
-    full = [tuple(sketches[doc_id]) for doc_id in ids]
+    full = [sketches[doc_id] for doc_id in ids]  # tuples or compact arrays (compact_sketch)
     for a, b, agreeing in _sketch_candidates(full):
         jac, cont = _similarity(agreeing, full[a][0], full[b][0])
         if jac >= min_jaccard and cont >= min_containment:

@@ -253,3 +253,23 @@ def test_cluster_sketches_groups_perturbed_copies_with_their_original():
     assert all(rep <= doc_id and groups[rep] == rep for doc_id, rep in groups.items())
     # Far fewer groups than sketches (most copies keep enough bins), more than the 60 originals.
     assert 60 <= len(set(groups.values())) < len(sketches) - 100
+
+
+def test_compact_sketches_hold_the_same_values_and_group_the_same_copies():
+    """An indexing run keeps every document's sketch until it groups copies at the end:
+    as 32-bit arrays, not tuples of Python ints, with the same groups either way (also
+    in the plain loop, whose band keys must be hashable)."""
+    import sys
+
+    from searchapp.dedup import _sketch_candidates, _sketch_candidates_loop, compact_sketch
+
+    family = _sketch_family(11)
+    compact = [compact_sketch(sk) for sk in family]
+    assert [tuple(c) for c in compact] == family
+    full = family[0] if len(family[0]) > 1 else family[1]
+    tuple_bytes = sys.getsizeof(full) + sum(sys.getsizeof(v) for v in full)
+    assert sys.getsizeof(compact_sketch(full)) * 4 < tuple_bytes
+    assert compact_sketch(None) is None and compact_sketch((-1, 2)) == (-1, 2)  # no sketch, foreign shape
+    named = {f"d{i:03d}": sk for i, sk in enumerate(family)}
+    assert cluster_sketches({k: compact_sketch(v) for k, v in named.items()}) == cluster_sketches(named)
+    assert sorted(_sketch_candidates_loop(compact)) == sorted(_sketch_candidates(family))

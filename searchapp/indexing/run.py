@@ -11,6 +11,7 @@ crash-safe is the backend's business (:mod:`searchapp.backend.local.writer`).
 from __future__ import annotations
 
 import os
+from array import array
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -23,6 +24,7 @@ from typing import Any, Iterator
 from searchapp.backend import open_index_folder
 from searchapp.backend.base import SourceState, Writer
 from searchapp.config import Settings
+from searchapp.dedup import compact_sketch
 from searchapp.errors import SearchappError
 from searchapp.indexing.discover import discover, sidecar_signature, under_any
 from searchapp.indexing.progress import Progress
@@ -367,7 +369,8 @@ def _apply_result(res: TaskResult, state: dict[str, SourceState], replaced: list
         summary.split_files += 1
         summary.articles_from_splits += len(res.docs)
     summary.documents += len(res.docs)
-    state[source] = SourceState(res.hash, res.mtime, res.size, list(res.docs), res.sidecar)
+    docs = [(doc_id, key, compact_sketch(fp)) for doc_id, key, fp in res.docs]
+    state[source] = SourceState(res.hash, res.mtime, res.size, docs, res.sidecar)
 
 
 def _clusters(state: dict[str, SourceState]) -> tuple[dict[str, str], int, int]:
@@ -378,8 +381,8 @@ def _clusters(state: dict[str, SourceState]) -> tuple[dict[str, str], int, int]:
     characters, which a whole-text fingerprint cannot group."""
     from searchapp.dedup import cluster_sketches
 
-    sketches = {doc_id: tuple(fp) for st in state.values() for doc_id, _key, fp in st.docs
-                if isinstance(fp, (tuple, list))}
+    sketches = {doc_id: fp for st in state.values() for doc_id, _key, fp in st.docs
+                if isinstance(fp, (tuple, list, array))}
     reps = cluster_sketches(sketches)
     groups: dict[str, list[str]] = {}
     for doc_id, rep in reps.items():

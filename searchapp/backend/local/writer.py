@@ -37,6 +37,7 @@ from searchapp.backend.base import PreparedDoc, SourceState
 from searchapp.backend.local import layout, textstore
 from searchapp.backend.local.schema import INDEX_META
 from searchapp.config import Settings
+from searchapp.dedup import compact_sketch
 from searchapp.errors import IndexMismatchError
 from searchapp.model import FACETS
 
@@ -183,7 +184,7 @@ class LocalWriter:
                 side = (f.get("meta") or {}).get("sidecar")
                 st = state.setdefault(f["source"], SourceState(f.get("hash"), f.get("mtime"), f.get("size"),
                                                                sidecar=tuple(side) if side else None))
-                st.docs.append((f["id"], f["key"], f.get("fingerprint")))
+                st.docs.append((f["id"], f["key"], compact_sketch(f.get("fingerprint"))))
         return state
 
     def failures(self) -> dict[str, dict[str, Any]]:
