@@ -209,8 +209,14 @@ def from_reader(reader: Any) -> DocTable:
     size = reader.doc_count_all()
     docs: dict[int, DocRecord] = {}
     keys = np.full(size, -1, dtype=np.int64)
+    # The evidence is kept as its JSON row, not as the record's dicts: at 1 GB of text
+    # (147,000 documents) holding every record with its evidence cost gigabytes.
+    evidence_rows: dict[int, bytes] = {}
     for docnum, f in reader.iter_docs():
-        docs[docnum] = record_from_stored(f)
+        rec = record_from_stored(f)
+        evidence_rows[docnum] = json.dumps(rec.meta.get("evidence") or {}, ensure_ascii=False).encode("utf-8")
+        rec.meta = {}
+        docs[docnum] = rec
         keys[docnum] = f["key"]
     size = max(size, (max(docs) + 1) if docs else 0)
     if keys.size < size:
@@ -225,7 +231,7 @@ def from_reader(reader: Any) -> DocTable:
             norm_titles[d] = normalize(rec.title).text if rec.title else ""
             row = json.dumps({"path": rec.path, "fields": rec.fields, "encoding": rec.encoding, "size": rec.size,
                               "mtime": rec.mtime, "indexed": rec.indexed_at}, ensure_ascii=False).encode("utf-8")
-            evidence = json.dumps(rec.meta.get("evidence") or {}, ensure_ascii=False).encode("utf-8")
+            evidence = evidence_rows.pop(d)
         else:
             row, evidence = b"{}", b""
         plain.append((row, evidence))
