@@ -209,8 +209,8 @@ def from_reader(reader: Any) -> DocTable:
     size = reader.doc_count_all()
     docs: dict[int, DocRecord] = {}
     keys = np.full(size, -1, dtype=np.int64)
-    # The evidence is kept as its JSON row, not as the record's dicts: at 1 GB of text
-    # (147,000 documents) holding every record with its evidence cost gigabytes.
+    # The evidence is kept as its JSON row, not as the record's dicts (several KB of
+    # Python objects per document, held for every document until the table is written).
     evidence_rows: dict[int, bytes] = {}
     for docnum, f in reader.iter_docs():
         rec = record_from_stored(f)
