@@ -583,17 +583,7 @@ def features(snap: Snapshot, find_tf: FindTf, query: Query, docs: np.ndarray,
              title_boost: float, partial: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Every score part (see :data:`PARTS`) for the sorted docnums ``docs`` (``partial``:
     which of them the recall fallback found, see :func:`rank`)."""
-    sc = Scorer(snap, find_tf, docs, title_boost)
-    terms = _terms(query)
-    parts = _text_parts(sc, query)
-    first = sum(parts.values())
-    rows = np.argsort(-first, kind="stable")[:RERANK]
-    proximity = _rerank(sc, query, terms, rows)
-    if rows.size and terms:
-        parts = _text_parts(sc, query)
-        parts["proximity"] += proximity
-    parts.update(_other_parts(sc, query, partial))
-    return parts
+    return features_of(Scorer(snap, find_tf, docs, title_boost), query, partial)
 
 
 def features_of(sc: Scorer, query: Query, partial: np.ndarray | None) -> dict[str, np.ndarray]:
