@@ -129,24 +129,12 @@ class Evaluator:
         if sum(int(ords.size) for ords, _ in found) < LAZY_CANDIDATES:
             # Few candidates: count them all now (as Snapshot.find_tf would, from the same
             # candidates rather than looking them up a second time).
-            docs_parts, tf_parts = [], []
-            for seg, (ords, bound), docnum_of in zip(store.segments, found, maps):
-                if not ords.size:
-                    continue
-                exact = seg.count_each(ords, needle, bounds=bound)
+            per_segment = []
+            for seg, (ords, bound) in zip(store.segments, found):
+                exact = seg.count_each(ords, needle, bounds=bound) if ords.size else np.zeros(0, np.int32)
                 keep = exact > 0
-                hits = docnum_of[ords[keep]]
-                live = hits >= 0
-                docs_parts.append(hits[live])
-                tf_parts.append(exact[keep][live].astype(np.int32))
-            if not docs_parts:
-                self.tf[text] = (np.zeros(0, np.int64), np.zeros(0, np.int32))
-            else:
-                docnums, tf = np.concatenate(docs_parts), np.concatenate(tf_parts)
-                if docnums.size > 1 and not bool((docnums[1:] > docnums[:-1]).all()):
-                    order = np.argsort(docnums, kind="stable")
-                    docnums, tf = docnums[order], tf[order]
-                self.tf[text] = (docnums, tf)
+                per_segment.append((ords[keep], exact[keep]))
+            self.tf[text] = self.snap.live_hits(per_segment)
             return self.tf[text]
         parts: list[tuple[np.ndarray, ...]] = []
         for si, (seg, (ords, bound), docnum_of) in enumerate(zip(store.segments, found, maps)):

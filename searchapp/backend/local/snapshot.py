@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -192,8 +192,13 @@ class Snapshot:
     def find_tf(self, phrase: str) -> tuple[np.ndarray, np.ndarray]:
         """Live documents whose normalized text contains ``phrase``: sorted docnums
         and the phrase's occurrences in each (its term frequency, for ranking)."""
+        return self.live_hits(self.store.find_ordinals(phrase))
+
+    def live_hits(self, per_segment: Iterable[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+        """Per store segment (in order) its matching ordinals and their counts → the live
+        documents' sorted docnums and counts."""
         docs_parts, tf_parts = [], []
-        for docnums, (ords, counts) in zip(self.docnum_of, self.store.find_ordinals(phrase)):
+        for docnums, (ords, counts) in zip(self.docnum_of, per_segment):
             hits = docnums[ords]
             live = hits >= 0
             docs_parts.append(hits[live])
