@@ -45,7 +45,7 @@ def view(snap: Snapshot) -> dict:
         facets[facet.name] = (col.names, [(names, codes.tolist()) for names, codes in col.levels],
                               None if col.matrix is None else col.matrix.tolist(),
                               None if col.values is None else col.values.tolist())
-    return {"records": records, "facets": facets, "by_id": snap.by_id, "by_key": snap.by_key,
+    return {"records": records, "facets": facets, "by_id": snap.by_id, "by_key": {snap.key(d): d for d in snap.all_docs.tolist()},
             "lengths": snap.lengths.tolist(), "titles": snap.norm_titles, "id_rank": snap.columns.id_rank.tolist(),
             "fold": snap.columns.fold_group.tolist(), "docnum_of": [a.tolist() for a in snap.docnum_of],
             "avg": (snap.avg_length, snap.avg_title), "files": snap.files}

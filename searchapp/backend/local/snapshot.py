@@ -152,7 +152,6 @@ class Snapshot:
         ids = table.ids
         #: Live documents as records, each built when asked.
         self.docs: Mapping[int, DocRecord] = doctable.DocRecords(table)
-        self.by_key: dict[int, int] = dict(zip(live_keys.tolist(), live.tolist()))
         self.by_id: dict[str, int] = {ids[d]: d for d in live.tolist()}
         self.columns = Columns.from_table(table)
         self.all_docs = self.columns.live_docs
