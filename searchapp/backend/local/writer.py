@@ -27,7 +27,7 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
@@ -40,6 +40,9 @@ from searchapp.config import Settings
 from searchapp.dedup import compact_sketch
 from searchapp.errors import IndexMismatchError
 from searchapp.model import FACETS
+
+if TYPE_CHECKING:
+    from searchapp.backend.local.doctable import DocTable
 
 #: Above this many Whoosh segments, a commit merges the small ones (see merge_tiered).
 MAX_SEGMENTS = 10
@@ -231,8 +234,8 @@ class LocalWriter:
             raise
         finally:
             self._writer = None
-        write_doc_table(self.index_dir)
-        self._maintain_store()
+        table = write_doc_table(self.index_dir)
+        self._maintain_store(set(table.keys[table.live].tolist()))
         layout.remove_old_clusters(self.index_dir, self.ix.latest_generation())
 
     def cancel(self) -> None:
@@ -268,7 +271,7 @@ class LocalWriter:
                 for docnum in searcher.document_numbers(source=source):
                     writer.delete_document(docnum)
 
-    def _maintain_store(self) -> None:
+    def _maintain_store(self, live: set[int]) -> None:
         """Reclaim dead space and bound the number of text store segments.
 
         * a segment with no live document is dropped;
@@ -283,10 +286,8 @@ class LocalWriter:
         Keys stay the same (Whoosh is unaffected). New segments are written first,
         then the manifest is switched atomically, then old files are deleted:
         a crash leaves either manifest valid, and a search holding old files keeps
-        reading them.
+        reading them. ``live``: the text store keys of the committed live documents.
         """
-        with self.ix.searcher() as s:
-            live = {f["key"] for f in s.all_stored_fields()}
         manifest = textstore.read_manifest(self.store_dir)
         infos = [_segment_info(self.store_dir, name, live) for name in manifest["segments"]]
         kept: list[_SegmentInfo] = []
@@ -299,8 +300,8 @@ class LocalWriter:
             kept.append(info)
         while len(group := _merge_group(kept)) >= 2:
             name = _rewrite(self.store_dir, group)
-            merged = _SegmentInfo(name, sum(len(i.alive) for i in group), [], sum(i.live_bytes for i in group))
-            merged.alive = list(range(merged.keys))
+            n = sum(len(i.alive) for i in group)
+            merged = _SegmentInfo(name, n, list(range(n)), sum(i.live_bytes for i in group))
             kept = [i for i in kept if i not in group] + [merged]
         keep = [i.name for i in kept]
         if keep != manifest["segments"]:
@@ -402,9 +403,10 @@ def merge_tiered(writer: SegmentWriter, segments: list[Any]) -> list[Any]:
     return [s for s in live if id(s) not in merged]
 
 
-def write_doc_table(index_dir: Path) -> None:
+def write_doc_table(index_dir: Path) -> DocTable:
     """Store the committed generation's document table (:mod:`.doctable`), so a
-    snapshot opens without reading every stored field; drop older tables. After the
+    snapshot opens without reading every stored field; drop older tables; return it
+    (its live keys serve the store's maintenance: one pass over the stored fields). After the
     Whoosh commit: a run killed in between leaves a generation without a table,
     which a snapshot then builds from the stored fields itself."""
     from searchapp.backend.local import doctable
@@ -416,6 +418,7 @@ def write_doc_table(index_dir: Path) -> None:
         table = doctable.from_reader(searcher.reader())
     doctable.write(index_dir, table, table_header(index_dir, toc))
     doctable.remove_old(index_dir, toc.generation)
+    return table
 
 
 def remove_whoosh_orphans(index_dir: Path) -> None:
