@@ -176,3 +176,29 @@ def test_longer_phrases_are_found_with_exact_counts_whatever_their_grams_encodin
         else:   # a one- or two-character phrase counts as its gram: overlapping occurrences
             grams = {i: sum(texts[i].startswith(phrase, k) for k in range(len(texts[i]))) for i in truth}
             assert dict(zip(ords.tolist(), counts.tolist())) == {i: min(c, 255) for i, c in grams.items()}
+
+
+def test_counts_and_presence_in_place_agree_with_python_for_every_document(tmp_path):
+    """``count_each`` searches the mapped text in place (StringZilla): the same non-overlapping
+    counts as ``bytes.count`` for every document, including a document that starts with the
+    phrase (offset 0), overlapping repeats (啊啊啊 holds 啊啊 once) and documents without it;
+    with bounds of 1 it answers presence (0 or 1) only."""
+    rng = np.random.default_rng(5)
+    alphabet = list("教师交流啊啊")
+    texts = ["".join(rng.choice(alphabet, size=int(rng.integers(1, 60)))) for _ in range(300)]
+    texts[:3] = ["教师交流在前", "啊啊啊", "无关"]
+    folder = tmp_path / textstore.STORE_DIRNAME
+    folder.mkdir()
+    name = write_segment(folder, [stored(k + 1, t) for k, t in enumerate(texts)])
+    seg = textstore.Segment(folder, name)
+    ordinals = np.arange(len(texts))
+    for phrase in ("教师交流", "啊啊", "交流啊", "师"):
+        needle = phrase.encode("utf-8")
+        expected = [seg.normalized_bytes(o).count(needle) for o in ordinals.tolist()]
+        assert seg.count_each(ordinals, needle).tolist() == expected
+        present = seg.count_each(ordinals, needle, bounds=np.ones(ordinals.size, dtype=np.uint8))
+        assert present.tolist() == [int(n > 0) for n in expected]
+        mixed = (ordinals % 2 + 1).astype(np.uint8)  # bound 1 (presence) and 2 (count) interleaved
+        assert seg.count_each(ordinals, needle, bounds=mixed).tolist() == [
+            int(n > 0) if b == 1 else n for n, b in zip(expected, mixed.tolist())]
+    assert seg.count_each(ordinals[:1], "教师交流".encode(), bounds=np.ones(1, np.uint8)).tolist() == [1]

@@ -35,10 +35,12 @@ import os
 import struct
 import uuid
 import zlib
+from itertools import repeat
 from pathlib import Path
 from typing import Iterable, NamedTuple, Sequence
 
 import numpy as np
+import stringzilla as sz
 
 from searchapp.normalize import Normalized
 from searchapp.backend.local.textdiff import decode_original, encode_original
@@ -613,30 +615,42 @@ class Segment:
         return found, counts
 
     def count_each(self, ordinals: np.ndarray, needle: bytes, bounds: np.ndarray | None = None) -> np.ndarray:
-        """Exact occurrences of ``needle`` in each document (0 where it is absent).
+        """Exact occurrences of ``needle`` in each document (0 where it is absent;
+        non-overlapping, as ``bytes.count`` counts).
 
         ``bounds`` (optional, per ordinal) are upper bounds of the count, such as
         :meth:`candidates` gives: where the bound is 1 the answer is 0 or 1, so a search
-        that stops at the first occurrence, in place, replaces counting over a copy of
-        the whole document."""
-        starts = self._starts()
-        norm = self.norm
-        if bounds is None:
-            return np.fromiter((norm[starts[o]:starts[o + 1]].count(needle) for o in ordinals.tolist()),
-                               dtype=np.int32, count=ordinals.size)
-        find = norm.find
-        return np.fromiter(
-            ((find(needle, starts[o], starts[o + 1]) >= 0) if ub == 1 else norm[starts[o]:starts[o + 1]].count(needle)
-             for o, ub in zip(ordinals.tolist(), bounds.tolist())),
-            dtype=np.int32, count=ordinals.size)
+        that stops at the first occurrence replaces counting the whole document.
 
-    def _starts(self) -> list[int]:
-        """The documents' offsets in the text file as Python ints, made on first use:
-        indexing a NumPy array per candidate cost more than the counting itself."""
-        starts = self.__dict__.get("_starts_list")
-        if starts is None:
-            starts = self._starts_list = self.norm_starts.tolist()
-        return starts
+        This is the exact channel's inner loop (a common phrase at 1 GB: 100,000
+        candidates, 250 MB of text to search), so it searches the mapped text in place
+        with StringZilla's SIMD substring search, about three times the speed of
+        ``mmap.find`` on UTF-8 Chinese (whose bytes defeat CPython's skip table), and
+        iterates with ``map`` over the documents' offsets rather than a Python loop."""
+        out = np.zeros(ordinals.size, dtype=np.int32)
+        if not ordinals.size:
+            return out
+        text = self._text()
+        starts = self.norm_starts
+        ordinals = ordinals.astype(np.int64, copy=False)
+        once = (bounds == 1) if bounds is not None else np.zeros(ordinals.size, dtype=bool)
+        for rows, presence in ((np.flatnonzero(once), True), (np.flatnonzero(~once), False)):
+            if not rows.size:
+                continue
+            at = ordinals[rows]
+            found = np.fromiter(map(text.find if presence else text.count, repeat(needle),
+                                    starts[at].tolist(), starts[at + 1].tolist()),
+                                dtype=np.int64, count=rows.size)
+            out[rows] = (found >= 0) if presence else found
+        return out
+
+    def _text(self) -> sz.Str:
+        """The normalized text as a StringZilla string over the same map (no copy), made
+        on first use; it keeps the map alive as long as the segment."""
+        text = self.__dict__.get("_sz_text")
+        if text is None:
+            text = self._sz_text = sz.Str(memoryview(self.norm) if isinstance(self.norm, mmap.mmap) else self.norm)
+        return text
 
     def vocabulary(self) -> dict[str, int]:
         """Word → number of documents of this segment that contain it."""
