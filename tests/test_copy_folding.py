@@ -52,3 +52,24 @@ def test_unknown_values_join_the_group_they_fit_and_conflicts_split():
     groups = copy_groups(cols).tolist()
     assert groups[0] == groups[3]  # the undated 甲市 copy joins the 2020 甲市 one
     assert len({groups[0], groups[1], groups[2]}) == 3  # the 2024 version and the 乙市 one stay apart
+
+
+def test_each_group_is_represented_by_its_longest_copy_then_its_smallest_id():
+    """Whatever subset of documents matched: per group of copies the longest matched copy
+    stays (ties: the smallest id), every document without copies stays, order is kept."""
+    rng = np.random.default_rng(3)
+    n = 400
+    cols = _Columns(cluster=rng.integers(-1, 40, n).tolist(), year=[2020] * n, region=[1] * n)
+    cols.length = rng.integers(100, 110, n)          # many ties in length
+    cols.id_rank = rng.permutation(n)
+    groups = copy_groups(cols)
+    for _ in range(5):
+        docs = np.flatnonzero(rng.random(n) < 0.6)
+        kept = collapse(cols, docs)
+        expected = []
+        for d in docs.tolist():
+            g = int(groups[d])
+            rivals = [e for e in docs.tolist() if g >= 0 and int(groups[e]) == g]
+            if g < 0 or d == min(rivals, key=lambda e: (-int(cols.length[e]), int(cols.id_rank[e]))):
+                expected.append(d)
+        assert kept.tolist() == expected
