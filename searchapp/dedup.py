@@ -378,53 +378,119 @@ def _similarity(agreeing: int, na: int, nb: int) -> tuple[float, float]:
     return jaccard, min(1.0, shared / min(na, nb))
 
 
-def _sketch_candidates(full: list[tuple[int, ...]]) -> Iterator[tuple[int, int, int]]:
+#: Candidate pairs compared at once: the two gathered blocks of rows stay about 4 MB
+#: each, whatever the number of documents or the size of a band's buckets.
+_PAIR_BLOCK = 8192
+
+
+def _sketch_rows(full: list[Any]) -> tuple[np.ndarray, np.ndarray] | None:
+    """The sketches as rows of one ``(n, SKETCH_BINS + 1)`` uint32 array (a sketch too
+    short to compare is a row of zeros) and which rows are full sketches, or None when some sketch has another shape or
+    a value outside 32 bits (the plain loop then takes them). One array, not a Python
+    object per value: 516 bytes a document."""
+    width = SKETCH_BINS + 1
+    if any(len(sk) not in (1, width) for sk in full):
+        return None
+    rows = np.zeros((len(full), width), dtype=np.uint32)
+    valid = np.array([len(sk) == width for sk in full], dtype=bool)
+    for pos, sk in enumerate(full):
+        if len(sk) != width:
+            continue
+        if isinstance(sk, array) and sk.itemsize == 4 and sk.typecode in "Ii":
+            values = np.frombuffer(sk, dtype=np.uint32 if sk.typecode == "I" else np.int32)
+        else:
+            try:
+                values = np.array(sk, dtype=np.int64)
+            except OverflowError:
+                return None
+        if int(values.min()) < 0 or int(values.max()) >= 1 << 32:
+            return None
+        rows[pos] = values
+    return rows, valid
+
+
+def _band_pairs(members: np.ndarray, firsts: np.ndarray, size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Every pair ``(a, b)`` of each bucket of ``size`` members starting at ``firsts`` (in
+    ``members``, positions ascending within a bucket), in blocks of about
+    :data:`_PAIR_BLOCK` pairs: a bucket of 500 alone has 124,750."""
+    i, j = np.triu_indices(size, 1)
+    per_group = i.size
+    total = per_group * firsts.size
+    for start in range(0, total, _PAIR_BLOCK):
+        flat = np.arange(start, min(total, start + _PAIR_BLOCK), dtype=np.int64)
+        group, pair = np.divmod(flat, per_group)
+        base = firsts[group]
+        yield members[base + i[pair]], members[base + j[pair]]
+
+
+def _sketch_candidate_blocks(rows: np.ndarray, valid: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """``(a, b, agreeing bins)`` arrays, block after block, for every pair ``a < b`` of
+    ``valid`` rows that share some band (two bins) held by at most :data:`_MAX_BUCKET` sketches;
+    each pair once (in the first band that proposes it).
+
+    One band at a time: its values bucketed by a sort, the pairs of its buckets
+    generated and compared in blocks of :data:`_PAIR_BLOCK`, then discarded. What
+    stays is one bit per document and band (was the document in a bucket that
+    proposed pairs?), enough to tell a pair already proposed by an earlier band from
+    a new one without keeping any pair: memory is bounded by the rows, not by the
+    number of pairs (all bands' pairs at once took 2.3 GB at 1 GB of text)."""
+    n = rows.shape[0]
+    positions = np.flatnonzero(valid)
+    n_bands = SKETCH_BINS // _BAND_BINS
+    proposed = np.zeros((n, n_bands), dtype=bool)
+    if positions.size < 2:
+        return
+    for band in range(n_bands):
+        column = 1 + band * _BAND_BINS
+        key = rows[positions, column].astype(np.uint64)
+        for extra in range(1, _BAND_BINS):
+            key = (key << np.uint64(32)) | rows[positions, column + extra]
+        order = np.argsort(key, kind="stable")  # stable: positions ascend within a bucket
+        keys, members = key[order], positions[order]
+        del key, order
+        firsts = np.concatenate(([0], np.flatnonzero(keys[1:] != keys[:-1]) + 1))
+        sizes = np.diff(np.append(firsts, keys.size))
+        del keys
+        usable = (sizes >= 2) & (sizes <= _MAX_BUCKET)
+        proposed[members[np.repeat(usable, sizes)], band] = True
+        for size in np.unique(sizes[usable]).tolist():
+            for left, right in _band_pairs(members, firsts[usable & (sizes == size)], size):
+                equal = rows[left, 1:] == rows[right, 1:]
+                agreeing = np.count_nonzero(equal, axis=1)
+                if band:
+                    # Already proposed: the pair agrees on an earlier band whose bucket proposed pairs.
+                    whole = np.logical_and.reduce(
+                        equal[:, : band * _BAND_BINS].reshape(-1, band, _BAND_BINS), axis=2)
+                    fresh = ~(whole & proposed[left, :band]).any(axis=1)
+                    left, right, agreeing = left[fresh], right[fresh], agreeing[fresh]
+                if left.size:
+                    yield left, right, agreeing
+
+
+def _sketch_candidates(full: list[Any]) -> Iterator[tuple[int, int, int]]:
     """``(a, b, agreeing bins)`` for every pair ``a < b`` of positions in ``full`` whose
     sketches share some band (two bins) held by at most :data:`_MAX_BUCKET` sketches;
     each pair once, in no particular order (the groups do not depend on it).
-
-    With NumPy: bands bucketed by sorting, agreeing bins counted for all pairs at
-    once. The run's main process does this alone after the workers, over every
-    document; a Python loop per band, document and pair took seconds. Sketches of
-    unexpected shapes take the plain loop (:func:`_sketch_candidates_loop`)."""
-    width = max((len(sk) for sk in full), default=0)
-    if width != SKETCH_BINS + 1 or any(len(sk) not in (1, width) for sk in full):
+    :func:`cluster_sketches` takes the blocks of :func:`_sketch_candidate_blocks`
+    directly; sketches of unexpected shapes take the plain loop."""
+    held = _sketch_rows(full)
+    if held is None:
         yield from _sketch_candidates_loop(full)
         return
-    rows = np.array([sk if len(sk) == width else (0,) * width for sk in full], dtype=np.int64)
-    valid = np.array([len(sk) > 1 for sk in full], dtype=bool)
-    top = int(rows[:, 1:].max(initial=0))
-    if int(rows[:, 1:].min(initial=0)) < 0 or top >= 1 << 30:
-        yield from _sketch_candidates_loop(full)
-        return
-    positions = np.flatnonzero(valid)
-    n = len(full)
-    found: list[np.ndarray] = []
-    triangles: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    for start in range(1, SKETCH_BINS + 1, _BAND_BINS):
-        key = np.zeros(len(positions), dtype=np.int64)
-        for column in range(start, start + _BAND_BINS):
-            key = key * (top + 1) + rows[positions, column]
-        order = np.lexsort((positions, key))
-        keys, members = key[order], positions[order]
-        cuts = np.flatnonzero(np.diff(keys)) + 1
-        firsts = np.concatenate(([0], cuts))
-        sizes = np.diff(np.concatenate((firsts, [len(keys)])))
-        pairs_of_two = firsts[sizes == 2]  # most shared bands: all their pairs at once
-        found.append(members[pairs_of_two] * n + members[pairs_of_two + 1])
-        larger = (sizes > 2) & (sizes <= _MAX_BUCKET)
-        for first, size in zip(firsts[larger].tolist(), sizes[larger].tolist()):
-            group = members[first : first + size]
-            if size not in triangles:
-                triangles[size] = np.triu_indices(size, 1)
-            i, j = triangles[size]
-            found.append(group[i] * n + group[j])
-    pairs = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
-    for chunk in range(0, len(pairs), 65536):
-        part = pairs[chunk : chunk + 65536]
-        left, right = part // n, part % n
-        agreeing = np.count_nonzero(rows[left, 1:] == rows[right, 1:], axis=1)
+    for left, right, agreeing in _sketch_candidate_blocks(*held):
         yield from zip(left.tolist(), right.tolist(), agreeing.tolist())
+
+
+def _passing(agreeing: np.ndarray, na: np.ndarray, nb: np.ndarray, min_jaccard: float,
+             min_containment: float) -> np.ndarray:
+    """:func:`_similarity` and both thresholds over arrays: the same float operations in
+    the same order, so the same decisions as the scalar version."""
+    agree = agreeing / SKETCH_BINS
+    chance = 1 / (1 << _SKETCH_BITS)
+    jaccard = np.maximum(0.0, (agree - chance) / (1 - chance))
+    shared = jaccard * (na + nb) / (1 + jaccard)
+    containment = np.minimum(1.0, shared / np.minimum(na, nb))
+    return (jaccard >= min_jaccard) & (containment >= min_containment)
 
 
 def _sketch_candidates_loop(full: list[tuple[int, ...]]) -> Iterator[tuple[int, int, int]]:
@@ -455,10 +521,19 @@ def cluster_sketches(sketches: Mapping[str, tuple[int, ...]], *, min_containment
     ids = sorted(sketches)
     sets = _UnionFind(len(ids))
     full = [sketches[doc_id] for doc_id in ids]  # tuples or compact arrays (compact_sketch)
-    for a, b, agreeing in _sketch_candidates(full):
-        jac, cont = _similarity(agreeing, full[a][0], full[b][0])
-        if jac >= min_jaccard and cont >= min_containment:
-            sets.union(a, b)
+    held = _sketch_rows(full)
+    if held is None:
+        for a, b, agreeing in _sketch_candidates_loop(full):
+            jac, cont = _similarity(agreeing, full[a][0], full[b][0])
+            if jac >= min_jaccard and cont >= min_containment:
+                sets.union(a, b)
+    else:
+        del full
+        counts = held[0][:, 0].astype(np.int64)
+        for left, right, agreeing in _sketch_candidate_blocks(*held):
+            keep = _passing(agreeing, counts[left], counts[right], min_jaccard, min_containment)
+            for a, b in zip(left[keep].tolist(), right[keep].tolist()):
+                sets.union(a, b)
     rep: dict[int, str] = {}
     for pos, doc_id in enumerate(ids):
         root = sets.find(pos)

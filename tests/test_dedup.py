@@ -273,3 +273,48 @@ def test_compact_sketches_hold_the_same_values_and_group_the_same_copies():
     named = {f"d{i:03d}": sk for i, sk in enumerate(family)}
     assert cluster_sketches({k: compact_sketch(v) for k, v in named.items()}) == cluster_sketches(named)
     assert sorted(_sketch_candidates_loop(compact)) == sorted(_sketch_candidates(family))
+
+
+def _groups_by_plain_loop(named: dict[str, tuple[int, ...]]) -> dict[str, str]:
+    """The reference: every candidate pair of the plain loop, scored one by one."""
+    from searchapp.dedup import MIN_CONTAINMENT, MIN_SKETCH_JACCARD, _similarity, _sketch_candidates_loop
+
+    ids = sorted(named)
+    full = [named[i] for i in ids]
+    parent = list(range(len(ids)))
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for a, b, agreeing in _sketch_candidates_loop(full):
+        jac, cont = _similarity(agreeing, full[a][0], full[b][0])
+        if jac >= MIN_SKETCH_JACCARD and cont >= MIN_CONTAINMENT:
+            parent[max(root(a), root(b))] = min(root(a), root(b))
+    return {doc_id: ids[root(pos)] for pos, doc_id in enumerate(ids)}
+
+
+def test_grouping_band_by_band_in_small_blocks_finds_the_groups_of_every_pair_at_once(monkeypatch):
+    """cluster_sketches never holds every candidate pair: one band at a time, pairs
+    compared in blocks. Shrunk blocks (a bucket's pairs split across several) and a
+    bucket over the boilerplate limit give the groups of the plain loop."""
+    import searchapp.dedup as dedup
+
+    family = _sketch_family(5)
+    # A band value shared by 40 sketches (a bucket of 780 pairs) and, in another
+    # band, one shared by more than the limit (boilerplate: proposes no pair).
+    shared = [tuple(sk[:1]) + (7, 7) + tuple(sk[3:]) if i < 40 and len(sk) > 1 else sk
+              for i, sk in enumerate(family)]
+    monkeypatch.setattr(dedup, "_MAX_BUCKET", 60)
+    shared = [sk[:5] + (9, 9) + sk[7:] if len(sk) > 1 and i % 3 == 0 else sk for i, sk in enumerate(shared)]
+    named = {f"d{i:03d}": sk for i, sk in enumerate(shared)}
+    expected = _groups_by_plain_loop(named)
+    assert len(set(expected.values())) < len(named) - 100
+    for block in (8192, 100, 7):
+        monkeypatch.setattr(dedup, "_PAIR_BLOCK", block)
+        assert cluster_sketches(named) == expected
+        assert cluster_sketches({k: dedup.compact_sketch(v) for k, v in named.items()}) == expected
+        pairs = [(a, b) for a, b, _ in dedup._sketch_candidates(shared)]
+        assert len(pairs) == len(set(pairs))  # each pair once, however many bands it shares
+        assert sorted(dedup._sketch_candidates(shared)) == sorted(dedup._sketch_candidates_loop(shared))
