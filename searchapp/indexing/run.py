@@ -14,7 +14,7 @@ import os
 from array import array
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -148,7 +148,7 @@ def _update(settings: Settings, paths: list[Path], writer: Writer, progress: Pro
     if len(tasks) < 8 or total_bytes < 2 * 1024 * 1024:
         n_workers = 1
 
-    written: list[Any] = []
+    outputs = _Outputs(writer)
     done = done_bytes = 0
     # Records of files this run did not look at (outside its paths) stay.
     failures.update({src: rec for src, rec in old_failures.items() if src not in seen_sources and os.path.exists(src)})
@@ -157,8 +157,8 @@ def _update(settings: Settings, paths: list[Path], writer: Writer, progress: Pro
             job = BatchJob(settings, writer.batch_writer(), scratch) if tasks else None
             batches = list(_batches(tasks, sizes, n_workers))
             in_process = n_workers <= 1 and all(_safe_in_process(t) for t in tasks)
-            for batch in _run_batches(job, batches, n_workers, in_process) if job else ():
-                written.append(batch.written)
+            for batch in _run_batches(job, batches, n_workers, in_process, outputs) if job else ():
+                outputs.add(batch.written)
                 for res in batch.results:
                     done += 1
                     done_bytes += res.size
@@ -173,8 +173,8 @@ def _update(settings: Settings, paths: list[Path], writer: Writer, progress: Pro
         clusters, summary.duplicate_clusters, summary.duplicate_documents = _clusters(state)
         if failures != old_failures:
             writer.record_failures(failures)
-        if any(w is not None for w in written) or replaced or gone:
-            writer.commit(written, replaced + gone, clusters, next_file * KEY_STRIDE, fresh)
+        if outputs.written or replaced or gone:
+            writer.commit(outputs.written, replaced + gone, clusters, next_file * KEY_STRIDE, fresh)
         else:
             writer.cancel()
     except BaseException:
@@ -249,8 +249,44 @@ def _batches(tasks: list[Task], sizes: dict[str, int], n_workers: int) -> Iterat
         yield batch
 
 
+class _Outputs:
+    """What this run's workers wrote and nothing has published yet, and the merges of
+    it: when the backend's writer has a ``merge_task`` (the local one), groups of
+    outputs it names are merged by a worker (``BatchJob.merge``) during the run, and
+    the merged output replaces them here (their files discarded). Only what is still
+    unmerged is kept: no list of every batch's result."""
+
+    def __init__(self, writer: Writer):
+        self.written: list[Any] = []
+        self._pick = getattr(writer, "merge_task", None)
+        self._discard = getattr(writer, "discard", None)
+
+    def add(self, written: Any) -> None:
+        if written is not None:
+            self.written.append(written)
+
+    def merges(self) -> Iterator[list[Any]]:
+        """Groups to merge now; each leaves :attr:`written` until its merge is back."""
+        while self._pick is not None:
+            group = self._pick(self.written)
+            if len(group) < 2:
+                return
+            taken = {id(w) for w in group}
+            self.written = [w for w in self.written if id(w) not in taken]
+            yield group
+
+    def merged(self, group: list[Any], result: Any) -> None:
+        self.written.append(result)
+        if self._discard is not None:
+            self._discard(group)
+
+    def not_merged(self, group: list[Any]) -> None:
+        """A merge lost with its worker: the inputs are intact and stay to publish."""
+        self.written.extend(group)
+
+
 def _run_batches(job: BatchJob, batches: list[list[Task]], n_workers: int,
-                 in_process: bool) -> Iterator[BatchOutcome]:
+                 in_process: bool, outputs: _Outputs | None = None) -> Iterator[BatchOutcome]:
     """Each batch prepared and written, in worker processes unless ``in_process``.
 
     A worker that dies (the OOM killer, a parser crashing the interpreter) breaks the
@@ -268,7 +304,7 @@ def _run_batches(job: BatchJob, batches: list[list[Task]], n_workers: int,
     suspects: list[Task] = []
     while queue:
         broken: list[list[Task]] = []
-        yield from _pool_round(job, queue, n_workers, broken)
+        yield from _pool_round(job, queue, n_workers, broken, outputs)
         queue = []
         if not broken:
             break
@@ -284,7 +320,7 @@ def _run_batches(job: BatchJob, batches: list[list[Task]], n_workers: int,
                 queue.append(rest)
     while suspects:
         broken = []
-        yield from _pool_round(job, [[t] for t in suspects], 1, broken)
+        yield from _pool_round(job, [[t] for t in suspects], 1, broken, outputs)
         if not broken:
             break
         # One process, one file at a time: the first unfinished file killed it.
@@ -295,25 +331,47 @@ def _run_batches(job: BatchJob, batches: list[list[Task]], n_workers: int,
 
 
 def _pool_round(job: BatchJob, batches: list[list[Task]], n_workers: int,
-                broken: list[list[Task]]) -> Iterator[BatchOutcome]:
+                broken: list[list[Task]], outputs: _Outputs | None = None) -> Iterator[BatchOutcome]:
     """Run ``batches`` in one process pool; those lost with a dead worker go to ``broken``
-    (in submission order). Any other error ends the run."""
+    (in submission order). Any other error ends the run.
+
+    Between batches, and after the last one until none is left to do, the merges
+    ``outputs`` asks for run in the same pool. A future is forgotten as soon as it is
+    handled, so the round holds only what is in flight."""
     _clear_notes(job)
     ctx = get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(n_workers, len(batches)), mp_context=ctx,
                              initializer=worker_init, initargs=(os.getpid(),)) as pool:
-        futures = {pool.submit(job, b): i for i, b in enumerate(batches)}
+        running: dict[Future[Any], tuple[int, list[Any] | None]] = {
+            pool.submit(job, b): (i, None) for i, b in enumerate(batches)}
         lost: list[int] = []
         try:
-            for fut in as_completed(futures):
-                try:
-                    outcome = fut.result()
-                except BrokenProcessPool:
-                    lost.append(futures[fut])
-                    continue
-                yield outcome
+            while running:
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    index, group = running.pop(fut)
+                    try:
+                        result = fut.result()
+                    except BrokenProcessPool:
+                        if group is None:
+                            lost.append(index)
+                        elif outputs is not None:
+                            outputs.not_merged(group)
+                        continue
+                    if group is None:
+                        yield result
+                    elif outputs is not None:
+                        outputs.merged(group, result)
+                del finished, fut
+                if outputs is not None and not lost:
+                    for group in outputs.merges():
+                        try:
+                            running[pool.submit(job.merge, group)] = (-1, group)
+                        except BrokenProcessPool:  # a worker just died: the batches' futures say which
+                            outputs.not_merged(group)
+                            break
         except BaseException:
-            for fut in futures:
+            for fut in running:
                 fut.cancel()
             raise
     broken.extend(batches[i] for i in sorted(lost))

@@ -136,6 +136,11 @@ class BatchJob:
             self._close_note(note)
         return BatchOutcome(written, results)
 
+    def merge(self, group: list[Any]) -> Any:
+        """Merge outputs of earlier batches of this run (the backend's
+        ``merge``; see :class:`searchapp.indexing.run._Outputs`)."""
+        return self.writer.merge(group)  # type: ignore[attr-defined]
+
     def run_task(self, task: Task) -> tuple[TaskResult, list[PreparedDoc]]:
         from searchapp.dedup import sketch
         from searchapp.pipeline import prepare_file

@@ -89,10 +89,13 @@ def stored_fields(doc: PreparedDoc) -> dict[str, Any]:
 
 @dataclass
 class SegmentNames:
-    """What one batch wrote: the store segment's name and Whoosh's segment object."""
+    """What one batch (or one merge of this run's batches) wrote: the store segment's
+    name, Whoosh's segment object and the store segment's text bytes (normalized +
+    original: its size for the merge policy)."""
 
     store_segment: str
     whoosh_segment: Any
+    text_bytes: int = 0
 
 
 class LocalBatchWriter:
@@ -143,7 +146,53 @@ class LocalBatchWriter:
         except BaseException:
             textstore.remove_segment(self.index_dir / textstore.STORE_DIRNAME, store_segment)
             raise
-        return SegmentNames(store_segment, segment)
+        return SegmentNames(store_segment, segment, _text_bytes(self.index_dir, store_segment))
+
+    def merge(self, group: list[SegmentNames]) -> SegmentNames:
+        """One store segment and one Whoosh segment holding every document of ``group``
+        (unpublished outputs of this run), in that order, in a worker process while
+        other workers prepare files: the main process's commit then has little left to
+        merge. The inputs stay until the run discards them (:meth:`LocalWriter.discard`),
+        so a worker that dies here loses nothing. A merge holds at most
+        :data:`MERGE_MAX_BYTES` of text (the policy, :func:`_merge_group`)."""
+        from whoosh.reading import SegmentReader
+
+        store_dir = self.index_dir / textstore.STORE_DIRNAME
+        vocabulary: Counter[str] = Counter()
+        sources: list[tuple[str, range]] = []
+        for names in group:
+            seg = textstore.Segment(store_dir, names.store_segment)
+            # Each document is in one batch: the sums are its segments' document counts.
+            vocabulary.update(seg.vocabulary())
+            sources.append((names.store_segment, range(len(seg))))
+            seg.close()
+        self.check_run()
+        store_segment = textstore.merge_segments(store_dir, sources, vocabulary)
+        try:
+            self.check_run()
+            ix = whoosh_index.open_dir(str(self.index_dir))
+            writer = SegmentWriter(ix, _lk=False, limitmb=128)
+            try:
+                for names in group:
+                    reader = SegmentReader(writer.storage, writer.schema, names.whoosh_segment)
+                    try:
+                        writer.add_reader(reader)
+                    finally:
+                        reader.close()
+                segment = writer._finalize_segment()
+            except BaseException:
+                _discard_segment(writer)
+                raise
+        except BaseException:
+            textstore.remove_segment(store_dir, store_segment)
+            raise
+        return SegmentNames(store_segment, segment, _text_bytes(self.index_dir, store_segment))
+
+
+def _text_bytes(index_dir: Path, store_segment: str) -> int:
+    """Normalized + original bytes of a store segment (what the merge policy weighs)."""
+    store_dir = index_dir / textstore.STORE_DIRNAME
+    return sum((store_dir / f"{store_segment}{suffix}").stat().st_size for suffix in (".norm", ".orig"))
 
 
 class StaleRunError(RuntimeError):
@@ -204,6 +253,30 @@ class LocalWriter:
         token = uuid.uuid4().hex
         layout.write_run_token(self.index_dir, token)
         return LocalBatchWriter(self.index_dir, self.settings.analysis.user_words, token)
+
+    def merge_task(self, written: list[SegmentNames]) -> list[SegmentNames]:
+        """Which of this run's unpublished outputs a worker should merge next (see
+        :meth:`LocalBatchWriter.merge`), by the store's policy (:func:`_merge_group`:
+        a full size tier, or the smallest ones above :data:`MAX_STORE_SEGMENTS`, within
+        :data:`MERGE_MAX_BYTES`); empty when none. The run submits merges while its
+        batches are prepared and, when they are done, until this says none: merges
+        happen in the workers, not in the commit, and the commit's maintenance finds
+        few segments left to merge."""
+        infos = [_SegmentInfo(str(i), 0, [], w.text_bytes) for i, w in enumerate(written)]
+        return [written[int(info.name)] for info in _merge_group(infos)]
+
+    def discard(self, written: list[SegmentNames]) -> None:
+        """Delete unpublished outputs a merge has replaced (their documents are in the
+        merged segments); the disk then holds each document about once during a run."""
+        for names in written:
+            textstore.remove_segment(self.store_dir, names.store_segment)
+            prefix = names.whoosh_segment.segment_id()
+            for name in list(self.ix.storage):
+                if name.startswith(prefix):
+                    try:
+                        self.ix.storage.delete_file(name)
+                    except OSError:
+                        pass
 
     def _main_writer(self) -> SegmentWriter:
         if self._writer is None:

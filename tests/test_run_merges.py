@@ -1,0 +1,61 @@
+"""A run merges its own segments in the worker processes while it indexes.
+
+Each batch of files becomes one text store segment and one Whoosh segment. Merging
+them all in the commit made the main process' time and memory grow with the
+corpus; the run now hands groups of finished segments (the store's size-tier policy)
+to a worker, and the commit finds them merged. Nothing a reader sees may differ
+from an index built without those merges.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from conftest import make_settings
+from rebuild_compare import differences, index_view, rebuilt_view
+from searchapp.backend.local import textstore
+from searchapp.backend.local.writer import LocalWriter
+from searchapp.indexing import run
+from searchapp.indexing.run import index_paths
+from support import make_corpus
+
+
+def test_a_run_merges_its_segments_in_workers_and_equals_a_build_without_merges(tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    make_corpus(corpus, 80, random.Random(3))  # ≈ 2.4 MB: enough for a pool of two workers
+    settings = make_settings(tmp_path)
+    # Batches of ≈ 200 KB: a dozen segments of the smallest size tier, which the
+    # policy merges four at a time.
+    monkeypatch.setattr(run, "MIN_BATCH_BYTES", 64 * 1024)
+    merged: list[int] = []
+    discard = LocalWriter.discard
+
+    def counting_discard(self, written):
+        merged.append(len(written))
+        discard(self, written)
+
+    monkeypatch.setattr(LocalWriter, "discard", counting_discard)
+    batches: list[object] = []
+    add = run._Outputs.add
+    monkeypatch.setattr(run._Outputs, "add", lambda self, written: (batches.append(written), add(self, written)))
+    index_paths(settings, [corpus], rebuild=True, workers=2)
+
+    assert merged and all(n >= 2 for n in merged)
+    index_dir = settings.index_path
+    segments = textstore.read_manifest(index_dir / textstore.STORE_DIRNAME)["segments"]
+    # Each merge of n segments leaves one: what the commit publishes is already merged.
+    assert len(batches) >= 8 and len(segments) <= len(batches) - sum(n - 1 for n in merged)
+    # The merged inputs are gone: every store file and Whoosh segment is published.
+    store_files = {p.name for p in (index_dir / textstore.STORE_DIRNAME).iterdir() if p.suffix != ".json"}
+    assert store_files == {f"{s}{x}" for s in segments for x in textstore.SEGMENT_SUFFIXES}
+    toc = whoosh_index.open_dir(str(index_dir))._read_toc()
+    assert {p.stem for p in index_dir.glob("*.seg")} == {s.segment_id() for s in toc.segments}
+
+    got = index_view(settings)
+    monkeypatch.setattr(LocalWriter, "merge_task", lambda self, written: [])
+    want = rebuilt_view(settings, corpus, tmp_path / "rebuilt")
+    assert differences(got, want) == ""
+    assert got == want
