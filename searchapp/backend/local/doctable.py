@@ -283,6 +283,85 @@ def write(index_dir: Path, table: DocTable, header: dict[str, Any]) -> None:
     tmp_rows = rows_path.with_name(rows_path.name + f".{os.getpid()}.tmp")
     tmp_rows.write_bytes(table.rows)
     os.replace(tmp_rows, rows_path)
+    _write_arrays(arrays_path, table, header, len(table.rows))
+
+
+def write_from_reader(index_dir: Path, reader: Any, header: dict[str, Any]) -> DocTable:
+    """:func:`from_reader` then :func:`write`, in one pass over the stored fields and
+    with the same bytes in both files, without holding the rows: each document's two
+    rows are deflated and written as its stored fields are read, and only the
+    columns stay (the commit of a large index held every row twice, plain and
+    deflated, plus every record's evidence). The preset dictionary is made of the
+    same sampled rows, read first by docnum. Returns the table without its rows
+    (``rows`` empty: the commit reads only keys and live documents)."""
+    from searchapp.backend.local.snapshot import Columns
+
+    size = reader.doc_count_all()
+    step = max(1, size // ZDICT_SAMPLES)
+    sampled = []
+    for d in range(0, size, step):
+        if reader.is_deleted(d):
+            sampled.append((b"{}", b""))
+        else:
+            sampled.append(_plain_rows(record_from_stored(reader.stored_fields(d))))
+    zdict = b"".join(row + evidence for row, evidence in sampled)[-ZDICT_BYTES:]
+    del sampled
+    arrays_path, rows_path = table_files(index_dir, int(header["generation"]))
+    tmp_rows = rows_path.with_name(rows_path.name + f".{os.getpid()}.tmp")
+    docs: dict[int, DocRecord] = {}
+    keys = np.full(size, -1, dtype=np.int64)
+    ids, titles, norm_titles, sources = [""] * size, [""] * size, [""] * size, [""] * size
+    rec_off = np.zeros(size + 1, dtype=np.int64)
+    ev_off = np.zeros(size, dtype=np.int64)
+    pos = 0
+    hole = (_deflate(b"{}", zdict), b"")
+    with open(tmp_rows, "wb") as out:
+
+        def put(d: int, row: bytes, evidence: bytes) -> None:
+            nonlocal pos
+            rec_off[d] = pos
+            ev_off[d] = pos + len(row)
+            out.write(row)
+            out.write(evidence)
+            pos += len(row) + len(evidence)
+
+        following = 0
+        for docnum, f in reader.iter_docs():
+            for d in range(following, docnum):  # deleted documents: empty rows
+                put(d, *hole)
+            following = docnum + 1
+            rec = record_from_stored(f)
+            row, evidence = _plain_rows(rec)
+            put(docnum, _deflate(row, zdict), _deflate(evidence, zdict))
+            keys[docnum] = f["key"]
+            ids[docnum], titles[docnum], sources[docnum] = rec.id, rec.title, rec.source
+            norm_titles[docnum] = normalize(rec.title).text if rec.title else ""
+            # What the columns read (fields, length, id) and nothing else.
+            docs[docnum] = DocRecord(id=rec.id, path="", source="", title="", fields=rec.fields, length=rec.length)
+        for d in range(following, size):
+            put(d, *hole)
+    rec_off[size] = pos
+    os.replace(tmp_rows, rows_path)
+    cols = Columns(docs, size=size)
+    del docs
+    table = DocTable(size=size, live=cols.live_docs, keys=keys, length=cols.length, id_rank=cols.id_rank,
+                     ids=ids, titles=titles, norm_titles=norm_titles, sources=sources,
+                     facets={name: col.parts() for name, col in cols.facets.items()},
+                     rows=b"", rec_off=rec_off, ev_off=ev_off, zdict=zdict)
+    _write_arrays(arrays_path, table, header, pos)
+    return table
+
+
+def _plain_rows(rec: DocRecord) -> tuple[bytes, bytes]:
+    """A document's record row and evidence row, as JSON bytes (before deflating)."""
+    row = json.dumps({"path": rec.path, "fields": rec.fields, "encoding": rec.encoding, "size": rec.size,
+                      "mtime": rec.mtime, "indexed": rec.indexed_at}, ensure_ascii=False).encode("utf-8")
+    evidence = json.dumps(rec.meta.get("evidence") or {}, ensure_ascii=False).encode("utf-8")
+    return row, evidence
+
+
+def _write_arrays(arrays_path: Path, table: DocTable, header: dict[str, Any], rows_bytes: int) -> None:
+    """The table's arrays file (its commit: written last, under a temporary name)."""
     arrays: dict[str, np.ndarray] = {
         "live": table.live, "keys": table.keys, "length": table.length, "id_rank": table.id_rank,
         "rec_off": table.rec_off, "ev_off": table.ev_off, "ids": _strings(table.ids),
@@ -298,7 +377,7 @@ def write(index_dir: Path, table: DocTable, header: dict[str, Any]) -> None:
             arrays[f"{facet}.matrix"] = parts["matrix"]
         if parts["values"] is not None:
             arrays[f"{facet}.values"] = parts["values"]
-    full = {**header, "format": TABLE_FORMAT, "size": table.size, "rows_bytes": len(table.rows), "facets": names}
+    full = {**header, "format": TABLE_FORMAT, "size": table.size, "rows_bytes": rows_bytes, "facets": names}
     arrays["header"] = _strings(full)  # type: ignore[arg-type]
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)  # titles and ids deflate ≈ 3×; inflating is milliseconds
@@ -389,5 +468,5 @@ class DocRecords(Mapping[int, DocRecord]):
         return int(self._live.size)
 
 
-__all__ = ["DocTable", "DocRecords", "LazyMeta", "from_reader", "load", "write", "remove_old", "record_from_stored",
+__all__ = ["DocTable", "DocRecords", "LazyMeta", "from_reader", "load", "write", "write_from_reader", "remove_old", "record_from_stored",
            "table_files", "TABLE_PREFIX", "TABLE_FORMAT"]

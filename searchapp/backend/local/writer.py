@@ -488,8 +488,7 @@ def write_doc_table(index_dir: Path) -> DocTable:
     ix = whoosh_index.open_dir(str(index_dir))
     toc = ix._read_toc()
     with ix.searcher() as searcher:
-        table = doctable.from_reader(searcher.reader())
-    doctable.write(index_dir, table, table_header(index_dir, toc))
+        table = doctable.write_from_reader(index_dir, searcher.reader(), table_header(index_dir, toc))
     doctable.remove_old(index_dir, toc.generation)
     return table
 
