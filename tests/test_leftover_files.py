@@ -51,18 +51,18 @@ def test_a_run_failing_on_a_full_disk_removes_what_it_wrote(tmp_path, monkeypatc
     before_view = index_view(settings)
     make_corpus(corpus, 60, random.Random(4), prefix="more")   # 1.8 MB: two batches
 
-    real_write = textstore._fsync_write
-    calls = {"n": 0}
+    real_write = textstore._write_part
+    files: list[str] = []
 
-    def disk_fills_up(path: Path, data: bytes) -> None:
-        calls["n"] += 1
-        if calls["n"] <= 4:   # the first batch's segment, and the start of the second
-            return real_write(path, data)
-        with open(path, "wb") as fh:   # part of the file, then no space left
-            fh.write(data[: len(data) // 2])
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+    def disk_fills_up(fh, data) -> None:
+        if fh.name not in files:
+            files.append(fh.name)
+        if len(files) <= 4:   # the first batch's segment, and the start of the second
+            return real_write(fh, data)
+        fh.write(bytes(data)[: len(data) // 2])   # part of the piece, then no space left
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), fh.name)
 
-    monkeypatch.setattr(textstore, "_fsync_write", disk_fills_up)
+    monkeypatch.setattr(textstore, "_write_part", disk_fills_up)
     with pytest.raises(OSError):
         index_paths(settings, [corpus], workers=1)
     monkeypatch.undo()

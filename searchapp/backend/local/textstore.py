@@ -37,7 +37,7 @@ import uuid
 import zlib
 from itertools import repeat
 from pathlib import Path
-from typing import Iterable, NamedTuple, Sequence
+from typing import BinaryIO, Iterable, NamedTuple, Sequence
 
 import numpy as np
 import stringzilla as sz
@@ -240,6 +240,12 @@ def _decode_counts(blob: np.ndarray, at: int, df: int, escapes: bool) -> np.ndar
     return counts
 
 
+def _write_part(fh: BinaryIO, data: bytes | bytearray | memoryview) -> None:
+    """Every byte of a segment file is written through here, piece by piece as the
+    segment is built (one place where tests make the disk fill up)."""
+    fh.write(data)
+
+
 def _fsync_write(path: Path, data: bytes | bytearray) -> None:
     with open(path, "wb") as fh:
         fh.write(data)
@@ -247,21 +253,27 @@ def _fsync_write(path: Path, data: bytes | bytearray) -> None:
         os.fsync(fh.fileno())
 
 
-def _pack_arrays(arrays: dict[str, np.ndarray]) -> bytes:
-    """One file of named arrays: magic, header length, JSON header, 8-byte aligned data."""
+def _fsync_close(fh: BinaryIO) -> None:
+    fh.flush()
+    os.fsync(fh.fileno())
+    fh.close()
+
+
+def _write_arrays_file(fh: BinaryIO, arrays: dict[str, np.ndarray]) -> None:
+    """One file of named arrays: magic, header length, JSON header, 8-byte aligned
+    data; each array written from its own buffer (the file is never built in memory)."""
     entries = {}
-    blobs = []
     offset = 0
     for name, arr in arrays.items():
-        arr = np.ascontiguousarray(arr)
         entries[name] = {"dtype": arr.dtype.str, "count": int(arr.size), "offset": offset}
-        data = arr.tobytes()
-        pad = (-len(data)) % 8
-        blobs.append(data + b"\0" * pad)
-        offset += len(data) + pad
+        offset += arr.nbytes + (-arr.nbytes) % 8
     header = json.dumps(entries).encode("utf-8")
     header += b" " * ((-len(header) - 16) % 8)
-    return _MAGIC + struct.pack("<Q", len(header)) + header + b"".join(blobs)
+    _write_part(fh, _MAGIC + struct.pack("<Q", len(header)) + header)
+    for arr in arrays.values():
+        arr = np.ascontiguousarray(arr)
+        _write_part(fh, memoryview(arr).cast("B"))
+        _write_part(fh, b"\0" * ((-arr.nbytes) % 8))
 
 
 def _unpack_arrays(buf) -> dict[str, np.ndarray]:
@@ -410,60 +422,71 @@ def merge_segments(store_dir: Path, sources: Sequence[tuple[str, Sequence[int]]]
 
 
 def _write_segment(store_dir: Path, rows: Iterable[_Row], n_docs: int, vocabulary: dict[str, int] | None) -> str:
+    """Write a segment as its rows come: each document's stored bytes go to the
+    ``.norm`` and ``.orig`` files at once, and only its gram codes, counts and
+    offsets are kept until the postings are built, so a batch or a merge never holds
+    the segment's text (nor the whole index file) in memory."""
     name = uuid.uuid4().hex[:16]
-    # One growing buffer per file, not a list of parts joined at the end: the text is
-    # held once, not twice.
-    norm_buf = bytearray()
-    orig_buf = bytearray()
-    code_parts: list[np.ndarray] = []
-    count_parts: list[np.ndarray] = []
-    keys: list[int] = []
-    bp_norm: list[int] = []
-    bp_shift: list[int] = []
-    bp_starts = [0]
-    norm_starts = [0]
-    orig_starts = [0]
-    for key, norm, nb, ob, norm_at, shift in rows:
-        keys.append(key)
-        bp_norm.extend(norm_at)
-        bp_shift.extend(shift)
-        bp_starts.append(len(bp_norm))
-        norm_buf += nb
-        orig_buf += ob
-        norm_starts.append(len(norm_buf))
-        orig_starts.append(len(orig_buf))
-        codes, counts = doc_gram_codes(norm)
-        if codes.size and codes[-1] < WIDE_BASE:
-            codes = codes.astype(np.uint32)   # held until the end: half the memory
-        code_parts.append(codes)
-        count_parts.append(counts)
-    assert len(keys) == n_docs
-    codes, df, blob, kinds, offsets = _build_postings(code_parts, count_parts, n_docs)
-    del code_parts, count_parts
-    narrow = int(np.searchsorted(codes, WIDE_BASE))
-    arrays = {
-        "keys": np.array(keys, dtype=np.uint64),
-        "bp_starts": np.array(bp_starts, dtype=np.uint64),
-        "bp_norm": np.array(bp_norm, dtype=np.int32),  # offsets inside one document
-        "bp_shift": np.array(bp_shift, dtype=np.int32),
-        "norm_starts": np.array(norm_starts, dtype=np.uint64),
-        "orig_starts": np.array(orig_starts, dtype=np.uint64),
-        "codes32": codes[:narrow].astype(np.uint32),
-        "codes64": codes[narrow:].astype(np.uint64),
-        "gram_df": df,
-        "gram_kind": kinds,
-        "gram_at": offsets.astype(np.uint32 if blob.size < 2**32 else np.uint64),
-        "postings": blob,
-        "vocabulary": _pack_vocabulary(vocabulary or {}),
-    }
     # Not ``parents=True``: a worker of a dead run must not re-create an index folder
     # the next run has removed.
     store_dir.mkdir(exist_ok=True)
+    opened: list[BinaryIO] = []
     try:
-        _fsync_write(store_dir / f"{name}.norm", norm_buf)
-        _fsync_write(store_dir / f"{name}.orig", orig_buf)
-        _fsync_write(store_dir / f"{name}.idx", _pack_arrays(arrays))
+        norm_out = open(store_dir / f"{name}.norm", "wb")
+        opened.append(norm_out)
+        orig_out = open(store_dir / f"{name}.orig", "wb")
+        opened.append(orig_out)
+        code_parts: list[np.ndarray] = []
+        count_parts: list[np.ndarray] = []
+        keys: list[int] = []
+        bp_norm: list[int] = []
+        bp_shift: list[int] = []
+        bp_starts = [0]
+        norm_starts = [0]
+        orig_starts = [0]
+        for key, norm, nb, ob, norm_at, shift in rows:
+            keys.append(key)
+            bp_norm.extend(norm_at)
+            bp_shift.extend(shift)
+            bp_starts.append(len(bp_norm))
+            _write_part(norm_out, nb)
+            _write_part(orig_out, ob)
+            norm_starts.append(norm_starts[-1] + len(nb))
+            orig_starts.append(orig_starts[-1] + len(ob))
+            codes, counts = doc_gram_codes(norm)
+            if codes.size and codes[-1] < WIDE_BASE:
+                codes = codes.astype(np.uint32)   # held until the end: half the memory
+            code_parts.append(codes)
+            count_parts.append(counts)
+        assert len(keys) == n_docs
+        _fsync_close(norm_out)
+        _fsync_close(orig_out)
+        codes, df, blob, kinds, offsets = _build_postings(code_parts, count_parts, n_docs)
+        del code_parts, count_parts
+        narrow = int(np.searchsorted(codes, WIDE_BASE))
+        arrays = {
+            "keys": np.array(keys, dtype=np.uint64),
+            "bp_starts": np.array(bp_starts, dtype=np.uint64),
+            "bp_norm": np.array(bp_norm, dtype=np.int32),  # offsets inside one document
+            "bp_shift": np.array(bp_shift, dtype=np.int32),
+            "norm_starts": np.array(norm_starts, dtype=np.uint64),
+            "orig_starts": np.array(orig_starts, dtype=np.uint64),
+            "codes32": codes[:narrow].astype(np.uint32),
+            "codes64": codes[narrow:].astype(np.uint64),
+            "gram_df": df,
+            "gram_kind": kinds,
+            "gram_at": offsets.astype(np.uint32 if blob.size < 2**32 else np.uint64),
+            "postings": blob,
+            "vocabulary": _pack_vocabulary(vocabulary or {}),
+        }
+        del keys, bp_norm, bp_shift, bp_starts, norm_starts, orig_starts
+        idx_out = open(store_dir / f"{name}.idx", "wb")
+        opened.append(idx_out)
+        _write_arrays_file(idx_out, arrays)
+        _fsync_close(idx_out)
     except BaseException:
+        for fh in opened:
+            fh.close()
         remove_segment(store_dir, name)  # a full disk must not stay full with half a segment
         raise
     return name
