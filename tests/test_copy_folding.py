@@ -73,3 +73,35 @@ def test_each_group_is_represented_by_its_longest_copy_then_its_smallest_id():
             if g < 0 or d == min(rivals, key=lambda e: (-int(cols.length[e]), int(cols.id_rank[e]))):
                 expected.append(d)
         assert kept.tolist() == expected
+
+
+def test_a_hits_copies_are_listed_longest_first_whatever_their_docnums(tmp_path):
+    """duplicate_ids follow the order that ranks copies (the longest, then the smallest
+    id), not docnums, which change with how segments were merged: here the files are
+    indexed shortest first, so docnum order is the reverse."""
+    from conftest import SEEDS, make_settings
+    from searchapp.indexing.run import index_paths
+    from searchapp.model import SearchRequest
+    from searchapp.query.service import open_service, search
+
+    text = next(t for t in (p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))) if "教育局" in t)
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    for i, name in enumerate("abcd"):
+        (corpus / f"{name}.txt").write_text(text + "\n网友评论：转载。\n" * (i + 1), encoding="utf-8")
+    settings = make_settings(tmp_path)
+    index_paths(settings, [corpus], workers=1)
+    service = open_service(settings)
+    try:
+        snap = service.backend.snapshot()
+        length = {rec.id: rec.length for rec in snap.docs.values()}
+        docnum = dict(snap.by_id)
+        hits = search(service, SearchRequest(q='"教育局"', size=10, snippets=0)).hits
+    finally:
+        service.backend.close()
+    listed = [h.duplicate_ids for h in hits if len(h.duplicate_ids) >= 2]
+    assert listed
+    for copies in listed:
+        assert copies == sorted(copies, key=lambda c: (-length[c], c))
+    # Docnums alone would have listed them otherwise (shortest file indexed first).
+    assert any(copies != sorted(copies, key=docnum.get) for copies in listed)

@@ -544,10 +544,14 @@ def execute(snap: Snapshot, plan: Plan, title_boost: float) -> Matches:
     groups = copy_groups(cols)
     # The page's copies are looked up among the filtered matches that have copies at all.
     grouped = filtered[groups[filtered] >= 0] if plan.collapse and page else filtered[:0]
+    # A hit's copies in the order copies are ranked (the longest, then the smallest id),
+    # not in docnum order, which depends on how the index's segments were merged.
+    fold_rank = column_cache(cols).fold_rank(cols, groups) if grouped.size else None
     for i, (docnum, score) in enumerate(page):
         dups: list[int] = []
-        if plan.collapse and groups[docnum] >= 0:
+        if plan.collapse and groups[docnum] >= 0 and fold_rank is not None:
             same = grouped[groups[grouped] == groups[docnum]]
+            same = same[np.argsort(fold_rank[same], kind="stable")]
             dups = [int(d) for d in same if d != docnum]
         hits.append(RankedHit(id=snap.docs[docnum].id, score=score,
                               duplicate_ids=[snap.docs[d].id for d in dups],
