@@ -37,7 +37,7 @@ import zlib
 import mmap
 import os
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -240,8 +240,9 @@ def from_reader(reader: Any) -> DocTable:
     rec_off = np.zeros(size + 1, dtype=np.int64)
     ev_off = np.zeros(size, dtype=np.int64)
     pos = 0
+    deflate = _deflater(zdict)
     for d, (row, evidence) in enumerate(plain):
-        row, evidence = _deflate(row, zdict), _deflate(evidence, zdict)
+        row, evidence = deflate(row), deflate(evidence)
         rec_off[d] = pos
         parts.append(row)
         ev_off[d] = pos + len(row)
@@ -261,11 +262,19 @@ def _preset_dictionary(rows: list[tuple[bytes, bytes]]) -> bytes:
     return b"".join(row + evidence for row, evidence in rows[::step])[-ZDICT_BYTES:]
 
 
-def _deflate(data: bytes, zdict: bytes) -> bytes:
-    if not data:
-        return b""
-    deflate = zlib.compressobj(9, zdict=zdict) if zdict else zlib.compressobj(9)
-    return deflate.compress(data) + deflate.flush()
+def _deflater(zdict: bytes) -> Callable[[bytes], bytes]:
+    """Deflate one row with the preset dictionary: a copy of one compressor primed with
+    it, the same bytes as a new one, without hashing the 32 KB dictionary again for
+    every row (that was most of writing the table)."""
+    primed = zlib.compressobj(9, zdict=zdict) if zdict else zlib.compressobj(9)
+
+    def deflate(data: bytes) -> bytes:
+        if not data:
+            return b""
+        one = primed.copy()
+        return one.compress(data) + one.flush()
+
+    return deflate
 
 
 def _strings(values: list[str]) -> np.ndarray:
@@ -314,7 +323,8 @@ def write_from_reader(index_dir: Path, reader: Any, header: dict[str, Any]) -> D
     rec_off = np.zeros(size + 1, dtype=np.int64)
     ev_off = np.zeros(size, dtype=np.int64)
     pos = 0
-    hole = (_deflate(b"{}", zdict), b"")
+    deflate = _deflater(zdict)
+    hole = (deflate(b"{}"), b"")
     with open(tmp_rows, "wb") as out:
 
         def put(d: int, row: bytes, evidence: bytes) -> None:
@@ -332,7 +342,7 @@ def write_from_reader(index_dir: Path, reader: Any, header: dict[str, Any]) -> D
             following = docnum + 1
             rec = record_from_stored(f)
             row, evidence = _plain_rows(rec)
-            put(docnum, _deflate(row, zdict), _deflate(evidence, zdict))
+            put(docnum, deflate(row), deflate(evidence))
             keys[docnum] = f["key"]
             ids[docnum], titles[docnum], sources[docnum] = rec.id, rec.title, rec.source
             norm_titles[docnum] = normalize(rec.title).text if rec.title else ""
