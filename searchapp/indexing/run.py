@@ -335,17 +335,45 @@ def _pool_round(job: BatchJob, batches: list[list[Task]], n_workers: int,
     """Run ``batches`` in one process pool; those lost with a dead worker go to ``broken``
     (in submission order). Any other error ends the run.
 
-    Between batches, and after the last one until none is left to do, the merges
-    ``outputs`` asks for run in the same pool. A future is forgotten as soon as it is
-    handled, so the round holds only what is in flight."""
+    Batches are sent as workers free up (one ahead), and between them, and after the
+    last one until none is left to do, the merges ``outputs`` asks for run in the same
+    pool. A future is forgotten as soon as it is handled, so the round holds only what
+    is in flight."""
     _clear_notes(job)
     ctx = get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(n_workers, len(batches)), mp_context=ctx,
+    workers = min(n_workers, len(batches))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
                              initializer=worker_init, initargs=(os.getpid(),)) as pool:
-        running: dict[Future[Any], tuple[int, list[Any] | None]] = {
-            pool.submit(job, b): (i, None) for i, b in enumerate(batches)}
+        running: dict[Future[Any], tuple[int, list[Any] | None]] = {}
+        waiting = iter(range(len(batches)))
         lost: list[int] = []
+        unsent: list[int] = []
+
+        def submit(fn: Any, arg: Any, tag: tuple[int, list[Any] | None]) -> bool:
+            try:
+                running[pool.submit(fn, arg)] = tag
+            except BrokenProcessPool:  # a worker just died: the futures in flight say which
+                return False
+            return True
+
+        def top_up() -> None:
+            """Merges first, then batches, one more than the workers in flight: a merge
+            waits behind at most one batch, not behind every batch of the run."""
+            if outputs is not None and not lost:
+                for group in outputs.merges():
+                    if not submit(job.merge, group, (-1, group)):
+                        outputs.not_merged(group)
+                        return
+            while len(running) <= workers and not lost:
+                i = next(waiting, None)
+                if i is None:
+                    return
+                if not submit(job, batches[i], (i, None)):
+                    unsent.append(i)
+                    return
+
         try:
+            top_up()
             while running:
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for fut in finished:
@@ -363,18 +391,13 @@ def _pool_round(job: BatchJob, batches: list[list[Task]], n_workers: int,
                     elif outputs is not None:
                         outputs.merged(group, result)
                 del finished, fut
-                if outputs is not None and not lost:
-                    for group in outputs.merges():
-                        try:
-                            running[pool.submit(job.merge, group)] = (-1, group)
-                        except BrokenProcessPool:  # a worker just died: the batches' futures say which
-                            outputs.not_merged(group)
-                            break
+                top_up()
         except BaseException:
             for fut in running:
                 fut.cancel()
             raise
-    broken.extend(batches[i] for i in sorted(lost))
+    # Batches never sent (the pool broke first) are retried with the lost ones.
+    broken.extend(batches[i] for i in sorted(lost + unsent + list(waiting)))
 
 
 def _notes(job: BatchJob) -> set[str]:
