@@ -178,22 +178,29 @@ def _choose(starts: list[int], ends: list[int], terms: list[str], count: int, wi
     worth: dict[frozenset[str], float] = {}
     chosen: list[tuple[int, int]] = []
     starts, ends, terms = list(starts), list(ends), list(terms)
+    lead = width // 4
     while starts and len(chosen) < count:
         n = len(starts)
-        step = max(1, n // MAX_ANCHORS)
-        distinct = len(set(terms))
+        present = set(terms)
+        single = weight[terms[0]] if len(present) == 1 else None   # one term: its weight + occurrences
         firsts: dict[str, int] = {}
         for i, t in enumerate(terms):  # the first occurrence of every distinct term is always tried
             if t not in firsts:
                 firsts[t] = i
-                if len(firsts) == distinct:
+                if len(firsts) == len(present):
                     break
-        best: tuple[float, int, int] | None = None
+        best_score = -1.0
+        best_a = best_b = -1
         tried: set[int] = set()
-        for i in [*firsts.values(), *range(0, n, step)]:
-            a = max(0, starts[i] - width // 4)
-            b = min(size, a + width)
-            a = max(0, min(a, b - width))
+        for i in [*firsts.values(), *range(0, n, max(1, n // MAX_ANCHORS))]:
+            # a = max(0, start - width // 4), b = min(size, a + width), a = max(0, min(a, b - width))
+            b = starts[i] - lead
+            b = (b if b > 0 else 0) + width
+            if b > size:
+                b = size
+            a = b - width
+            if a < 0:
+                a = 0
             if a in tried:  # the same window again: its score cannot beat itself
                 continue
             tried.add(a)
@@ -201,16 +208,19 @@ def _choose(starts: list[int], ends: list[int], terms: list[str], count: int, wi
             hi = bisect_right(ends, b, lo, bisect_left(starts, b, lo))
             if hi <= lo:
                 continue
-            shown = frozenset(terms[lo:hi])
-            w = worth.get(shown)
-            if w is None:
-                w = worth[shown] = sum(weight[t] for t in sorted(shown))
+            if single is not None:
+                w = single
+            else:
+                shown = frozenset(terms[lo:hi])
+                w = worth.get(shown)
+                if w is None:
+                    w = worth[shown] = sum(weight[t] for t in sorted(shown))
             score = w + (hi - lo)
-            if best is None or score > best[0]:
-                best = (score, a, b)
-        if best is None:
+            if score > best_score:   # scores are positive: the first window always counts
+                best_score, best_a, best_b = score, a, b
+        if best_a < 0:
             break
-        _, a, b = best
+        a, b = best_a, best_b
         chosen.append((a, b))
         lo = bisect_right(ends, a)      # the first match ending after a ...
         hi = bisect_left(starts, b, lo)  # ... up to the last one starting before b overlap the window

@@ -111,31 +111,27 @@ class OriginalSpans:
         characters with their substitutions, and the deleted runs that lie between them."""
         if end <= start:
             return ""
-        norm_at, shift = self.norm_at, self.shift
+        piece = self.normalized[start:end]
+        subs = self._subs
+        if subs.size:
+            lo, hi = subs.searchsorted((start, end)).tolist()
+            if lo < hi:
+                chars = list(piece)
+                for at, ch in zip(subs[lo:hi].tolist(), self._chars[lo:hi]):
+                    chars[at - start] = ch
+                piece = "".join(chars)
+        norm_at = self.norm_at
         k0 = bisect_right(norm_at, start)   # break points strictly inside (start, end) put a run back
         k1 = bisect_left(norm_at, end, k0)
         if k0 == k1:
-            return self._kept(start, end)
+            return piece
+        shift, removed = self.shift, self._removed
         pieces = []
-        i = start
+        i = 0
         for k in range(k0, k1):
-            p = norm_at[k]
-            pieces.append(self._kept(i, p))
-            pieces.append(self._removed[shift[k - 1] if k else 0:shift[k]])
+            p = norm_at[k] - start
+            pieces.append(piece[i:p])
+            pieces.append(removed[shift[k - 1] if k else 0:shift[k]])
             i = p
-        pieces.append(self._kept(i, end))
+        pieces.append(piece[i:])
         return "".join(pieces)
-
-    def _kept(self, start: int, end: int) -> str:
-        """Normalized characters [start, end) with the original ones swapped back."""
-        piece = self.normalized[start:end]
-        subs = self._subs
-        if not subs.size:
-            return piece
-        lo, hi = subs.searchsorted((start, end))
-        if lo == hi:
-            return piece
-        chars = list(piece)
-        for at, ch in zip(subs[lo:hi].tolist(), self._chars[lo:hi]):
-            chars[at - start] = ch
-        return "".join(chars)
