@@ -109,3 +109,11 @@ def test_a_window_with_a_later_rarer_term_can_win_over_many_occurrences():
     first = snippets(text, ["教育督导", "教育"], count=3, width=20)[0]
     assert "<mark>教育督导</mark>" in first
     assert snippets(text, ["教育督导", "教育"], 3, 20) == plain_snippets(text, ["教育督导", "教育"], 3, 20)
+
+
+def test_windows_with_markup_characters_are_escaped_as_the_plain_computation_escapes_them():
+    text = "第一段<b>教育</b>督导 & \"评估\" 'x'。" + "无关内容。" * 20 + "教育督导没有记号。"
+    for width in (12, 30, 100):
+        got = snippets(text, ["教育督导", "教育", "<b>"], 3, width)
+        assert got == plain_snippets(text, ["教育督导", "教育", "<b>"], 3, width)
+    assert "&lt;b&gt;" in "".join(snippets(text, ["教育"], 3, 100))
