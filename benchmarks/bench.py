@@ -62,8 +62,8 @@ from dataclasses import dataclass, field  # noqa: E402
 from typing import Any  # noqa: E402
 
 sys.path.insert(0, str(HERE))
-from _http import free_port, get, load_tool_available, run_python_load, run_wrk, stop  # noqa: E402
-from _memory import TreeSampler, descendants  # noqa: E402
+from _http import free_port, get, load_tool_available, run_python_load, run_wrk, stop, tree_cpu_seconds  # noqa: E402
+from _memory import TreeSampler  # noqa: E402
 from _report import merge_report, render  # noqa: E402
 
 def _shared() -> Path:
@@ -499,23 +499,6 @@ def load_server(run: Run, base: str, proc: subprocess.Popen) -> dict[str, Any]:
     if res.get("requests"):
         cpu["server_cpu_ms_per_req"] = round(1000 * (cpu1 - cpu0) / res["requests"], 3)
     return {**res, **cpu, "urls": len(mix), "server_peak_mb": res_mem["tree_peak_mb"]}
-
-
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
-def tree_cpu_seconds(root: int) -> float:
-    """User + system CPU seconds of ``root`` and every process below it (the forked server
-    processes), from ``/proc/PID/stat``; a process that has gone counts 0."""
-    total = 0
-    for pid in descendants(root):
-        try:
-            with open(f"/proc/{pid}/stat", "rb") as fh:
-                rest = fh.read().rsplit(b")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(rest[11]) + int(rest[12])  # utime, stime (fields 14 and 15)
-    return total / CLOCK_TICKS
 
 
 # ---------------------------------------------------------------- step 5: growth
