@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from _memory import descendants  # noqa: E402
 
 WRK_LUA = r"""
 -- Rotate through request paths (one per line in args[1]); stop a thread after args[2] responses.
@@ -107,6 +109,23 @@ def stop(proc: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """User + system CPU seconds of ``root`` and every process below it (the forked server
+    processes), from ``/proc/PID/stat``; a process that has gone counts 0."""
+    total = 0
+    for pid in descendants(root):
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as fh:
+                rest = fh.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(rest[11]) + int(rest[12])  # utime, stime (fields 14 and 15)
+    return total / CLOCK_TICKS
 
 
 def run_wrk(base: str, paths_file: Path, clients: int, seconds: float, budget: int, work: Path) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 usage: python benchmarks/bench.py [CORPUS] [--out DIR] [--quick] [--skip-peers] [--skip-http]
                                   [--skip-growth] [--workers N] [--live-code] [--publish]
+       python benchmarks/bench.py --http-only --index DIR [--http-seconds S] [--warmup-seconds S]
 
 Steps (each one's failure is recorded and the others go on):
 1. indexing: full rebuild, incremental no-op, incremental after appending a sentence to 1% of the
@@ -14,7 +15,8 @@ Steps (each one's failure is recorded and the others go on):
 4. HTTP: `searchapp serve` on loopback, 8 concurrent clients (wrk, else a Python client);
 5. growth: index time and query latency on 1/4, 1/2 and all of the corpus.
 Writes OUT/results.json and OUT/RESULTS.md, prints the Markdown; --publish also copies it to
-benchmarks/RESULTS.md. Progress goes to stderr.
+benchmarks/RESULTS.md. Progress goes to stderr. With --http-only, step 4 alone against an existing
+index (built from the same corpus), after a warm-up, for comparing two versions of the read side.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ from dataclasses import dataclass, field  # noqa: E402
 from typing import Any  # noqa: E402
 
 sys.path.insert(0, str(HERE))
-from _http import free_port, get, load_tool_available, run_python_load, run_wrk, stop  # noqa: E402
+from _http import free_port, get, load_tool_available, run_python_load, run_wrk, stop, tree_cpu_seconds  # noqa: E402
 from _memory import TreeSampler  # noqa: E402
 from _report import merge_report, render  # noqa: E402
 
@@ -116,7 +118,7 @@ class Run:
 
     @property
     def index_dir(self) -> Path:
-        return self.work / "index"
+        return Path(self.args.index).resolve() if self.args.index else self.work / "index"
 
     @property
     def query_file(self) -> Path:
@@ -253,15 +255,17 @@ def _git(*args: str) -> str:
     return pr.stdout.strip()
 
 
-def prepare(run: Run) -> None:
-    """Load the texts exactly as the peers do, sample their 200 queries, copy the files to the work dir."""
+def prepare(run: Run, copy: bool = True) -> None:
+    """Load the texts exactly as the peers do, sample their 200 queries, copy the files to the work
+    dir (not with ``copy=False``: --http-only needs the queries only)."""
     t0 = time.perf_counter()
     paths, run.texts = peers_bench.load_texts(str(run.source), run.limit)
     run.files = [os.path.relpath(p, run.source) for p in paths]
     if not run.files:
         raise SystemExit(f"no .txt files under {run.source}")
-    shutil.rmtree(run.copy_root, ignore_errors=True)
-    for rel in run.files:
+    if copy:
+        shutil.rmtree(run.copy_root, ignore_errors=True)
+    for rel in (run.files if copy else ()):
         dst = run.copy_root / rel
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(run.source / rel, dst)
@@ -467,21 +471,34 @@ def measure_server(run: Run, base: str, proc: subprocess.Popen, t0: float, h: di
 
 
 def load_server(run: Run, base: str, proc: subprocess.Popen) -> dict[str, Any]:
-    """8 concurrent clients for --http-seconds over the query mix, server memory sampled meanwhile."""
+    """8 concurrent clients for --http-seconds over the query mix (after --warmup-seconds of the
+    same load, not counted), server memory sampled meanwhile, and the server processes' CPU time
+    per request: on a shared machine req/s also measures the neighbours, CPU ms per request much
+    less so."""
     mix = query_mix(run)
     pf = run.work / "http-paths.txt"
     pf.write_text("\n".join(mix) + "\n", encoding="utf-8")
-    seconds = run.args.http_seconds
-    budget = 300 * int(seconds) * 4  # well above the target rate: time is the real bound
+
+    def load(seconds: float) -> dict[str, Any]:
+        budget = 400 * max(1, int(seconds)) * 4  # well above the target rate: time is the real bound
+        if load_tool_available() == "wrk":
+            return run_wrk(base, pf, 8, seconds, budget, run.work)
+        return run_python_load(base, pf, 8, seconds, budget)
+
+    warmup = run.args.warmup_seconds
+    if warmup > 0:  # first answers fill the page cache and the per-process caches
+        load(warmup)
     sampler = TreeSampler(proc.pid).start()
     try:
-        if load_tool_available() == "wrk":
-            res = run_wrk(base, pf, 8, seconds, budget, run.work)
-        else:
-            res = run_python_load(base, pf, 8, seconds, budget)
+        cpu0 = tree_cpu_seconds(proc.pid)
+        res = load(run.args.http_seconds)
+        cpu1 = tree_cpu_seconds(proc.pid)
     finally:
         res_mem = sampler.stop()
-    return {**res, "urls": len(mix), "server_peak_mb": res_mem["tree_peak_mb"]}
+    cpu = {"server_cpu_s": round(cpu1 - cpu0, 3), "warmup_s": warmup}
+    if res.get("requests"):
+        cpu["server_cpu_ms_per_req"] = round(1000 * (cpu1 - cpu0) / res["requests"], 3)
+    return {**res, **cpu, "urls": len(mix), "server_peak_mb": res_mem["tree_peak_mb"]}
 
 
 # ---------------------------------------------------------------- step 5: growth
@@ -533,13 +550,38 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--skip-growth", action="store_true")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="indexing worker processes")
     ap.add_argument("--http-seconds", type=float, default=None, help="length of the HTTP load (default 20, quick 5)")
+    ap.add_argument("--warmup-seconds", type=float, default=None,
+                    help="load before the measured one, not counted (default 0; 5 with --http-only)")
+    ap.add_argument("--http-only", action="store_true",
+                    help="only step 4 (HTTP, response cache off), against the existing index --index")
+    ap.add_argument("--index", default=None,
+                    help="index folder to serve (with --http-only: required; built from CORPUS beforehand)")
     ap.add_argument("--live-code", action="store_true",
                     help="use searchapp/ as it is during the run instead of a snapshot taken at the start")
     ap.add_argument("--publish", action="store_true", help="also write the report to benchmarks/RESULTS.md")
     a = ap.parse_args(argv)
     if a.http_seconds is None:
         a.http_seconds = 5.0 if a.quick else 20.0
+    if a.warmup_seconds is None:
+        a.warmup_seconds = 5.0 if a.http_only else 0.0
+    if a.http_only and not a.index:
+        ap.error("--http-only needs --index DIR (an index of CORPUS)")
+    if a.index and not a.http_only:
+        ap.error("--index is only for --http-only (the full run builds its own index)")
     return a
+
+
+def http_only(run: Run) -> None:
+    """--http-only: the query mix against an existing index, response cache off, after a warm-up;
+    prints the figures (req/s, latencies, the server's CPU ms per request) and writes results.json."""
+    prepare(run, copy=False)
+    step(run, "http", lambda r: serve_and_load(r, "http", {"search": {"cache_size": 0}}))
+    run.results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
+    run.save()
+    h = run.results.get("http", {})
+    print(json.dumps({k: h.get(k) for k in ("req_per_s", "p50_ms", "p99_ms", "server_cpu_ms_per_req",
+                                            "requests", "non200", "server_peak_mb")}, ensure_ascii=False))
+    log(f"load average {os.getloadavg()[0]:.2f}; {run.out / 'results.json'}")
 
 
 def main() -> None:
@@ -554,6 +596,9 @@ def main() -> None:
     t0 = time.perf_counter()
     if not a.live_code:
         snapshot_code(run)
+    if a.http_only:
+        http_only(run)
+        return
     prepare(run)  # without corpus and queries nothing else can run
     run.save()
     step(run, "indexing", step_indexing)

@@ -14,16 +14,19 @@ def _by_count(pairs: list[tuple[Any, int]]) -> list[tuple[Any, int]]:
 
 
 def _tree(pairs: list[tuple[tuple[str, ...], int]], limit: int) -> list[dict[str, Any]]:
-    """Nested ``{value, path, count, children}`` from counts of every path prefix (one
-    sort of every path, most first, then grouped by parent: the order within each parent
-    is that of sorting its children alone)."""
+    """Nested ``{value, path, count, children}`` from counts of every path prefix: grouped
+    by parent, each parent's children sorted alone (most first, then by path) when the
+    parent is shown, so the children of values past ``limit`` are never sorted."""
     children: dict[tuple[str, ...], list[tuple[tuple[str, ...], int]]] = {}
-    for path, n in _by_count(pairs):
-        children.setdefault(path[:-1], []).append((path, n))
+    for pair in pairs:
+        children.setdefault(pair[0][:-1], []).append(pair)
 
     def level(parent: tuple[str, ...]) -> list[dict[str, Any]]:
+        below = children.get(parent)
+        if not below:  # most nodes are leaves (districts): nothing to sort
+            return []
         return [{"value": path[-1], "path": "/".join(path), "count": n, "children": level(path)}
-                for path, n in children.get(parent, ())[:limit]]
+                for path, n in (_by_count(below) if len(below) > 1 else below)[:limit]]
 
     return level(())
 

@@ -23,7 +23,7 @@ from searchapp.backend.base import Backend
 from searchapp.config import Settings
 from searchapp.model import FACETS, QueryError, SearchRequest, SearchResponse
 from searchapp.query import present
-from searchapp.query.highlight import highlight_all, snippets as make_snippets
+from searchapp.query.highlight import OriginalMap, TextMap, highlight_all, snippets_from
 from searchapp.query.plan import highlight_terms, make_plan, synonyms_for
 from searchapp.query.synonyms import Synonyms
 
@@ -89,17 +89,16 @@ class SearchService:
         planned = make_plan(request, self.settings.search, self.segmenter, synonyms)
         matches = self.backend.execute(planned.plan)
         records = self.backend.documents(h.id for h in matches.hits)
+        sources = self._snippet_sources([h.id for h in matches.hits if h.id in records]) if planned.snippets else {}
         hits = []
         for ranked in matches.hits:
             record = records.get(ranked.id)
             if record is None:
                 continue
             snips: list[str] = []
-            if planned.snippets:
-                text = self.backend.text(ranked.id)
-                if text is not None:
-                    snips = make_snippets(text[0], planned.terms, planned.snippets, self.settings.search.snippet_chars,
-                                          norm=text[1])
+            source = sources.get(ranked.id)
+            if source is not None:
+                snips = snippets_from(source, planned.terms, planned.snippets, self.settings.search.snippet_chars)
             hit = present.hit(record, ranked.score, snips, ranked.duplicate_ids)
             if request.explain and ranked.explain is not None:
                 hit.explain = {k: round(v, 4) for k, v in ranked.explain.items()}
@@ -116,6 +115,20 @@ class SearchService:
             pages=max(1, -(-total // planned.size)), sort=request.sort, hits=hits,
             facets=present.facet_lists(matches.facets, self.settings.search.facet_limit) if request.facets else {},
             filters=planned.filters, notes=notes, terms=planned.terms)
+
+    def _snippet_sources(self, ids: list[str]) -> dict[str, OriginalMap]:
+        """What the snippets of ``ids`` read, in one call when the backend offers
+        ``text_for_snippets`` (the local index: only the spans shown are rebuilt from the
+        stored difference), else from each whole :meth:`Backend.text`."""
+        batch = getattr(self.backend, "text_for_snippets", None)
+        if batch is not None:
+            return batch(ids)
+        out: dict[str, OriginalMap] = {}
+        for doc_id in ids:
+            text = self.backend.text(doc_id)
+            if text is not None:
+                out[doc_id] = TextMap(*text)
+        return out
 
     def _everything(self) -> dict[str, list[tuple[Any, int]]]:
         """Every facet's raw counts over all documents (each copy counted), once per

@@ -22,6 +22,7 @@ from whoosh import index as whoosh_index
 from searchapp.backend.base import Matches, Plan
 from searchapp.backend.local import engine, layout
 from searchapp.backend.local.snapshot import Snapshot
+from searchapp.backend.local.textdiff import OriginalSpans
 from searchapp.config import Settings
 from searchapp.errors import IndexDamagedError, IndexMissingError, SearchappError
 from searchapp.model import DocRecord
@@ -122,6 +123,17 @@ class LocalBackend:
         if docnum is None:
             return None
         return snap.original_text(docnum), snap.normalized(docnum)
+
+    def text_for_snippets(self, ids: Iterable[str]) -> dict[str, OriginalSpans]:
+        """Per id, the normalized text and the original characters of its spans (unknown ids
+        left out): snippets show three short spans, so the whole original is not rebuilt."""
+        snap = self.snapshot()
+        out = {}
+        for doc_id in ids:
+            docnum = snap.by_id.get(doc_id)
+            if docnum is not None:
+                out[doc_id] = snap.spans(docnum)
+        return out
 
     def copies(self, doc_id: str) -> list[str]:
         snap = self.snapshot()

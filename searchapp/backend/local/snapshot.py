@@ -25,6 +25,7 @@ from searchapp.backend.local import doctable, textstore
 from searchapp.backend.local.copies import fold_groups
 from searchapp.backend.local.doctable import record_from_stored
 from searchapp.backend.local.layout import clusters_file, read_index_meta
+from searchapp.backend.local.textdiff import OriginalSpans
 from searchapp.model import FACETS, DocRecord, Facet
 from searchapp.normalize import Normalized
 
@@ -223,6 +224,15 @@ class Snapshot:
     def normalized(self, docnum: int) -> Normalized:
         """Normalized text and its map back to :meth:`original_text` (for highlighting)."""
         return self.store.normalized(self.key(docnum))
+
+    def spans(self, docnum: int) -> OriginalSpans:
+        """The normalized text with the original characters of any of its spans, read from
+        the stored difference (what snippets need, without rebuilding the whole original)."""
+        seg, ordinal = self.store._at(self.key(docnum))
+        a, b = int(seg.bp_starts[ordinal]), int(seg.bp_starts[ordinal + 1])
+        encoded = seg.orig[int(seg.orig_starts[ordinal]):int(seg.orig_starts[ordinal + 1])]
+        return OriginalSpans(seg.normalized_text(ordinal), encoded, seg.bp_norm[a:b].tolist(),
+                             seg.bp_shift[a:b].tolist())
 
     def copies(self, docnum: int) -> list[int]:
         """The documents that fold with ``docnum`` into one hit (its copies, not other versions)."""

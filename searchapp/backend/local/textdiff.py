@@ -8,13 +8,17 @@ Traditional one needs only its changed characters. Stored this way (zlib on
 top), the original costs a few percent of the text instead of a compressed copy
 of it, while the normalized text stays uncompressed for memory-mapped search.
 
-Both directions are vectorized with NumPy over UTF-32 code points.
+Both directions are vectorized with NumPy over UTF-32 code points. Snippets need
+only a few short spans of the original per document: :class:`OriginalSpans` gives
+those straight from the difference, without rebuilding the whole text.
 """
 
 from __future__ import annotations
 
 import struct
 import zlib
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -61,3 +65,73 @@ def decode_original(encoded: bytes, normalized: str, norm_at: list[int], shift: 
         counts = np.diff(np.asarray([0] + list(shift), dtype=np.int64))
         text = np.insert(text, np.repeat(np.asarray(norm_at, dtype=np.int64), counts), removed)
     return text.astype("<u4").tobytes().decode("utf-32-le")
+
+
+class OriginalSpans:
+    """The original text of normalized spans, read from the stored difference without
+    rebuilding the whole original (what :func:`decode_original` does): a snippet shows
+    three spans of about a hundred characters, and decoding a whole report for them
+    cost more than choosing and marking them.
+
+    ``normalized``, ``norm_at`` and ``shift`` are those of
+    :class:`~searchapp.normalize.Normalized`; ``encoded`` is :func:`encode_original`'s
+    output. Offsets are the same as :meth:`Normalized.to_original` gives."""
+
+    __slots__ = ("normalized", "norm_at", "shift", "_subs", "_chars", "_removed")
+
+    def __init__(self, normalized: str, encoded: bytes, norm_at: Sequence[int], shift: Sequence[int]):
+        self.normalized = normalized
+        self.norm_at = list(norm_at)
+        self.shift = list(shift)
+        blob = zlib.decompress(encoded)
+        n_subs, n_removed = _HEADER.unpack_from(blob)
+        pos = _HEADER.size
+        #: Normalized positions whose original character differs (sorted), and those characters.
+        self._subs = np.frombuffer(blob, dtype="<u4", count=n_subs, offset=pos)
+        pos += 4 * n_subs
+        self._chars = blob[pos:pos + 4 * n_subs].decode("utf-32-le")
+        pos += 4 * n_subs
+        #: Every deleted character in text order; break point k's run is removed[shift[k-1]:shift[k]].
+        self._removed = blob[pos:pos + 4 * n_removed].decode("utf-32-le")
+
+    def to_original(self, pos: int) -> int:
+        """Original offset of the normalized character at ``pos``."""
+        k = bisect_right(self.norm_at, pos) - 1
+        return pos + (self.shift[k] if k >= 0 else 0)
+
+    def span_to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a half-open normalized span to the original text (as :class:`Normalized` does)."""
+        if end <= start:
+            o = self.to_original(start)
+            return o, o
+        return self.to_original(start), self.to_original(end - 1) + 1
+
+    def text(self, start: int, end: int) -> str:
+        """``original[a:b]`` for ``(a, b) = span_to_original(start, end)``: the normalized
+        characters with their substitutions, and the deleted runs that lie between them."""
+        if end <= start:
+            return ""
+        piece = self.normalized[start:end]
+        subs = self._subs
+        if subs.size:
+            lo, hi = subs.searchsorted((start, end)).tolist()
+            if lo < hi:
+                chars = list(piece)
+                for at, ch in zip(subs[lo:hi].tolist(), self._chars[lo:hi]):
+                    chars[at - start] = ch
+                piece = "".join(chars)
+        norm_at = self.norm_at
+        k0 = bisect_right(norm_at, start)   # break points strictly inside (start, end) put a run back
+        k1 = bisect_left(norm_at, end, k0)
+        if k0 == k1:
+            return piece
+        shift, removed = self.shift, self._removed
+        pieces = []
+        i = 0
+        for k in range(k0, k1):
+            p = norm_at[k] - start
+            pieces.append(piece[i:p])
+            pieces.append(removed[shift[k - 1] if k else 0:shift[k]])
+            i = p
+        pieces.append(piece[i:])
+        return "".join(pieces)
