@@ -376,9 +376,11 @@ def sketch(normalized_text: str) -> tuple[int, ...]:
     if not shingles:
         return (0,)
     # One blake2b digest per shingle (the same 64-bit hashes as :func:`_stable_hash`),
-    # then the per-bin minima with NumPy instead of a Python loop per shingle.
+    # then the per-bin minima with NumPy instead of a Python loop per shingle. The
+    # shingles are encoded in one call (joined by NUL, which content never holds).
     blake2b = hashlib.blake2b
-    digests = b"".join([blake2b(f.encode("utf-8"), digest_size=_HASH_BYTES).digest() for f in shingles])
+    encoded = "\0".join(shingles).encode("utf-8").split(b"\0")
+    digests = b"".join([blake2b(f, digest_size=_HASH_BYTES).digest() for f in encoded])
     hashes = np.frombuffer(digests, dtype=">u8").astype(np.uint64)
     bins = (hashes % SKETCH_BINS).astype(np.intp)
     ranks = hashes >> np.uint64(8)
