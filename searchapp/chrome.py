@@ -310,17 +310,23 @@ def _vocabulary_line(raw: str, c: str) -> bool:
     return len(hits) >= 2 or len(c) <= 12 or covered * 3 >= len(c)
 
 
+#: Whatever :data:`_LINK_SEP_RE` can split on: a line without any is one item.
+_ANY_LINK_SEP_RE = re.compile(r"[|｜_•·■◆►>＞»›\u3000]|&gt;|\s\s")
+
+
 def _link_list(raw: str, c: str) -> bool:
-    if _SENTENCE_END_RE.search(raw.strip()[:-1] if raw.strip() else ""):
+    stripped = raw.strip()
+    if _SENTENCE_END_RE.search(stripped[:-1]):
         return False
-    items = [p for p in _LINK_SEP_RE.split(raw.strip()) if p]
+    # Most lines (prose) have no separator at all: one item, which neither item rule
+    # below accepts, so the split (a pattern tried at every character) is skipped.
+    items = [p for p in _LINK_SEP_RE.split(stripped) if p] if _ANY_LINK_SEP_RE.search(stripped) else [stripped]
     if len(items) >= 4 and all(len(p) <= 16 for p in items):
         return True
     if len(items) >= 3 and all(len(p) <= 12 for p in items[1:]) and re.search(r"[>＞»›]", raw):
         return True  # a breadcrumb: 您当前的位置:首页 > 专题 > 栏目
     # keyword stuffing (porn/gambling SEO): many short comma-separated items, no full
     # stop, hardly any report word
-    stripped = raw.strip()
     if "。" in stripped or stripped.endswith((";", "；")):
         return False
     parts = [p.strip() for p in re.split(r"[,，|_]", stripped) if p.strip()]

@@ -304,15 +304,60 @@ _MASKS = re.compile(r"[×✕＊*]+|(?<![a-z])x{1,3}(?![a-z])")
 _MASK_CHARS = re.compile(r"[×✕＊*]")
 
 
+#: Texts shorter than this take the regular-expression path of :func:`robust_content`.
+_MIN_ARRAY_CHARS = 256
+#: A code no character has: marks what :func:`robust_content` drops.
+_DROP = 0xFFFFFFFF
+
+
+@lru_cache(maxsize=1)
+def _content_table() -> np.ndarray:
+    """Per BMP code point, what :func:`content_chars` makes of it: the folded,
+    lower-cased character, or :data:`_DROP`. Built once, a few milliseconds."""
+    codes = np.arange(0x10000, dtype=np.uint32)
+    table = np.full(0x10000, _DROP, dtype=np.uint32)
+    for start, end in ((0x30, 0x39), (0x61, 0x7A), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF)):
+        table[start : end + 1] = codes[start : end + 1]
+    table[0x41:0x5B] = codes[0x61:0x7B]                 # A-Z lower-cased
+    table[0xFF10:0xFF1A] = codes[0x30:0x3A]             # full-width digits
+    table[0xFF21:0xFF3B] = codes[0x61:0x7B]             # full-width capitals, folded and lower-cased
+    table[0xFF41:0xFF5B] = codes[0x61:0x7B]             # full-width small letters
+    return table
+
+
+def _content_codes(lowered: str) -> np.ndarray:
+    """:func:`content_chars` of ``lowered`` as UTF-32 code points (one array lookup
+    instead of a fold, a substitution and a lower-casing over the text)."""
+    codes = np.frombuffer(lowered.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    bmp = codes < 0x10000
+    mapped = np.where(bmp, _content_table()[codes & 0xFFFF], codes)
+    mapped[~bmp & ((codes < 0x20000) | (codes > 0x3FFFF))] = _DROP   # supplementary Han only
+    return mapped[mapped != _DROP]
+
+
 def robust_content(text: str) -> str:
     """:func:`content_chars` with masks (×, *, xx) dropped and, when most Han
-    characters come in doubled pairs ("教教育育"), the pairs collapsed."""
+    characters come in doubled pairs ("教教育育"), the pairs collapsed.
+
+    Long texts (every sketched document) are filtered and counted as a NumPy array of
+    code points: the same string as the regular-expression path, about twice as fast."""
     lowered = text.lower()
     if "x" in lowered or _MASK_CHARS.search(lowered):  # the cheap test first: most texts have no mask
         lowered = _MASKS.sub("", lowered)
-    content = content_chars(lowered)
-    han = len(_NOT_HAN.sub("", content))
-    doubled = len(_DOUBLED_HAN.findall(content))
+    if len(lowered) < _MIN_ARRAY_CHARS:
+        content = content_chars(lowered)
+        han = len(_NOT_HAN.sub("", content))
+        doubled = len(_DOUBLED_HAN.findall(content))
+    else:
+        codes = _content_codes(lowered)
+        content = codes.tobytes().decode("utf-32-le")
+        is_han = (codes >= 0x4E00) & (codes <= 0x9FFF)
+        han = int(np.count_nonzero(is_han))
+        # Adjacent equal Han characters bound the doubled pairs from above; only a
+        # text where that bound reaches the threshold needs the exact count.
+        doubled = int(np.count_nonzero((codes[1:] == codes[:-1]) & is_han[1:]))
+        if han and doubled * 2 >= 0.6 * han:
+            doubled = len(_DOUBLED_HAN.findall(content))
     if han and doubled * 2 >= 0.6 * han:
         content = _DOUBLED_HAN.sub(r"\1", content)
     return content
@@ -331,9 +376,11 @@ def sketch(normalized_text: str) -> tuple[int, ...]:
     if not shingles:
         return (0,)
     # One blake2b digest per shingle (the same 64-bit hashes as :func:`_stable_hash`),
-    # then the per-bin minima with NumPy instead of a Python loop per shingle.
+    # then the per-bin minima with NumPy instead of a Python loop per shingle. The
+    # shingles are encoded in one call (joined by NUL, which content never holds).
     blake2b = hashlib.blake2b
-    digests = b"".join([blake2b(f.encode("utf-8"), digest_size=_HASH_BYTES).digest() for f in shingles])
+    encoded = "\0".join(shingles).encode("utf-8").split(b"\0")
+    digests = b"".join([blake2b(f, digest_size=_HASH_BYTES).digest() for f in encoded])
     hashes = np.frombuffer(digests, dtype=">u8").astype(np.uint64)
     bins = (hashes % SKETCH_BINS).astype(np.intp)
     ranks = hashes >> np.uint64(8)

@@ -109,6 +109,24 @@ class _Line:
     markdown_heading: bool = False  # was "# …": a block of its own, never part of another line
 
 
+# The end-anchored patterns above are searched from every position of a line (long
+# paragraph lines too); a character test that any match needs skips most searches.
+_TAG_CLOSERS = frozenset(")）】]")
+_ARTICLE_NUMBER_ENDS = frozenset("0123456789一二三四五六七八九十篇:：")
+
+
+def _closes_bracket(line: str) -> bool:
+    """Whether :data:`_TAG_RE` can match: its match ends the line (``$``: before a
+    final newline too) with a closing bracket and optional whitespace."""
+    return not _TAG_CLOSERS.isdisjoint(line)
+
+
+def _ends_like_number(line: str) -> bool:
+    """Whether :data:`_ARTICLE_NUMBER_RE` can match: it ends with a digit, a Chinese
+    numeral, 篇 or a colon, at the end of the line or before a final newline."""
+    return not _ARTICLE_NUMBER_ENDS.isdisjoint(line[-2:])
+
+
 @lru_cache(maxsize=4096)
 def _clean(raw: str) -> _Line:
     """Strip markup and file/compilation chrome from one line.
@@ -122,7 +140,8 @@ def _clean(raw: str) -> _Line:
     m = _MARKDOWN_RE.match(line)
     if m:
         line = (m.group(1) if m.group(1) is not None else line[m.end() :]).strip()
-    line = _FILE_SUFFIX_RE.sub("", line).strip()
+    if "." in line or "页" in line:  # both alternatives need one: most lines skip the search
+        line = _FILE_SUFFIX_RE.sub("", line).strip()
     if line.startswith("《") and line.endswith("》") and line.count("《") == 1:
         inner = line[1:-1]
         if _FILE_SUFFIX_RE.search(inner):
@@ -131,8 +150,11 @@ def _clean(raw: str) -> _Line:
     m = _COMPILATION_RE.match(line)
     if m:
         line, compilation = line[m.end() :].strip(), True
-    line = _TAG_RE.sub("", line).strip()
-    line = _LEAD_TAG_RE.sub("", _ARTICLE_NUMBER_RE.sub("", line)).strip()
+    if _closes_bracket(line):
+        line = _TAG_RE.sub("", line).strip()
+    if _ends_like_number(line):
+        line = _ARTICLE_NUMBER_RE.sub("", line)
+    line = _LEAD_TAG_RE.sub("", line).strip()
     line = _PAGE_NUMBER_RE.sub("", line)
     return _Line(line, compilation, heading)
 
@@ -525,13 +547,30 @@ def _is_sentence(line: str) -> bool:
     return len(line) >= 30 and line.rstrip().endswith(("。", "！", "!")) and len(_CLAUSE_RE.findall(line)) >= 2
 
 
+#: The last answer of :func:`is_first_sentence`, as (title, text, answer).
+_LAST_FIRST_SENTENCE: tuple[str, str, bool] | None = None
+
+
 def is_first_sentence(title: str, text: str) -> bool:
     """Is ``title`` only the start of a body line (``extract_title``'s fallback)?
 
     Year and type detection trust a title's words more than the body's; a
     "title" that is really the first sentence of a report without a title line
     must not get that trust. Compare title and text in the same normalization.
+
+    Both ask it of the same document, one after the other: the last answer is kept
+    (compared by value; the same string objects compare in constant time).
     """
+    global _LAST_FIRST_SENTENCE
+    last = _LAST_FIRST_SENTENCE
+    if last is not None and last[0] == title and last[1] == text:
+        return last[2]
+    answer = _is_first_sentence(title, text)
+    _LAST_FIRST_SENTENCE = (title, text, answer)
+    return answer
+
+
+def _is_first_sentence(title: str, text: str) -> bool:
     key = (title or "").strip()
     if not key:
         return False
