@@ -40,7 +40,8 @@ def _ensure_project_python() -> None:
         venv = ROOT / ".venv" / "bin" / "python"
         # Compare prefixes, not executables: a venv's python is a symlink to the base interpreter.
         if venv.exists() and Path(sys.prefix).resolve() != (ROOT / ".venv").resolve():
-            os.execv(str(venv), [str(venv), str(Path(__file__).resolve()), *sys.argv[1:]])
+            # sys.argv[0], not __file__: scale.py imports this module and must restart as itself.
+            os.execv(str(venv), [str(venv), str(Path(sys.argv[0]).resolve()), *sys.argv[1:]])
         raise
 
 
