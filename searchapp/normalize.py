@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from functools import lru_cache
 
 #: Bumped whenever the output of :func:`normalize` changes for some input; part of
@@ -127,15 +128,27 @@ class Normalized:
 
     def to_original(self, pos: int) -> int:
         """Original offset of the normalized character at ``pos``."""
-        k = bisect.bisect_right(self._norm_at, pos) - 1
-        return pos + (self._shift[k] if k >= 0 else 0)
+        return original_offset(self._norm_at, self._shift, pos)
 
     def span_to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a half-open normalized span to the original text."""
-        if end <= start:
-            o = self.to_original(start)
-            return o, o
-        return self.to_original(start), self.to_original(end - 1) + 1
+        return original_span(self._norm_at, self._shift, start, end)
+
+
+def original_offset(norm_at: Sequence[int], shift: Sequence[int], pos: int) -> int:
+    """Original offset of the normalized character at ``pos``, given the break points
+    of :class:`Normalized` (shared with the store's reader, which keeps them apart)."""
+    k = bisect.bisect_right(norm_at, pos) - 1
+    return pos + (shift[k] if k >= 0 else 0)
+
+
+def original_span(norm_at: Sequence[int], shift: Sequence[int], start: int, end: int) -> tuple[int, int]:
+    """Map a half-open normalized span to the original text: an empty span stays empty
+    at its start's original offset; otherwise it ends after its last character's."""
+    if end <= start:
+        o = original_offset(norm_at, shift, start)
+        return o, o
+    return original_offset(norm_at, shift, start), original_offset(norm_at, shift, end - 1) + 1
 
 
 def _is_cjk(ch: str) -> bool:

@@ -22,6 +22,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from searchapp.normalize import original_offset, original_span
+
 _HEADER = struct.Struct("<II")
 
 
@@ -96,15 +98,11 @@ class OriginalSpans:
 
     def to_original(self, pos: int) -> int:
         """Original offset of the normalized character at ``pos``."""
-        k = bisect_right(self.norm_at, pos) - 1
-        return pos + (self.shift[k] if k >= 0 else 0)
+        return original_offset(self.norm_at, self.shift, pos)
 
     def span_to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a half-open normalized span to the original text (as :class:`Normalized` does)."""
-        if end <= start:
-            o = self.to_original(start)
-            return o, o
-        return self.to_original(start), self.to_original(end - 1) + 1
+        return original_span(self.norm_at, self.shift, start, end)
 
     def text(self, start: int, end: int) -> str:
         """``original[a:b]`` for ``(a, b) = span_to_original(start, end)``: the normalized
