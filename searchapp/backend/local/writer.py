@@ -27,7 +27,7 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
@@ -130,23 +130,12 @@ class LocalBatchWriter:
             vocabulary.update(set(self._segmenter.words(d.norm)))
         self.check_run()
         store_segment = textstore.write_segment(self.index_dir / textstore.STORE_DIRNAME, stored, vocabulary)
-        try:
-            self.check_run()
-            ix = whoosh_index.open_dir(str(self.index_dir))
-            # No lock: this writer only creates a new segment; the main process, which
-            # holds the index lock, publishes it.
-            writer = SegmentWriter(ix, _lk=False, limitmb=128)
-            try:
-                for d in docs:
-                    writer.add_document(**stored_fields(d))
-                segment = writer._finalize_segment()
-            except BaseException:
-                _discard_segment(writer)
-                raise
-        except BaseException:
-            textstore.remove_segment(self.index_dir / textstore.STORE_DIRNAME, store_segment)
-            raise
-        return SegmentNames(store_segment, segment, _text_bytes(self.index_dir, store_segment))
+
+        def fill(writer: SegmentWriter) -> None:
+            for d in docs:
+                writer.add_document(**stored_fields(d))
+
+        return self._pair_with_whoosh(store_segment, fill)
 
     def merge(self, group: list[SegmentNames]) -> SegmentNames:
         """One store segment and one Whoosh segment holding every document of ``group``
@@ -168,23 +157,36 @@ class LocalBatchWriter:
             seg.close()
         self.check_run()
         store_segment = textstore.merge_segments(store_dir, sources, vocabulary)
+
+        def fill(writer: SegmentWriter) -> None:
+            for names in group:
+                reader = SegmentReader(writer.storage, writer.schema, names.whoosh_segment)
+                try:
+                    writer.add_reader(reader)
+                finally:
+                    reader.close()
+
+        return self._pair_with_whoosh(store_segment, fill)
+
+    def _pair_with_whoosh(self, store_segment: str,
+                          fill: Callable[[SegmentWriter], None]) -> SegmentNames:
+        """The Whoosh segment beside a just-written store segment, filled by ``fill``.
+        Either both segments exist afterwards or neither: a failure removes the store
+        segment and the half-written Whoosh one, so a dead batch or merge leaves no
+        files for the run to publish. No lock: this writer only creates a new segment;
+        the main process, which holds the index lock, publishes it."""
         try:
             self.check_run()
             ix = whoosh_index.open_dir(str(self.index_dir))
             writer = SegmentWriter(ix, _lk=False, limitmb=128)
             try:
-                for names in group:
-                    reader = SegmentReader(writer.storage, writer.schema, names.whoosh_segment)
-                    try:
-                        writer.add_reader(reader)
-                    finally:
-                        reader.close()
+                fill(writer)
                 segment = writer._finalize_segment()
             except BaseException:
                 _discard_segment(writer)
                 raise
         except BaseException:
-            textstore.remove_segment(store_dir, store_segment)
+            textstore.remove_segment(self.index_dir / textstore.STORE_DIRNAME, store_segment)
             raise
         return SegmentNames(store_segment, segment, _text_bytes(self.index_dir, store_segment))
 
