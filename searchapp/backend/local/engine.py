@@ -22,7 +22,7 @@ from typing import Any, Hashable
 import numpy as np
 
 from searchapp.backend.base import Matches, Plan, RankedHit, Slot
-from searchapp.backend.local import ranking
+from searchapp.backend.local import ranking, topk
 from searchapp.backend.local.copies import fold_groups
 from searchapp.backend.local.snapshot import Columns, FacetColumn, Snapshot
 from searchapp.backend.local.textstore import query_grams as textstore_grams
@@ -530,7 +530,7 @@ def execute(snap: Snapshot, plan: Plan, title_boost: float) -> Matches:
     explained: list[dict[str, float] | None] = []
     if start < total and plan.limit > 0:
         if plan.sort == "year":
-            order = np.lexsort((cols.id_rank[final], -cols.year[final]))
+            order = topk.head(-cols.year[final], stop, cols.id_rank[final])
             page = [(int(d), None) for d in final[order][start:stop]]
         else:
             phrases, plains = positive_texts(plan.tree)
