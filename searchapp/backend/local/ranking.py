@@ -390,11 +390,13 @@ class Scorer:
         terms = list(terms)
         for t in terms:
             self.heading_tf[t] = np.zeros(self.docs.size)
+        # A term counts in a heading only where the document holds it at all (body or title).
+        held = {t: ((self.stats(t)[1][rows] > 0) | (self.stats(t)[2][rows] > 0)).tolist() for t in terms}
         needles = [(t, t.encode("utf-8")) for t in terms]
-        for r in rows.tolist():
+        for i, r in enumerate(rows.tolist()):
             text = heading_text(self.snap, int(self.docs[r]))
             for t, n in needles:
-                if self.stats(t)[1][r] or self.stats(t)[2][r]:
+                if held[t][i]:
                     self.heading_tf[t][r] = text.count(n)
 
     def positions(self, row: int, needles: Sequence[bytes]) -> dict[bytes, list[int]]:
