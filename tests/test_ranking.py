@@ -158,3 +158,27 @@ def test_counting_terms_only_where_they_can_reach_the_page_keeps_every_score_and
     lazy = _pages(engine, monkeypatch, 0)
     assert bounded, "the bounded ranking never ran: the test compares nothing"
     assert lazy == _pages(engine, monkeypatch, 10**12)
+
+
+def test_sorting_only_the_head_of_the_matches_gives_the_pages_of_sorting_them_all(engine, monkeypatch):
+    # topk.head partitions before it sorts; with a full sort in its place every page, score,
+    # explained part and tie must be the same, for exact and for bounded counting.
+    from searchapp.backend.local import topk
+
+    heads = []
+    real_head = topk.head
+
+    def spy(primary, k, ties=None):
+        heads.append(k < primary.size)
+        return real_head(primary, k, ties)
+
+    def full_sort(primary, k, ties=None):
+        order = np.argsort(primary, kind="stable") if ties is None else np.lexsort((ties, primary))
+        return order[:k]
+
+    for lazy_candidates in (0, 10**12):
+        monkeypatch.setattr(topk, "head", spy)
+        partial = _pages(engine, monkeypatch, lazy_candidates)
+        monkeypatch.setattr(topk, "head", full_sort)
+        assert partial == _pages(engine, monkeypatch, lazy_candidates)
+    assert any(heads), "no page was cut from more matches than it shows: the test compares nothing"
