@@ -55,7 +55,40 @@ def test_a_run_merges_its_segments_in_workers_and_equals_a_build_without_merges(
     assert {p.stem for p in index_dir.glob("*.seg")} == {s.segment_id() for s in toc.segments}
 
     got = index_view(settings)
-    monkeypatch.setattr(LocalWriter, "merge_task", lambda self, written: [])
+    monkeypatch.setattr(LocalWriter, "merge_task", lambda self, written, final=False: [])
     want = rebuilt_view(settings, corpus, tmp_path / "rebuilt")
     assert differences(got, want) == ""
     assert got == want
+
+
+def test_a_finished_run_packs_what_the_size_tiers_left_into_as_few_segments_as_fit(tmp_path, monkeypatch):
+    # Merging four at a time during the run can leave two or three segments of one tier;
+    # each carries its own gram table, so the run packs them once every batch is written.
+    corpus = tmp_path / "corpus"
+    make_corpus(corpus, 80, random.Random(5))
+    settings = make_settings(tmp_path)
+    monkeypatch.setattr(run, "MIN_BATCH_BYTES", 64 * 1024)
+    finals: list[int] = []
+    pick = LocalWriter.merge_task
+
+    def spy(self, written, final=False):
+        group = pick(self, written, final=final)
+        if final and group:
+            finals.append(len(group))
+        return group
+
+    monkeypatch.setattr(LocalWriter, "merge_task", spy)
+    index_paths(settings, [corpus], rebuild=True, workers=2)
+
+    segments = textstore.read_manifest(settings.index_path / textstore.STORE_DIRNAME)["segments"]
+    assert len(segments) == 1  # ≈ 2.4 MB of text: far below MERGE_MAX_BYTES
+    assert finals, "the tiers alone left one segment: the packing was not exercised"
+
+
+def test_packing_takes_the_smallest_segments_that_fit_the_size_bound():
+    from searchapp.backend.local import writer
+
+    infos = [writer._SegmentInfo(n, 1, [0], size) for n, size in
+             (("a", 20 << 20), ("b", 5 << 20), ("c", 6 << 20), ("d", 30 << 20))]
+    assert [i.name for i in writer._pack_group(infos)] == ["b", "c", "a"]   # 31 MB ≤ 32 MB
+    assert writer._pack_group(infos[3:]) == []                              # one segment: nothing to pack

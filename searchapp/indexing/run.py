@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from array import array
+from collections import deque
 import tempfile
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -265,10 +266,11 @@ class _Outputs:
         if written is not None:
             self.written.append(written)
 
-    def merges(self) -> Iterator[list[Any]]:
-        """Groups to merge now; each leaves :attr:`written` until its merge is back."""
+    def merges(self, final: bool = False) -> Iterator[list[Any]]:
+        """Groups to merge now; each leaves :attr:`written` until its merge is back.
+        ``final``: no batch is left to write, so the writer may pack what remains."""
         while self._pick is not None:
-            group = self._pick(self.written)
+            group = self._pick(self.written, final=final)
             if len(group) < 2:
                 return
             taken = {id(w) for w in group}
@@ -345,7 +347,7 @@ def _pool_round(job: BatchJob, batches: list[list[Task]], n_workers: int,
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
                              initializer=worker_init, initargs=(os.getpid(),)) as pool:
         running: dict[Future[Any], tuple[int, list[Any] | None]] = {}
-        waiting = iter(range(len(batches)))
+        waiting = deque(range(len(batches)))
         lost: list[int] = []
         unsent: list[int] = []
 
@@ -360,14 +362,16 @@ def _pool_round(job: BatchJob, batches: list[list[Task]], n_workers: int,
             """Merges first, then batches, one more than the workers in flight: a merge
             waits behind at most one batch, not behind every batch of the run."""
             if outputs is not None and not lost:
-                for group in outputs.merges():
+                # Every batch written (none waiting, none in flight): the outputs may be packed.
+                final = not waiting and all(group is not None for _, group in running.values())
+                for group in outputs.merges(final=final):
                     if not submit(job.merge, group, (-1, group)):
                         outputs.not_merged(group)
                         return
             while len(running) <= workers and not lost:
-                i = next(waiting, None)
-                if i is None:
+                if not waiting:
                     return
+                i = waiting.popleft()
                 if not submit(job, batches[i], (i, None)):
                     unsent.append(i)
                     return

@@ -256,16 +256,23 @@ class LocalWriter:
         layout.write_run_token(self.index_dir, token)
         return LocalBatchWriter(self.index_dir, self.settings.analysis.user_words, token)
 
-    def merge_task(self, written: list[SegmentNames]) -> list[SegmentNames]:
+    def merge_task(self, written: list[SegmentNames], final: bool = False) -> list[SegmentNames]:
         """Which of this run's unpublished outputs a worker should merge next (see
         :meth:`LocalBatchWriter.merge`), by the store's policy (:func:`_merge_group`:
         a full size tier, or the smallest ones above :data:`MAX_STORE_SEGMENTS`, within
         :data:`MERGE_MAX_BYTES`); empty when none. The run submits merges while its
         batches are prepared and, when they are done, until this says none: merges
         happen in the workers, not in the commit, and the commit's maintenance finds
-        few segments left to merge."""
+        few segments left to merge.
+
+        ``final``: every batch of the run is written. Then the outputs are also packed
+        (:func:`_pack_group`): a tier merged four at a time during the run can end with
+        two or three segments of one tier, which the tier policy leaves alone, and each
+        small segment carries its own gram table (a 20 MB rebuild ended as three
+        segments and 2.11× the text instead of one and 1.96×)."""
         infos = [_SegmentInfo(str(i), 0, [], w.text_bytes) for i, w in enumerate(written)]
-        return [written[int(info.name)] for info in _merge_group(infos)]
+        group = _merge_group(infos) or (_pack_group(infos) if final else [])
+        return [written[int(info.name)] for info in group]
 
     def discard(self, written: list[SegmentNames]) -> None:
         """Delete unpublished outputs a merge has replaced (their documents are in the
@@ -426,6 +433,20 @@ def _merge_group(infos: list[_SegmentInfo]) -> list[_SegmentInfo]:
         over_count = len(infos) - max(0, len(group) - 1) > MAX_STORE_SEGMENTS
         if upto is not None and _tier(info) > upto and not over_count:
             break
+        if total + info.live_bytes > MERGE_MAX_BYTES:
+            break
+        group.append(info)
+        total += info.live_bytes
+    return group if len(group) >= 2 else []
+
+
+def _pack_group(infos: list[_SegmentInfo]) -> list[_SegmentInfo]:
+    """The smallest segments that fit together in :data:`MERGE_MAX_BYTES`, when at least
+    two do: what a finished run merges so that it publishes as few segments as the size
+    bound allows. Each merge leaves one segment fewer, so packing ends."""
+    group: list[_SegmentInfo] = []
+    total = 0
+    for info in sorted(infos, key=lambda i: i.live_bytes):
         if total + info.live_bytes > MERGE_MAX_BYTES:
             break
         group.append(info)
