@@ -23,6 +23,11 @@ For each size (MB of UTF-8 text; `--sizes 20,100,1000` adds the ≈ 1 GB run, by
    plain = OR of the query's words (as relsystems.py); top 10 with the exact count, no snippets or
    facets. Index time = t2s + segmentation + indexing; recall against a substring scan of its own
    t2s text.
+5. the growth, measured again **interleaved**: one process opens every size's index and runs each
+   page query on every size in turn (order rotated per query), best of `--repeat` passes, in CPU
+   time; the machines are shared and their speed drifts by a third within minutes, so sizes
+   measured one after the other can show a growth that is only the drift, while interleaved
+   figures are taken in the same seconds.
 With `--only tantivy` only the peer runs (e.g. its slow 1 GB build while the machine is free), and
 `--peers-from` takes its figures from such a run for the corpora with the same recipe stamp.
 Prints a Markdown table (also OUT/SCALE.md, and every figure in OUT/scale.json); --publish writes
@@ -146,6 +151,35 @@ def _passes(lat: list[float], kinds: list[str]) -> dict[str, Any]:
         sub = [t for t, k in zip(lat, kinds) if k == kind]
         out[kind] = peers_bench.pct(sub)
     return out
+
+
+def child_interleaved(a: argparse.Namespace) -> None:
+    """In one fresh process: every index open at once, each query run on every size in
+    turn (the order rotated per query), ``repeat`` passes, each query's best CPU time per
+    size. The growth ratios then compare measurements taken in the same seconds: on a
+    shared machine whose speed drifts by a third within minutes, sizes measured one after
+    the other minutes apart can show a growth that is only the drift."""
+    from searchapp.config import settings_from_dict
+    from searchapp.model import SearchRequest
+    from searchapp.query.service import open_service, search
+
+    queries = peers_bench.read_queries(a.queries)
+    kinds = _kinds(queries)
+    services = []
+    for path in a.indexes.split(","):
+        index = Path(path).resolve()
+        services.append(open_service(settings_from_dict({"index_dir": str(index), "search": {"cache_size": 0}},
+                                                        base_dir=index.parent)))
+        search(services[-1], SearchRequest(q='"教育"', size=10, snippets=3))  # lazy state, untimed
+    cpu = [[float("inf")] * len(queries) for _ in services]
+    for _ in range(a.repeat):
+        for i, q in enumerate(queries):
+            for k in range(len(services)):
+                at = (i + k) % len(services)
+                c1 = time.thread_time()
+                search(services[at], SearchRequest(q=q, size=10, snippets=3, facets=True))
+                cpu[at][i] = min(cpu[at][i], time.thread_time() - c1)
+    print("RESULT " + json.dumps({"passes_cpu": [_passes(c, kinds) for c in cpu]}), flush=True)
 
 
 def child_searchapp(a: argparse.Namespace) -> None:
@@ -297,6 +331,39 @@ def _cpu(ix: dict[str, Any]) -> Any:
     return round((ix.get("cpu_main_s") or 0) + ix["cpu_workers_s"], 1)
 
 
+def render_interleaved(inter: dict[str, Any] | None) -> list[str]:
+    """The interleaved pass (:func:`child_interleaved`): per size its page CPU, and the
+    growth of each step and of the whole range, from measurements taken side by side."""
+    if not inter:
+        return []
+    sizes, passes = inter["sizes"], inter["passes_cpu"]
+
+    def trio(p: dict[str, Any]) -> str:
+        return f"{p['p50_ms']:.1f} / {p['p95_ms']:.1f} / {p['p99_ms']:.1f}"
+
+    lines = ["", "searchapp's page CPU measured **interleaved** (one process, every size's index open, each "
+                 "query run on every size in turn, best of the passes): the growth below compares figures "
+                 "taken in the same seconds, so it does not depend on how fast the shared machine ran during "
+                 "each size's own pass above.", "",
+             "| corpus | page p50/p95/p99 ms | plain p50/p95/p99 | quoted p50/p95/p99 |", "|---|---|---|---|"]
+    lines += [f"| {mb} MB | {trio(p['page'])} | {trio(p['plain'])} | {trio(p['quoted'])} |"
+              for mb, p in zip(sizes, passes)]
+    steps = list(zip(range(len(sizes)), range(1, len(sizes))))
+    if len(sizes) > 2:
+        steps.append((0, len(sizes) - 1))
+    lines += ["", "| growth (interleaved, CPU) | text | page p50 | page p95 | page p99 | plain p95 | quoted p95 |",
+              "|---|---|---|---|---|---|---|"]
+    for i, j in steps:
+        a_, b_ = passes[i], passes[j]
+        lines.append(f"| {sizes[j]} MB ÷ {sizes[i]} MB | {_r(sizes[j], sizes[i])} | "
+                     f"{_r(b_['page']['p50_ms'], a_['page']['p50_ms'])} | "
+                     f"{_r(b_['page']['p95_ms'], a_['page']['p95_ms'])} | "
+                     f"{_r(b_['page']['p99_ms'], a_['page']['p99_ms'])} | "
+                     f"{_r(b_['plain']['p95_ms'], a_['plain']['p95_ms'])} | "
+                     f"{_r(b_['quoted']['p95_ms'], a_['quoted']['p95_ms'])} |")
+    return lines
+
+
 def render(res: dict[str, Any]) -> str:
     sizes = res["sizes"]
     rows = ["| corpus | system | docs | index s (CPU s) | MB/s | index MB (× text) | peak MB index / query | "
@@ -373,6 +440,7 @@ def render(res: dict[str, Any]) -> str:
                          f"{_r(p(pb, 'quoted', 'p95_ms'), p(pa, 'quoted', 'p95_ms'))} |")
         if cpu_growth:
             lines += ["", "searchapp's growth in" + cpu_growth]
+    lines += render_interleaved(res.get("interleaved"))
     m = res.get("machine") or {}
     code = res.get("code") or {}
     head = [f"Run {res.get('started')} → {res.get('finished')}; `{res.get('command')}`; searchapp at git "
@@ -408,14 +476,14 @@ def parse_args() -> argparse.Namespace:
 
 
 def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] in ("_searchapp", "_tantivy"):
+    if len(sys.argv) > 1 and sys.argv[1] in ("_searchapp", "_tantivy", "_interleaved"):
         ap = argparse.ArgumentParser()
-        for opt in ("--index", "--queries", "--corpus", "--work"):
+        for opt in ("--index", "--indexes", "--queries", "--corpus", "--work"):
             ap.add_argument(opt)
         ap.add_argument("--repeat", type=int, default=1)
         ap.add_argument("--recall", action="store_true", help="also phrase recall (slow: reads every document)")
         a = ap.parse_args(sys.argv[2:])
-        (child_searchapp if sys.argv[1] == "_searchapp" else child_tantivy)(a)
+        {"_searchapp": child_searchapp, "_tantivy": child_tantivy, "_interleaved": child_interleaved}[sys.argv[1]](a)
         return
     a = parse_args()
     if a.render:
@@ -474,6 +542,18 @@ def main() -> None:
                 entry["tantivy_error"] = f"{type(exc).__name__}: {exc}"
             shutil.rmtree(work / f"tantivy-{label}", ignore_errors=True)
         (out / "scale.json").write_text(json.dumps(res, ensure_ascii=False, indent=1), encoding="utf-8")
+    measured = [s for s in res["sizes"] if "searchapp" in s]
+    if len(measured) >= 2 and a.only != "tantivy":
+        labels = [f"{s['corpus']['text_mb']:g}mb" for s in measured]
+        log(f"interleaved page pass over {', '.join(labels)}")
+        cmd = [sys.executable, str(Path(__file__).resolve()), "_interleaved", "--queries", str(qfile),
+               "--repeat", str(a.repeat), "--indexes", ",".join(str(work / f"index-{x}") for x in labels)]
+        try:
+            got = _child_with_memory(cmd)
+            res["interleaved"] = {"sizes": [s["corpus"]["text_mb"] for s in measured],
+                                  "passes_cpu": got["passes_cpu"], "tree_peak_mb": got.get("tree_peak_mb")}
+        except Exception as exc:  # the per-size figures above stand on their own
+            res["interleaved_error"] = f"{type(exc).__name__}: {exc}"
     res["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
     (out / "scale.json").write_text(json.dumps(res, ensure_ascii=False, indent=1), encoding="utf-8")
     report = render(res)

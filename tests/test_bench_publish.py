@@ -67,3 +67,18 @@ def test_a_section_in_the_middle_is_rewritten_in_place():
     doc = replace_section(OLD, "Where the time goes", "generated figures")
     assert "hand-written profile" in doc and "generated figures" in doc
     assert doc.index("generated figures") < doc.index("## Relevance (issue 10)")
+
+
+def test_the_scale_report_shows_the_interleaved_growth_of_every_step_and_the_whole_range():
+    from scale import render_interleaved
+
+    def kinds(p95: float) -> dict:
+        one = {"p50_ms": p95 / 3, "p95_ms": p95, "p99_ms": 2 * p95, "max_ms": 3 * p95}
+        return {"page": one, "plain": one, "quoted": one}
+
+    lines = render_interleaved({"sizes": [20.0, 100.0, 1000.0], "passes_cpu": [kinds(5), kinds(9), kinds(45)]})
+    text = "\n".join(lines)
+    assert "| 100.0 MB ÷ 20.0 MB | 5.00× | 1.80× | 1.80× | 1.80× | 1.80× | 1.80× |" in text
+    assert "| 1000.0 MB ÷ 100.0 MB | 10.00× | 5.00× | 5.00× |" in text
+    assert "| 1000.0 MB ÷ 20.0 MB | 50.00× | 9.00× |" in text
+    assert render_interleaved(None) == []
