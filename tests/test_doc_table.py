@@ -166,3 +166,23 @@ def test_the_commit_streams_the_same_table_bytes_as_building_it_whole(built, tmp
         doctable.write(whole, doctable.from_reader(reader), table_header(index_dir, toc))
     for path in doctable.table_files(index_dir, toc.generation):
         assert path.read_bytes() == (whole / path.name).read_bytes()
+
+
+def test_a_hit_is_named_and_listed_without_inflating_evidence_rows(built, monkeypatch):
+    # Listing every hit (exports, every-hit API pages) reads ids and record fields; the
+    # evidence row is inflated only when a page reads it, as the document page does.
+    _work, settings = built
+    snap = open_snapshot(settings.index_path)
+    try:
+        inflated: list[tuple[int, int]] = []
+        real_row = doctable.DocTable._row
+        monkeypatch.setattr(doctable.DocTable, "_row",
+                            lambda self, a, b: (inflated.append((a, b)), real_row(self, a, b))[1])
+        docnum = int(snap.all_docs[0])
+        assert snap.doc_id(docnum) == snap.table.ids[docnum] and not inflated
+        record = snap.table.record(docnum)
+        assert len(inflated) == 1          # the record's own row only
+        evidence = record.meta["evidence"]
+        assert len(inflated) == 2 and isinstance(evidence, dict)
+    finally:
+        snap.close()

@@ -39,6 +39,7 @@ import os
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -91,9 +92,11 @@ class LazyMeta(dict):
     __slots__ = ("_raw",)
 
     def __init__(self, raw: Any = b""):
-        if isinstance(raw, (bytes, bytearray)):
+        if isinstance(raw, (bytes, bytearray)) or callable(raw):
+            # bytes: the evidence row; a callable: what inflates it, called on first read
+            # (a listing of every hit never reads it and need not inflate it either).
             super().__init__()
-            self._raw: bytes | None = bytes(raw)
+            self._raw: Any = raw if callable(raw) else bytes(raw)
         else:  # built from items, as dataclasses.asdict and copy do
             super().__init__(raw)
             self._raw = None
@@ -101,6 +104,8 @@ class LazyMeta(dict):
     def _load(self) -> None:
         if self._raw is not None:
             raw, self._raw = self._raw, None
+            if callable(raw):
+                raw = raw()
             dict.update(self, evidence=json.loads(str(raw, "utf-8")) if raw else {})
 
     def __getitem__(self, key: Any) -> Any:
@@ -192,7 +197,7 @@ class DocTable:
                     fields[name] = tuple(fields.get(name) or ())
         return DocRecord(id=self.ids[docnum], path=row["path"], source=self.sources[docnum],
                          title=self.titles[docnum], fields=fields, length=int(self.length[docnum]),
-                         encoding=row["encoding"], size=row["size"], meta=LazyMeta(self._row(mid, end)),
+                         encoding=row["encoding"], size=row["size"], meta=LazyMeta(partial(self._row, mid, end)),
                          mtime=row["mtime"], indexed_at=row["indexed"])
 
     def close(self) -> None:

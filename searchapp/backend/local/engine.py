@@ -553,7 +553,7 @@ def execute(snap: Snapshot, plan: Plan, title_boost: float) -> Matches:
             same = grouped[groups[grouped] == groups[docnum]]
             same = same[np.argsort(fold_rank[same], kind="stable")]
             dups = [int(d) for d in same if d != docnum]
-        hits.append(RankedHit(id=snap.docs[docnum].id, score=score,
-                              duplicate_ids=[snap.docs[d].id for d in dups],
+        hits.append(RankedHit(id=snap.doc_id(docnum), score=score,
+                              duplicate_ids=[snap.doc_id(d) for d in dups],
                               explain=explained[i] if i < len(explained) else None))
     return Matches(total=total, hits=hits, facets=facets, partial=int(missing.sum()) if missing is not None else 0)

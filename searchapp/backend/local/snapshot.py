@@ -182,6 +182,14 @@ class Snapshot:
         self.store.close()
         self.table.close()
 
+    def doc_id(self, docnum: int) -> str:
+        """A live document's id, from the table's id column: the engine names its hits
+        and their copies by id, and building each one's whole record for that (two rows
+        inflated and parsed) made a listing of every hit cost 0.1 ms per hit."""
+        if self.table.keys[docnum] < 0:
+            raise KeyError(docnum)
+        return self.table.ids[docnum]
+
     def key(self, docnum: int) -> int:
         """The text store key of a live document."""
         key = int(self.table.keys[docnum])
