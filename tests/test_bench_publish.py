@@ -70,7 +70,7 @@ def test_a_section_in_the_middle_is_rewritten_in_place():
 
 
 def test_the_scale_report_shows_the_interleaved_growth_of_every_step_and_the_whole_range():
-    from scale import render_interleaved
+    from _scale_report import render_interleaved
 
     def kinds(p95: float) -> dict:
         one = {"p50_ms": p95 / 3, "p95_ms": p95, "p99_ms": 2 * p95, "max_ms": 3 * p95}
