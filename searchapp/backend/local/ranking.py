@@ -36,8 +36,8 @@ import numpy as np
 
 from searchapp.backend.base import Slot
 from searchapp.backend.local import topk
-from searchapp.backend.local.titlegrams import TitleGrams
 from searchapp.backend.local.snapshot import Snapshot
+from searchapp.backend.local.titlegrams import TitleGrams
 
 #: BM25F saturation and length normalisation (body, title; headings are not normalised).
 #: b = 0.5 (round 2; was the textbook 0.75): +0.01 nDCG@10 on the judged set with synonyms
@@ -150,9 +150,9 @@ class _Extras:
     def title_tf(self, term: str, docs: np.ndarray | None = None) -> np.ndarray:
         """Occurrences of ``term`` in every document's title (array by docnum), or in the
         titles of ``docs`` (aligned with them): counted title by title when they are few
-        (:data:`TITLE_SCAN_CHARS`), else from the titles' pair table (:mod:`.titlegrams`),
-        or, for the terms it does not take (one character, one that can overlap itself),
-        by one scan of all the titles."""
+        (:data:`TITLE_PAIR_CHARS`; :data:`TITLE_SCAN_CHARS` for the terms the pair table
+        does not take: one character, one that can overlap itself), else from the titles'
+        pair table (:mod:`.titlegrams`) or, for those other terms, one scan of all titles."""
         if docs is not None:
             if not term or "\n" in term:
                 return np.zeros(docs.size, dtype=np.float64)

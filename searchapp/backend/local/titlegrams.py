@@ -8,7 +8,7 @@ queries' CPU. Here the titles are one array of code points, and every position's
 (this character, the next) is sorted once per snapshot: a term's occurrences are then a
 binary search for its first pair, its further characters compared at those positions
 only, and the positions mapped to documents. Memory: 12 bytes a title character
-(≈ 37 MB at 1 GB, ≈ 1.5 MB for the 107 MB real corpus).
+(≈ 37 MB at 1 GB, ≈ 1.2 MB for the 107 MB real corpus).
 """
 
 from __future__ import annotations

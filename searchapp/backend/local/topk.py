@@ -1,6 +1,6 @@
 """The first rows of a sort order without sorting every row.
 
-A page shows 10 documents, the reranking reads 100, and a common word at 1 GB matches
+A page shows 10 documents, the reranking reads 30, and a common word at 1 GB matches
 120,000: sorting all of them by score (a two-key ``np.lexsort``) cost more than scoring
 them. A partial partition finds the k-th smallest key in linear time; only the rows at or
 below it are sorted, with the same keys, so the result is exactly the head of the full
