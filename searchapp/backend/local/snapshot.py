@@ -236,11 +236,7 @@ class Snapshot:
     def spans(self, docnum: int) -> OriginalSpans:
         """The normalized text with the original characters of any of its spans, read from
         the stored difference (what snippets need, without rebuilding the whole original)."""
-        seg, ordinal = self.store._at(self.key(docnum))
-        a, b = int(seg.bp_starts[ordinal]), int(seg.bp_starts[ordinal + 1])
-        encoded = seg.orig[int(seg.orig_starts[ordinal]):int(seg.orig_starts[ordinal + 1])]
-        return OriginalSpans(seg.normalized_text(ordinal), encoded, seg.bp_norm[a:b].tolist(),
-                             seg.bp_shift[a:b].tolist())
+        return self.store.original_spans(self.key(docnum))
 
     def copies(self, docnum: int) -> list[int]:
         """The documents that fold with ``docnum`` into one hit (its copies, not other versions)."""

@@ -43,7 +43,7 @@ import numpy as np
 import stringzilla as sz
 
 from searchapp.normalize import Normalized
-from searchapp.backend.local.textdiff import decode_original, encode_original
+from searchapp.backend.local.textdiff import OriginalSpans, decode_original, encode_original
 
 STORE_DIRNAME = "store"
 MANIFEST = "store.json"
@@ -691,11 +691,21 @@ class Segment:
         return Normalized.restore(self.normalized_text(ordinal), self.bp_norm[a:b].tolist(),
                                   self.bp_shift[a:b].tolist())
 
-    def original_text(self, ordinal: int) -> str:
+    def _difference(self, ordinal: int) -> tuple[bytes, list[int], list[int]]:
+        """The document's stored difference from its normalized text, and its break points."""
         blob = self.orig[int(self.orig_starts[ordinal]):int(self.orig_starts[ordinal + 1])]
         a, b = int(self.bp_starts[ordinal]), int(self.bp_starts[ordinal + 1])
-        return decode_original(blob, self.normalized_text(ordinal), self.bp_norm[a:b].tolist(),
-                               self.bp_shift[a:b].tolist())
+        return blob, self.bp_norm[a:b].tolist(), self.bp_shift[a:b].tolist()
+
+    def original_text(self, ordinal: int) -> str:
+        blob, norm_at, shift = self._difference(ordinal)
+        return decode_original(blob, self.normalized_text(ordinal), norm_at, shift)
+
+    def original_spans(self, ordinal: int) -> OriginalSpans:
+        """The original characters of any normalized span, without rebuilding the whole
+        original (what snippets need)."""
+        blob, norm_at, shift = self._difference(ordinal)
+        return OriginalSpans(self.normalized_text(ordinal), blob, norm_at, shift)
 
 
 def _map(fh) -> mmap.mmap | bytes:
@@ -776,6 +786,10 @@ class TextStore:
     def original_text(self, key: int) -> str:
         seg, ordinal = self._at(key)
         return seg.original_text(ordinal)
+
+    def original_spans(self, key: int) -> OriginalSpans:
+        seg, ordinal = self._at(key)
+        return seg.original_spans(ordinal)
 
     def vocabulary(self) -> tuple[list[str], list[int]]:
         """All segments' words, sorted, with their document counts (merged once, on
