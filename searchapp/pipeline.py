@@ -73,10 +73,14 @@ def _extract(title: str, norm_text: str, settings: Settings, stamps: list[str] |
     from searchapp.extract.doctype import detect_type
     from searchapp.extract.region import extract_region
     from searchapp.extract.themes import score_themes
+    from searchapp.extract.title import is_first_sentence
     from searchapp.extract.year import extract_year
 
     norm_title = normalize(title).text
-    year = extract_year(norm_title, norm_text, stamps=[normalize(s).text for s in stamps or []])
+    # Year and type both distrust a title that is only the body's first sentence: asked once.
+    sentence = is_first_sentence(norm_title, norm_text)
+    year = extract_year(norm_title, norm_text, stamps=[normalize(s).text for s in stamps or []],
+                        title_is_sentence=sentence)
     region = extract_region(norm_title, norm_text, year.year)
     candidates = score_themes(norm_text, settings.themes, title=norm_title)
     themes = [(e.theme, e.score) for e in candidates if e.assigned]
@@ -86,7 +90,7 @@ def _extract(title: str, norm_text: str, settings: Settings, stamps: list[str] |
         "city": region.city,
         "district": region.district,
         "themes": [t for t, _ in themes],
-        "doctype": detect_type(norm_title, norm_text),
+        "doctype": detect_type(norm_title, norm_text, title_is_sentence=sentence),
         "evidence": {
             "year": year.evidence,
             "region": region.evidence,

@@ -191,14 +191,17 @@ def _type_from_header(lines: list[str]) -> str | None:
     return None
 
 
-def detect_type(title: str, text: str) -> str | None:
+def detect_type(title: str, text: str, title_is_sentence: bool | None = None) -> str | None:
     """One of DOC_TYPES, from the title first and then the opening lines; None when unsure.
 
     The opening lines are read twice: first their title-like lines (a subtitle
-    the caller's title may lack), then phrases and salutations.
+    the caller's title may lack), then phrases and salutations. ``title_is_sentence``:
+    :func:`~searchapp.extract.title.is_first_sentence`, when the caller already knows it.
     """
     opening = _opening(text or "")
-    from_title = None if is_first_sentence(title, text) else _type_from_title(title or "")
+    if title_is_sentence is None:
+        title_is_sentence = is_first_sentence(title, text)
+    from_title = None if title_is_sentence else _type_from_title(title or "")
     if from_title is None:
         from_title = _type_from_header(opening)
     from_opening = _type_from_opening(opening)

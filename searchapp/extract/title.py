@@ -547,30 +547,14 @@ def _is_sentence(line: str) -> bool:
     return len(line) >= 30 and line.rstrip().endswith(("。", "！", "!")) and len(_CLAUSE_RE.findall(line)) >= 2
 
 
-#: The last answer of :func:`is_first_sentence`, as (title, text, answer).
-_LAST_FIRST_SENTENCE: tuple[str, str, bool] | None = None
-
-
 def is_first_sentence(title: str, text: str) -> bool:
     """Is ``title`` only the start of a body line (``extract_title``'s fallback)?
 
     Year and type detection trust a title's words more than the body's; a
     "title" that is really the first sentence of a report without a title line
     must not get that trust. Compare title and text in the same normalization.
-
-    Both ask it of the same document, one after the other: the last answer is kept
-    (compared by value; the same string objects compare in constant time).
+    The pipeline asks once per document and gives the answer to both.
     """
-    global _LAST_FIRST_SENTENCE
-    last = _LAST_FIRST_SENTENCE
-    if last is not None and last[0] == title and last[1] == text:
-        return last[2]
-    answer = _is_first_sentence(title, text)
-    _LAST_FIRST_SENTENCE = (title, text, answer)
-    return answer
-
-
-def _is_first_sentence(title: str, text: str) -> bool:
     key = (title or "").strip()
     if not key:
         return False

@@ -833,11 +833,14 @@ def _stamp_evidence(stamps: list[str], text: str, title: str) -> _Found:
     return None
 
 
-def extract_year(title: str, text: str, stamps: list[str] | None = None) -> YearGuess:
+def extract_year(title: str, text: str, stamps: list[str] | None = None,
+                 title_is_sentence: bool | None = None) -> YearGuess:
     """Guess the report's year from its title and (normalized) text.
 
     ``stamps`` are date lines the cleaner removed near the top of the page; they are
-    the weakest evidence (a news item's publication date).
+    the weakest evidence (a news item's publication date). ``title_is_sentence``:
+    :func:`~searchapp.extract.title.is_first_sentence` of the two, when the caller
+    already knows it (the pipeline asks once for year and type).
 
     Returns a :class:`YearGuess` whose ``year`` is None when the evidence is
     missing or only points at other documents' years (citations, history,
@@ -853,7 +856,9 @@ def extract_year(title: str, text: str, stamps: list[str] | None = None) -> Year
     notes: list[str] = []
     if repaired:
         notes.append('repaired digits: the text has no "1" at all, so "20d年" was read as "201d年"')
-    title_found = None if is_first_sentence(title, text) else _title_evidence(norm_title)
+    if title_is_sentence is None:
+        title_is_sentence = is_first_sentence(title, text)
+    title_found = None if title_is_sentence else _title_evidence(norm_title)
     steps: tuple[Callable[[], _Found], ...] = (
         lambda: title_found,
         lambda: _header_year_evidence(opening, mentions, subtitles_only=True),
